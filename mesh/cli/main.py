@@ -1,0 +1,43 @@
+"""The `mesh` console script: registers each command group and turns MeshError into exit code 2."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+import typer
+from rich.console import Console
+
+from mesh.core.errors import MeshError
+
+app = typer.Typer(
+    name="mesh",
+    help="Data mesh backbone: local Kafka, schema registry, data products, producers and consumers.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+# command groups: one line each
+
+_err = Console(stderr=True)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: exit 0 clean, 1 findings (commands decide), 2 usage or configuration error."""
+    command = typer.main.get_command(app)
+    try:
+        result = command.main(args=argv, prog_name="mesh", standalone_mode=False)
+    except MeshError as exc:
+        _err.print(f"[bold red]error:[/] {exc}", highlight=False, markup=True, soft_wrap=True)
+        sys.exit(2)
+    except click.exceptions.Abort:
+        _err.print("aborted")
+        sys.exit(130)
+    except click.exceptions.ClickException as exc:
+        exc.show()
+        sys.exit(2)
+    sys.exit(result if isinstance(result, int) else 0)
+
+
+if __name__ == "__main__":
+    main()

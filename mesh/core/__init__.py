@@ -1,0 +1,1 @@
+"""The shared kernel: errors, settings, naming. Imports nothing else from `mesh`."""

@@ -1,0 +1,124 @@
+"""Settings for every mesh component: one `MeshSettings`, read once at the edge (the CLI, a fixture).
+
+Environment variables use the `MESH_` prefix and `__` for nesting, for example
+`MESH_KAFKA__BOOTSTRAP_SERVERS=127.0.0.1:9092` or `MESH_REGISTRY__URL=http://127.0.0.1:8081`.
+Library code receives settings objects; it never reads `os.environ` itself.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from mesh.core.errors import ConfigurationError
+
+KAFKA_VERSION = "3.9.2"
+SCALA_VERSION = "2.13"
+
+
+def _default_cache_dir() -> Path:
+    return Path.home() / ".cache" / "mesh"
+
+
+class KafkaSettings(BaseModel):
+    """How clients reach Kafka."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    bootstrap_servers: str | None = Field(
+        default=None,
+        description="An existing cluster, host:port[,host:port]. Unset means: use the local broker.",
+    )
+    security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = "PLAINTEXT"
+    sasl_mechanism: Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"] | None = None
+    sasl_username: str | None = None
+    sasl_password: SecretStr | None = None
+    client_id: str = "mesh"
+
+    def client_config(self, bootstrap_servers: str | None = None) -> dict[str, str]:
+        """The librdkafka configuration dict shared by producers, consumers and admin clients."""
+        servers = bootstrap_servers or self.bootstrap_servers
+        if not servers:
+            raise ConfigurationError(
+                "No Kafka bootstrap servers are configured",
+                hint="set MESH_KAFKA__BOOTSTRAP_SERVERS=host:port or start the local broker with `mesh kafka start`",
+            )
+        conf = {
+            "bootstrap.servers": servers,
+            "security.protocol": self.security_protocol,
+            "client.id": self.client_id,
+        }
+        if self.sasl_mechanism:
+            conf["sasl.mechanism"] = self.sasl_mechanism
+            conf["sasl.username"] = self.sasl_username or ""
+            conf["sasl.password"] = self.sasl_password.get_secret_value() if self.sasl_password else ""
+        return conf
+
+
+class RegistrySettings(BaseModel):
+    """Where the schema registry (ours or any Confluent-compatible one) answers, and how ours stores."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    url: str = "http://127.0.0.1:8081"
+    host: str = "127.0.0.1"
+    port: int = Field(default=8081, ge=1, le=65535)
+    schemas_topic: str = "_schemas"
+    group_id: str = "mesh-registry"
+    default_compatibility: str = "BACKWARD"
+
+
+class LocalBrokerSettings(BaseModel):
+    """The single-node KRaft broker that `mesh kafka start` runs on this machine's JVM."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=9092, ge=1, le=65535)
+    controller_port: int = Field(default=9093, ge=1, le=65535)
+    kafka_version: str = KAFKA_VERSION
+    scala_version: str = SCALA_VERSION
+    cache_dir: Path = Field(default_factory=_default_cache_dir, description="Jars, downloaded once.")
+    state_dir: Path | None = Field(
+        default=None, description="Data, logs and pid file; defaults to <cache_dir>/broker-<port>."
+    )
+    heap: str = "512m"
+    start_timeout_s: float = Field(default=90.0, gt=0)
+    java: str = "java"
+    maven: str = "mvn"
+
+    @property
+    def bootstrap(self) -> str:
+        return f"{self.host}:{self.port}"
+
+    @property
+    def resolved_state_dir(self) -> Path:
+        return self.state_dir or self.cache_dir / f"broker-{self.port}"
+
+
+class MeshSettings(BaseSettings):
+    """All mesh settings; build once with `MeshSettings.load()` at the edge and pass down."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="MESH_", env_nested_delimiter="__", extra="forbid", frozen=True
+    )
+
+    kafka: KafkaSettings = KafkaSettings()
+    registry: RegistrySettings = RegistrySettings()
+    local_broker: LocalBrokerSettings = LocalBrokerSettings()
+
+    @classmethod
+    def load(cls) -> MeshSettings:
+        """Read the environment; a bad value becomes a ConfigurationError naming the variable."""
+        try:
+            return cls()
+        except ValidationError as exc:
+            problems = "; ".join(
+                f"MESH_{'__'.join(str(p).upper() for p in err['loc'])}: {err['msg']}" for err in exc.errors()
+            )
+            raise ConfigurationError(
+                f"Invalid mesh settings: {problems}", hint="fix or unset those environment variables"
+            ) from exc

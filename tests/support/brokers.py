@@ -1,0 +1,72 @@
+"""Find or start a real Kafka broker for the test session (see `kafka_bootstrap` in tests/conftest.py)."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+from collections.abc import Iterator
+
+log = logging.getLogger(__name__)
+
+
+class BrokerUnavailable(Exception):
+    """No broker could be had; the message says which ways were tried and why each failed."""
+
+
+def _docker_reachable() -> bool:
+    try:
+        import docker  # type: ignore[import-untyped]
+
+        docker.from_env(timeout=3).ping()
+        return True
+    except Exception:  # noqa: BLE001 - any failure means "no usable engine"
+        return False
+
+
+@contextlib.contextmanager
+def _testcontainers_kafka() -> Iterator[str]:
+    from testcontainers.kafka import KafkaContainer
+
+    from mesh.core.settings import KAFKA_VERSION
+
+    with KafkaContainer(f"apache/kafka:{KAFKA_VERSION}").with_kraft() as container:
+        yield container.get_bootstrap_server()
+
+
+@contextlib.contextmanager
+def _local_broker() -> Iterator[str]:
+    from mesh.core.settings import MeshSettings
+    from mesh.kafka.runner import LocalBroker
+
+    broker = LocalBroker(MeshSettings.load().local_broker)
+    started = broker.ensure_running()
+    try:
+        yield broker.settings.bootstrap
+    finally:
+        if started:
+            broker.stop()
+
+
+@contextlib.contextmanager
+def acquire_broker() -> Iterator[str]:
+    """Yield bootstrap servers: the environment's cluster, else testcontainers, else the local broker."""
+    from mesh.core.errors import MeshError
+
+    existing = os.environ.get("MESH_KAFKA__BOOTSTRAP_SERVERS")
+    if existing:
+        yield existing
+        return
+    if _docker_reachable():
+        with _testcontainers_kafka() as bootstrap:
+            yield bootstrap
+        return
+    try:
+        cm = _local_broker()
+        bootstrap = cm.__enter__()
+    except MeshError as exc:
+        raise BrokerUnavailable(f"no MESH_KAFKA__BOOTSTRAP_SERVERS, no Docker engine, local broker failed: {exc}") from exc
+    try:
+        yield bootstrap
+    finally:
+        cm.__exit__(None, None, None)
