@@ -77,7 +77,7 @@ compatibility = APIRouter(tags=["compatibility"])
 
 
 @subjects.get("/subjects")
-def list_subjects(request: Request, deleted: str | None = None, subjectPrefix: str = "") -> Response:  # noqa: N803
+def list_subjects(request: Request, deleted: str | None = None, subjectPrefix: str = "") -> Response:
     return _reply(views.subjects(_service(request).state, deleted=_flag(deleted), prefix=subjectPrefix))
 
 
@@ -134,7 +134,7 @@ def schema_types() -> Response:
 
 
 @schemas.get("/schemas/ids/{schema_id}")
-def get_schema(request: Request, schema_id: str, subject: str | None = None, fetchMaxId: str | None = None) -> Response:  # noqa: N803
+def get_schema(request: Request, schema_id: str, subject: str | None = None, fetchMaxId: str | None = None) -> Response:
     state = _service(request).state
     body = views.schema_by_id(state, views.parse_id(schema_id), subject=subject)
     if _flag(fetchMaxId):
@@ -176,7 +176,7 @@ async def delete_global_config(request: Request) -> Response:
 
 
 @config.get("/config/{subject}")
-def get_subject_config(request: Request, subject: str, defaultToGlobal: str | None = None) -> Response:  # noqa: N803
+def get_subject_config(request: Request, subject: str, defaultToGlobal: str | None = None) -> Response:
     return _reply(_service(request).get_level(subject, default_to_global=_flag(defaultToGlobal)))
 
 
@@ -203,7 +203,7 @@ async def put_global_mode(request: Request, force: str | None = None) -> Respons
 
 
 @mode.get("/mode/{subject}")
-def get_subject_mode(request: Request, subject: str, defaultToGlobal: str | None = None) -> Response:  # noqa: N803
+def get_subject_mode(request: Request, subject: str, defaultToGlobal: str | None = None) -> Response:
     return _reply(_service(request).get_mode(subject, default_to_global=_flag(defaultToGlobal)))
 
 

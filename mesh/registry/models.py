@@ -44,7 +44,7 @@ class ConfigBody(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     compatibility: str | None = None
-    compatibilityLevel: str | None = None  # noqa: N815 - the API's field name
+    compatibilityLevel: str | None = None
 
     @property
     def level(self) -> str | None:

@@ -20,7 +20,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from mesh.registry.records import ConfigRecord, DeleteRecord, ModeRecord, Record, Reference, SchemaRecord
+from mesh.registry.records import ConfigRecord, DeleteRecord, Record, Reference, SchemaRecord
 
 READWRITE = "READWRITE"
 
