@@ -68,8 +68,9 @@ def schema_registry_url(kafka_bootstrap: str) -> Iterator[str]:
 
 
 @pytest.fixture
-def registry_client(schema_registry_url: str) -> SchemaRegistryClient:
-    """A confluent-kafka SchemaRegistryClient on `schema_registry_url` (fresh cache per test)."""
+def registry_client(schema_registry_url: str) -> Iterator[SchemaRegistryClient]:
+    """A confluent-kafka SchemaRegistryClient on `schema_registry_url` (fresh cache per test, closed after)."""
     from confluent_kafka.schema_registry import SchemaRegistryClient
 
-    return SchemaRegistryClient({"url": schema_registry_url})
+    with SchemaRegistryClient({"url": schema_registry_url}) as client:
+        yield client
