@@ -13,6 +13,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from mesh.registry.errors import MalformedRequestError, UnprocessableRequestError
 
+MAX_INT = 2**31 - 1  # ids and versions are Java ints in the Confluent API
+
 
 class ReferenceBody(BaseModel):
     """`{"name": ..., "subject": ..., "version": ...}`: a named type taken from another subject."""
@@ -21,7 +23,7 @@ class ReferenceBody(BaseModel):
 
     name: str
     subject: str
-    version: int
+    version: int = Field(ge=1, le=MAX_INT)
 
 
 class SchemaBody(BaseModel):
@@ -34,8 +36,8 @@ class SchemaBody(BaseModel):
     references: list[ReferenceBody] = Field(default_factory=list)
     metadata: Any = None
     rule_set: Any = Field(default=None, alias="ruleSet")
-    id: int | None = None
-    version: int | None = None
+    id: int | None = Field(default=None, ge=1, le=MAX_INT)
+    version: int | None = Field(default=None, ge=1, le=MAX_INT)
 
 
 class ConfigBody(BaseModel):
@@ -66,7 +68,7 @@ def parse_body(raw: bytes, model: type[Body]) -> Body:
     """Parse a request body into `model`, raising the Confluent-style 400 / 422 errors."""
     try:
         data = json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as exc:
+    except (ValueError, RecursionError) as exc:  # UnicodeDecodeError is a ValueError
         raise MalformedRequestError(
             f"Request body is not valid JSON: {exc}",
             hint="send a JSON object with Content-Type application/vnd.schemaregistry.v1+json",

@@ -122,6 +122,12 @@ class RegistryService:
             parsed = parse_schema(body.schema_, references=refs)
         except SchemaParseError as exc:
             raise InvalidSchemaError(f"Invalid schema: {exc}", hint="fix the Avro schema") from exc
+        except (RecursionError, ValueError, TypeError, KeyError, AttributeError) as exc:
+            # a parser tripping over exotic input is still the input's fault: 42201, never a 500
+            log.info("schema parser failed on a request schema: %r", exc)
+            raise InvalidSchemaError(
+                f"Invalid schema: {type(exc).__name__}: {exc}", hint="fix the Avro schema"
+            ) from exc
         identity = {
             "canonical": parsed.canonical,
             "references": [r.to_json() for r in references],
