@@ -187,7 +187,10 @@ class KafkaLog:
                     continue
                 batch.append((decode(message.key(), message.value()), _token(message)))
             if batch or eof:
-                self._loop.call_soon_threadsafe(self._deliver, batch, eof)
+                try:
+                    self._loop.call_soon_threadsafe(self._deliver, batch, eof)
+                except RuntimeError:  # the loop closed under us: we are shutting down
+                    return
 
     def _deliver(self, batch: Batch, eof: bool) -> None:
         # on the event loop: the only place the state changes, one record at a time, in log order

@@ -57,6 +57,7 @@ LEVELS = [level.value for level in Level]
 MODES = ["READWRITE", "READONLY", "READONLY_OVERRIDE", "IMPORT"]
 READ_ONLY_MODES = ("READONLY", "READONLY_OVERRIDE")
 MAX_ATTEMPTS = 20
+KNOWN_CACHE_SIZE = 10_000
 T = TypeVar("T")
 
 
@@ -79,6 +80,7 @@ class RegistryService:
         self.state = RegistryState(default_level=validate_level(default_level))
         self._log = log_store
         self._parsed: dict[int, ParsedSchema] = {}
+        self._known: dict[tuple[str, bytes], str] = {}  # (subject, register body) -> fingerprint
         self._write_lock = asyncio.Lock()  # one writer per instance: no self-inflicted races
 
     async def open(self) -> None:
@@ -151,8 +153,13 @@ class RegistryService:
             for inc in result.incompatibilities
         ]
 
-    async def register(self, subject: str, body: SchemaBody, *, normalize: bool = False) -> dict[str, Any]:
-        """POST /subjects/{subject}/versions: the id of the schema under the subject (registered if new)."""
+    async def register(
+        self, subject: str, body: SchemaBody, *, normalize: bool = False, raw: bytes | None = None
+    ) -> dict[str, Any]:
+        """POST /subjects/{subject}/versions: the id of the schema under the subject (registered if new).
+
+        `raw` is the request body as received: remembered for `known_registration`.
+        """
         mode = self.state.mode_of(subject)
         if mode in READ_ONLY_MODES:
             raise OperationNotPermittedError(f"Subject '{subject}' is in read-only mode", hint="set its mode to READWRITE")
@@ -210,7 +217,24 @@ class RegistryService:
             )
             return record, {"id": schema_id}
 
-        return await self._write(propose)
+        answer = await self._write(propose)
+        if body.id is None and body.version is None and raw is not None:
+            if len(self._known) >= KNOWN_CACHE_SIZE:
+                self._known.clear()
+            self._known[(subject, raw)] = cand.fingerprint
+        return answer
+
+    def known_registration(self, subject: str, raw: bytes) -> int | None:
+        """The id for a register request already answered with exactly these bytes, if still live.
+
+        Lets the hot path answer the most common write, a producer re-registering its schema at
+        start-up, without parsing; everything that could change the answer is re-checked here.
+        """
+        fingerprint = self._known.get((subject, raw))
+        if fingerprint is None or self.state.mode_of(subject) != "READWRITE":
+            return None
+        entry = self.state.find(subject, fingerprint)
+        return None if entry is None else entry.schema_id
 
     def lookup(self, subject: str, body: SchemaBody, *, deleted: bool = False) -> dict[str, Any]:
         """POST /subjects/{subject}: the version of the subject holding this schema."""

@@ -218,3 +218,41 @@ def test_subject_prefix_filter(client: TestClient) -> None:
     register(client, "prod.claims-value", V1)
     register(client, "test.claims-value", V1)
     assert get(client, "/subjects?subjectPrefix=prod.") == ["prod.claims-value"]
+
+
+# (rule, what happens between two identical register requests, status of the second, latest version after)
+REPEAT_CASES: list[tuple[str, list[Any], int, int]] = [
+    ("repeat_answers_the_same_id", [], 200, 1),
+    ("repeat_after_soft_delete_makes_a_version", [("DELETE", "/subjects/s/versions/1", None)], 200, 2),
+    ("repeat_in_read_only_mode_is_refused", [("PUT", "/mode/s", {"mode": "READONLY"})], 422, 1),
+    ("repeat_after_hard_delete_registers_again",
+     [("DELETE", "/subjects/s", None), ("DELETE", "/subjects/s?permanent=true", None)], 200, 1),
+]
+
+
+@pytest.mark.parametrize(("between", "status", "latest"), [pytest.param(*c[1:], id=c[0]) for c in REPEAT_CASES])
+def test_repeated_register_requests_are_rechecked(
+    client: TestClient, between: list[Any], status: int, latest: int
+) -> None:
+    raw = json.dumps({"schema": V1}).encode()
+    first = client.post("/subjects/s/versions?normalize=False", content=raw).json()["id"]
+    run(client, between)
+    again = client.post("/subjects/s/versions?normalize=False", content=raw)
+    assert again.status_code == status, again.text
+    if status == 200:
+        assert again.json() == {"id": first}
+    assert get(client, "/subjects/s/versions/latest?deleted=true")["version"] == latest
+
+
+def test_a_repeated_register_request_is_answered_without_parsing(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    raw = json.dumps({"schema": V1}).encode()
+    first = client.post("/subjects/s/versions", content=raw).json()["id"]
+    service = client.app.state.registry  # type: ignore[attr-defined]
+
+    def no_parsing(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the repeat should not be parsed again")
+
+    monkeypatch.setattr(service, "candidate", no_parsing)
+    assert client.post("/subjects/s/versions", content=raw).json() == {"id": first}
