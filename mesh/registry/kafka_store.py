@@ -139,8 +139,8 @@ class KafkaLog:
     # ---- background thread ------------------------------------------------------------------------
 
     def _ensure_topic(self) -> None:
-        conf: dict[str, str | int | float | bool] = dict(self._conf)
-        admin = AdminClient(conf)
+        # log_level 4: librdkafka's info line about purging its background queue on exit is noise
+        admin = AdminClient({**self._conf, "log_level": 4})
         try:
             metadata = admin.list_topics(timeout=15)
         except KafkaException as exc:
