@@ -45,13 +45,14 @@ def canonical_text(raw: Any) -> str:
 def _load(schema: str | Mapping[str, Any] | Sequence[Any], source: str | None) -> Any:
     if not isinstance(schema, str):
         return json.loads(json.dumps(schema)) if isinstance(schema, Mapping) else list(schema)
+    bare = schema.strip()
+    # A bare type name ("int", "null", "mesh.claims.Claim") is accepted for convenience; no JSON
+    # literal that looks like a name (null, true, false) is a schema anyway.
+    if bare and all(part.isidentifier() for part in bare.split(".")):
+        return bare
     try:
         return json.loads(schema)
     except json.JSONDecodeError as exc:
-        bare = schema.strip()
-        # A bare type name ("int", "mesh.claims.Claim") is accepted for convenience.
-        if bare and all(part.isidentifier() for part in bare.split(".")):
-            return bare
         raise SchemaParseError(
             f"not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})",
             hint="fix the JSON syntax; a schema is a JSON object, array or quoted type name",
