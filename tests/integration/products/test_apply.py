@@ -42,12 +42,10 @@ def make_product(tmp_path: Path, admin: AdminClient) -> Iterator[MakeProduct]:
         return product
 
     yield make
-    if created:
-        for future in admin.delete_topics(sorted(created)).values():
-            try:
-                future.result(timeout=30)
-            except Exception:  # noqa: BLE001 - best-effort cleanup of topics a failed test never created
-                pass
+    existing = created & set(admin.list_topics(timeout=10).topics)
+    if existing:
+        for future in admin.delete_topics(sorted(existing)).values():
+            future.result(timeout=30)
 
 
 @pytest.fixture
