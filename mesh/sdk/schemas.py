@@ -73,8 +73,10 @@ class SchemaCache:
         """The registry's base URL, used to build `dataschema` links."""
         if self._url is not None:
             return self._url.rstrip("/")
-        conf = getattr(self._client, "config", None) or {}
-        return str(conf.get("url", "")).rstrip("/") if isinstance(conf, dict) else ""
+        # confluent-kafka keeps the client's configuration in `_conf`; no public accessor exists.
+        conf = getattr(self._client, "_conf", None)
+        url = conf.get("url", "") if isinstance(conf, dict) else ""
+        return str(url.split(",")[0] if isinstance(url, str) else url[0] if url else "").rstrip("/")
 
     @property
     def client(self) -> SchemaRegistryClient:
