@@ -8,6 +8,7 @@ import click
 import typer
 from rich.console import Console
 
+from mesh.cli import events_cmd
 from mesh.core.errors import MeshError
 
 app = typer.Typer(
@@ -18,6 +19,8 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 # command groups: one line each
+app.command("produce")(events_cmd.produce)
+app.command("consume")(events_cmd.consume)
 
 _err = Console(stderr=True)
 
