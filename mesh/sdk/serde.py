@@ -14,10 +14,10 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 import fastavro
-from fastavro.validation import ValidationError, validate
 
 from mesh.core.errors import DataValidationError, MeshError, SchemaResolutionError, SerializationError
 from mesh.sdk.framing import HEADER_SIZE, frame_prefix, schema_id_of
+from mesh.sdk.validation import find_problem
 
 Encoder = Callable[[Mapping[str, Any]], bytes]
 log = logging.getLogger(__name__)
@@ -27,6 +27,7 @@ Decoder = Callable[[bytes | memoryview], dict[str, Any]]
 
 def _fastavro_encoder(schema: Any) -> Encoder:
     parsed = fastavro.parse_schema(schema)
+    raw = schema  # the unparsed schema keeps the names validation messages use
     writer = fastavro.schemaless_writer
     bytes_io = io.BytesIO
 
@@ -35,33 +36,23 @@ def _fastavro_encoder(schema: Any) -> Encoder:
         try:
             writer(out, parsed, datum)
         except Exception as exc:
-            raise _validation_error(parsed, datum, exc) from exc
+            raise _validation_error(raw, datum, exc) from exc
         return out.getvalue()
 
     return encode
 
 
-def _validation_error(parsed: Any, datum: Mapping[str, Any], cause: Exception) -> DataValidationError:
-    """Work on the failure path only: ask fastavro's validator which field is wrong."""
-    name = parsed.get("name", "record") if isinstance(parsed, dict) else str(parsed)
-    try:
-        validate(datum, parsed, raise_errors=True)
-    except ValidationError as exc:
-        # The deepest problem is the most specific one (a union reports each branch it tried).
-        worst = max(exc.errors, key=lambda err: err.field.count("."))
-        expected = worst.schema if isinstance(worst.schema, str) else worst.schema.get("type", "?")
-        if isinstance(expected, dict | list):
-            expected = str(expected)
-        return DataValidationError(
-            f"Data does not match schema {name}: field {worst.field!r} expects {expected}, got {worst.datum!r}",
-            path=worst.field,
-            expected=str(expected),
-            hint="fix the value or the schema",
-        )
-    except Exception as exc:  # noqa: BLE001 - the validator may choke on odd input; fall back below
-        log.debug("fastavro validation failed too: %s", exc)
+def _validation_error(schema: Any, datum: Mapping[str, Any], cause: Exception) -> DataValidationError:
+    """Work on the failure path only: find which field is wrong and what it should be."""
+    name = schema.get("name", "record") if isinstance(schema, dict) else str(schema)
+    problem = find_problem(schema, datum)
+    if problem is None:  # the walker accepts it but the encoder did not (e.g. decimal precision)
+        return DataValidationError(f"Data does not match schema {name}: {cause}", hint="fix the value or the schema")
     return DataValidationError(
-        f"Data does not match schema {name}: {cause}", path="", expected="", hint="fix the value or the schema"
+        f"Data does not match schema {name}: {problem.describe()}",
+        path=problem.path,
+        expected=problem.expected,
+        hint="fix the value or the schema",
     )
 
 
