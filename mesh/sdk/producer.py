@@ -56,11 +56,15 @@ class _Model(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class DeliveryFailure:
-    """One event the broker did not acknowledge, and why."""
+    """One event the broker did not acknowledge, and why.
+
+    librdkafka hands back the key and the framed value of a failed message, not its headers, so the
+    CloudEvent id is not known here; the value identifies the data (and can be published again).
+    """
 
     topic: str
     key: bytes | None
-    event_id: str | None
+    value: bytes | None
     reason: str
     retriable: bool
 
@@ -228,21 +232,14 @@ class Producer:
     def _delivery_report(self, err: confluent_kafka.KafkaError | None, msg: confluent_kafka.Message) -> None:
         if err is None:
             return
-        event_id = None
-        raw = msg.headers() or []
-        headers: list[_Header] = list(raw.items()) if isinstance(raw, dict) else list(raw)
-        for name, value in headers:
-            if name == "ce_id" and value is not None:
-                event_id = value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
-                break
         failure = DeliveryFailure(
             topic=msg.topic() or self.topic,
             key=msg.key() if isinstance(msg.key(), bytes) else None,
-            event_id=event_id,
+            value=msg.value() if isinstance(msg.value(), bytes) else None,
             reason=f"{err.name()}: {err.str()}",
             retriable=err.retriable(),
         )
-        log.warning("event %s to %s not delivered: %s", event_id, failure.topic, failure.reason)
+        log.warning("event with key %r to %s not delivered: %s", failure.key, failure.topic, failure.reason)
         self._failed_since_flush += 1
         if self._on_delivery_error is not None:
             self._on_delivery_error(failure)
@@ -266,7 +263,7 @@ class Producer:
             )
         if self._failures:
             failures, self._failures = self._failures, []
-            raise DeliveryError([(f.topic, f.key, f"event {f.event_id}: {f.reason}") for f in failures])
+            raise DeliveryError([(f.topic, f.key, f.reason) for f in failures])
         return delivered
 
     def close(self, timeout: float = 30.0) -> int:

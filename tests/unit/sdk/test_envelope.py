@@ -65,7 +65,8 @@ def test_cloudevents_sdk_headers_read_by_us() -> None:
                   "datacontenttype": "application/avro", "partitionkey": "k1", "tenant": "be"}
     message = ce_kafka.to_binary(SdkCloudEvent(attributes, b"\x00"), data_marshaller=lambda data: data)
     attrs, content_type = split_headers(list(message.headers.items()))
-    event = binary_event(attrs, content_type, None, key=message.key.encode())
+    key = message.key.encode() if isinstance(message.key, str) else message.key
+    event = binary_event(attrs, content_type, None, key=key)
     assert (event.id, event.source, event.type, event.time) == ("x-9", "/other/tool", "org.other.Thing.v2",
                                                                  "2026-01-01T00:00:00Z")
     assert (event.datacontenttype, event.extensions, event.partitionkey) == ("application/avro", {"tenant": "be"}, "k1")
