@@ -237,6 +237,7 @@ class Consumer:
                 self._kafka.close()
                 self._kafka = None
         self.dead_letters.close()
+        self._schemas.close()
 
     def __enter__(self) -> Self:
         return self

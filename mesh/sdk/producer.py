@@ -274,6 +274,7 @@ class Producer:
             self._kafka = None
             self._serialize = None
             self._produce = _not_started
+            self._schemas.close()
 
     def __enter__(self) -> Self:
         return self

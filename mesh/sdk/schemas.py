@@ -65,6 +65,7 @@ class SchemaCache:
             raise ValueError("SchemaCache needs a registry url or a client")
         self._url = url
         self._client = client
+        self._owns_client = client is None
         self._ids: dict[tuple[str, str], int] = {}
         self._by_id: dict[int, dict[str, Any]] = {}
 
@@ -85,6 +86,12 @@ class SchemaCache:
             assert self._url is not None
             self._client = SchemaRegistryClient({"url": self._url})
         return self._client
+
+    def close(self) -> None:
+        """Close the HTTP client if this cache created it (an injected client stays open)."""
+        if self._owns_client and self._client is not None:
+            self._client.close()
+            self._client = None
 
     def schema_url(self, schema_id: int) -> str:
         """`<registry>/schemas/ids/<id>`: where the CloudEvent's `dataschema` points."""
