@@ -38,7 +38,11 @@ def produce(
                 continue
             record = _record(line, number)
             key = None if key_field is None else _key(record, key_field, number)
-            producer.publish(event_type, from_json(avro, record), key=key)
+            try:
+                producer.publish(event_type, from_json(avro, record), key=key)
+            except DataValidationError as exc:
+                raise DataValidationError(f"stdin line {number}: {exc.message}", path=exc.path,
+                                          expected=exc.expected, hint=exc.hint) from exc
             published += 1
     finally:
         try:
