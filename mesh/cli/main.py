@@ -8,7 +8,7 @@ import click
 import typer
 from rich.console import Console
 
-from mesh.cli import events_cmd
+from mesh.cli import demo_cmd, events_cmd, kafka_cmd
 from mesh.core.errors import MeshError
 
 app = typer.Typer(
@@ -18,9 +18,10 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-# command groups: one line each
-app.command("produce")(events_cmd.produce)
-app.command("consume")(events_cmd.consume)
+app.add_typer(kafka_cmd.app, name="kafka")
+app.command(name="demo")(demo_cmd.demo)
+app.command(name="produce")(events_cmd.produce)
+app.command(name="consume")(events_cmd.consume)
 
 _err = Console(stderr=True)
 
