@@ -115,6 +115,15 @@ class Consumer:
         """The Event of one Kafka message; a MeshError in `POISON` when it cannot be one."""
         attrs, content_type = split_headers(message.headers())  # type: ignore[arg-type]
         value = message.value()
+        if content_type == AVRO_CONTENT_TYPE and value is not None and _REQUIRED <= attrs.keys():
+            return binary_event(attrs, content_type, self._deserialize(value), key=message.key(),
+                                topic=message.topic(), partition=message.partition(), offset=message.offset())
+        return self._decode_other(message, attrs, content_type, value)
+
+    def _decode_other(
+        self, message: confluent_kafka.Message, attrs: dict[str, str], content_type: str | None, value: bytes | None
+    ) -> Event:
+        """Everything but the common case: structured mode, JSON data, missing pieces (errors)."""
         if is_structured(content_type) or (not attrs and value is not None and value[:1] == b"{"):
             return self._structured(message, value)
         if not _REQUIRED <= attrs.keys():

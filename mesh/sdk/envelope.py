@@ -122,11 +122,26 @@ def split_headers(headers: Headers | None) -> tuple[dict[str, str], str | None]:
     attrs: dict[str, str] = {}
     content_type = None
     if headers:
-        for name, value in headers:
-            if name.startswith(HEADER_PREFIX):
-                attrs[name[3:]] = _text(name, value)
-            elif name == CONTENT_TYPE_HEADER:
-                content_type = _text(name, value)
+        # Hot path: every consumed event. Bytes values decode in place; anything odd takes the slow path.
+        try:
+            for name, value in headers:
+                if name[:3] == "ce_":
+                    attrs[name[3:]] = value.decode()  # type: ignore[union-attr]
+                elif name == "content-type":
+                    content_type = value.decode()  # type: ignore[union-attr]
+        except (AttributeError, UnicodeDecodeError):
+            return _split_headers_checked(headers)
+    return attrs, content_type
+
+
+def _split_headers_checked(headers: Headers) -> tuple[dict[str, str], str | None]:
+    attrs: dict[str, str] = {}
+    content_type = None
+    for name, value in headers:
+        if name.startswith(HEADER_PREFIX):
+            attrs[name[3:]] = _text(name, value)
+        elif name == CONTENT_TYPE_HEADER:
+            content_type = _text(name, value)
     return attrs, content_type
 
 

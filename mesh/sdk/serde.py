@@ -112,10 +112,13 @@ class ValueDeserializer:
 
     def __call__(self, payload: bytes | memoryview) -> dict[str, Any]:
         """Decoded data; FramingError, UnknownSchemaError, SchemaResolutionError or SerializationError."""
-        schema_id = schema_id_of(payload)
+        if payload[:1] == b"\x00" and len(payload) >= HEADER_SIZE:  # inline of schema_id_of's happy path
+            schema_id = int.from_bytes(payload[1:HEADER_SIZE], "big")
+        else:
+            schema_id = schema_id_of(payload)  # raises FramingError showing what it saw
         decode = self._decoders.get(schema_id) or self._decoder(schema_id)
         try:
-            return decode(memoryview(payload)[HEADER_SIZE:])
+            return decode(payload[HEADER_SIZE:])
         except MeshError:
             raise
         except Exception as exc:

@@ -176,3 +176,8 @@ def test_rendered_event_says_json_and_keeps_the_schema_link() -> None:
     document = to_structured(FULL)
     assert document["datacontenttype"] == "application/json"
     assert document["dataschema"] == FULL.dataschema
+
+
+def test_text_and_empty_header_values_take_the_checked_path() -> None:
+    attrs, content_type = split_headers([("ce_id", "text"), ("ce_tenant", None), ("content-type", "application/avro")])
+    assert (attrs, content_type) == ({"id": "text", "tenant": ""}, "application/avro")
