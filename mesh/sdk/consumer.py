@@ -198,7 +198,8 @@ class Consumer:
         """Yield events; each one's offset is stored once the loop body that received it has finished.
 
         Stops after `max_events` events or when nothing arrived for `idle_timeout` seconds (both
-        optional: by default it runs until the caller stops iterating).
+        optional: by default it runs until the caller stops iterating). An event whose loop body left
+        with `break` or an exception is not stored, so the group sees it again (at-least-once).
         """
         store = self._client().store_offsets
         for message, event in self._stream(max_events, idle_timeout):
