@@ -36,22 +36,22 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import confluent_kafka  # noqa: E402
-import fastavro  # noqa: E402
-from cloudevents.v1 import kafka as ce_kafka  # noqa: E402
-from cloudevents.v1.http import CloudEvent  # noqa: E402
-from confluent_kafka.admin import AdminClient, NewTopic  # type: ignore[attr-defined]  # noqa: E402
-from confluent_kafka.schema_registry import SchemaRegistryClient  # noqa: E402
-from confluent_kafka.schema_registry.avro import AvroDeserializer, AvroSerializer  # noqa: E402
-from confluent_kafka.serialization import MessageField, SerializationContext  # noqa: E402
+import confluent_kafka
+import fastavro
+from cloudevents.v1 import kafka as ce_kafka
+from cloudevents.v1.http import CloudEvent
+from confluent_kafka.admin import AdminClient, NewTopic  # type: ignore[attr-defined]
+from confluent_kafka.schema_registry import SchemaRegistryClient
+from confluent_kafka.schema_registry.avro import AvroDeserializer, AvroSerializer
+from confluent_kafka.serialization import MessageField, SerializationContext
 
-from mesh import Consumer, MeshSettings, Producer  # noqa: E402
-from mesh.core.naming import value_subject  # noqa: E402
-from mesh.sdk.framing import frame_prefix  # noqa: E402
-from mesh.sdk.producer import UtcClock  # noqa: E402
-from mesh.sdk.schemas import SchemaCache, canonical_text  # noqa: E402
-from mesh.sdk.serde import ValueSerializer  # noqa: E402
-from tests.support.sdk_events import CLAIM_TYPE, CLAIM_V1, SOURCE, claim, claim_v2  # noqa: E402
+from mesh import Consumer, MeshSettings, Producer
+from mesh.core.naming import value_subject
+from mesh.sdk.framing import frame_prefix
+from mesh.sdk.producer import UtcClock
+from mesh.sdk.schemas import SchemaCache, canonical_text
+from mesh.sdk.serde import ValueSerializer
+from tests.support.sdk_events import CLAIM_TYPE, CLAIM_V1, SOURCE, claim, claim_v2
 
 PRODUCER_CONF = {"enable.idempotence": True, "acks": "all", "linger.ms": 5, "delivery.report.only.error": True}
 CONSUMER_CONF = {"auto.offset.reset": "earliest", "enable.auto.commit": False}
@@ -211,11 +211,10 @@ class Bench:
     def consume_ours(self, topic: str, reader: dict[str, Any] | None = None) -> float:
         consumer = Consumer(topic, group_id=uuid.uuid4().hex, settings=self.settings, registry=self.registry,
                             reader_schema=reader, from_beginning=True)
-        seen, start = 0, 0.0
+        start = 0.0
         for _event in consumer.events(max_events=self.events):
             if not start:
                 start = time.perf_counter()
-            seen += 1
         elapsed = time.perf_counter() - start
         consumer.close()
         return elapsed
