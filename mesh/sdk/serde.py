@@ -15,6 +15,7 @@ from typing import Any
 
 import fastavro
 
+from mesh.compat import check_pair, parse_schema
 from mesh.core.errors import DataValidationError, MeshError, SchemaResolutionError, SerializationError
 from mesh.sdk.framing import HEADER_SIZE, frame_prefix, schema_id_of
 from mesh.sdk.validation import find_problem
@@ -77,6 +78,29 @@ def _fastavro_decoder(writer_schema: Any, reader_schema: Any | None = None) -> D
     return decode
 
 
+def _resolution_problem(
+    reader: Mapping[str, Any], writer: Mapping[str, Any], schema_id: int
+) -> SchemaResolutionError | None:
+    """Avro schema resolution checked once per writer schema, with the compat engine's located messages."""
+    problems = check_pair(parse_schema(dict(reader)), parse_schema(dict(writer)))
+    if not problems:
+        return None
+    first = problems[0]
+    more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+    return SchemaResolutionError(
+        f"Data written with schema id {schema_id} ({writer.get('name', '?')}) cannot be read with the reader "
+        f"schema ({reader.get('name', '?')}): at {first.path}: {first.message}{more}",
+        hint=first.hint or "make the reader schema compatible with the writer's",
+    )
+
+
+def _always(error: MeshError) -> Decoder:
+    def fail(body: bytes | memoryview) -> dict[str, Any]:
+        raise error
+
+    return fail
+
+
 # One line to switch to the codec helper's compiled encoder/decoder.
 compile_encoder: Callable[[Any], Encoder] = _fastavro_encoder
 compile_decoder: Callable[..., Decoder] = _fastavro_decoder
@@ -126,6 +150,12 @@ class ValueDeserializer:
 
     def _decoder(self, schema_id: int) -> Decoder:
         writer = self._writer_schema(schema_id)
+        if self._reader_schema is not None:
+            problem = _resolution_problem(self._reader_schema, writer, schema_id)
+            if problem is not None:
+                # Every payload of this writer id fails the same way: remember that, off the hot path.
+                self._decoders[schema_id] = _always(problem)
+                raise problem
         try:
             decoder = compile_decoder(writer, self._reader_schema)
         except MeshError:
