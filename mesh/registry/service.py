@@ -160,17 +160,11 @@ class RegistryService:
 
         `raw` is the request body as received: remembered for `known_registration`.
         """
-        mode = self.state.mode_of(subject)
-        if mode in READ_ONLY_MODES:
-            raise OperationNotPermittedError(f"Subject '{subject}' is in read-only mode", hint="set its mode to READWRITE")
-        if (body.id is not None or body.version is not None) and mode != "IMPORT":
-            raise OperationNotPermittedError(
-                f"Subject '{subject}' is not in import mode; an explicit id or version is only accepted in IMPORT mode",
-                hint="PUT /mode/{subject} {\"mode\": \"IMPORT\"} first, or leave out id and version",
-            )
+        self._check_mode(subject, body)
         cand = self.candidate(body, normalize=normalize)
 
         def propose() -> tuple[Record | None, dict[str, Any]]:
+            mode = self._check_mode(subject, body)  # again: it may have changed while we waited
             st = self.state
             existing = st.find(subject, cand.fingerprint)
             if existing is not None and body.version in (None, existing.version):
@@ -314,6 +308,17 @@ class RegistryService:
             return DeleteRecord(subject, entry.version, permanent, new_nonce()), entry.version
 
         return await self._write(propose)
+
+    def _check_mode(self, subject: str, body: SchemaBody) -> str:
+        mode = self.state.mode_of(subject)
+        if mode in READ_ONLY_MODES:
+            raise OperationNotPermittedError(f"Subject '{subject}' is in read-only mode", hint="set its mode to READWRITE")
+        if (body.id is not None or body.version is not None) and mode != "IMPORT":
+            raise OperationNotPermittedError(
+                f"Subject '{subject}' is not in import mode; an explicit id or version is only accepted in IMPORT mode",
+                hint="PUT /mode/{subject} {\"mode\": \"IMPORT\"} first, or leave out id and version",
+            )
+        return mode
 
     def _check_writable(self, subject: str) -> None:
         if self.state.mode_of(subject) in READ_ONLY_MODES:
