@@ -47,14 +47,15 @@ class SchemaResolver:
         cached = self._cache.get(schema_id)
         if cached is None:
             entry = self._state.schemas[schema_id]
-            refs = [self.parsed(self._ref_id(r)) for r in entry.references]
+            # a registered schema's references may be soft-deleted since: they still resolve
+            refs = [self.parsed(self._ref_id(r, include_deleted=True)) for r in entry.references]
             cached = parse_schema(entry.schema, references=refs, source=f"schema id {schema_id}")
             self._cache[schema_id] = cached
         return cached
 
-    def _ref_id(self, ref: Reference) -> int:
+    def _ref_id(self, ref: Reference, *, include_deleted: bool = False) -> int:
         target = self._state.subjects.get(ref.subject, {}).get(ref.version)
-        if target is None or target.deleted:
+        if target is None or (target.deleted and not include_deleted):
             raise InvalidSchemaError(
                 f"Reference '{ref.name}' points at subject '{ref.subject}' version {ref.version}, which does not exist",
                 hint="register the referenced schema first or fix the reference",
