@@ -8,7 +8,7 @@ dicts, for unit tests (confluent's `mock://` client has no compatibility configu
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Protocol, TypeVar
+from typing import Protocol, Self, TypeVar
 
 from confluent_kafka.schema_registry import Schema, SchemaRegistryClient
 from confluent_kafka.schema_registry.error import SchemaRegistryError
@@ -57,6 +57,16 @@ class ConfluentRegistrar:
     def for_url(cls, url: str) -> ConfluentRegistrar:
         """A registrar for the registry at `url` (no request is made here)."""
         return cls(SchemaRegistryClient({"url": url}), url=url)
+
+    def close(self) -> None:
+        """Close the client's HTTP connections."""
+        self._client.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     def _call(self, action: str, subject: str, call: Callable[[], T], *, missing: T | None = None) -> T | None:
         """Run one client call; 404 gives `missing`, other registry errors and transport errors raise."""

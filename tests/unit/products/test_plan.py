@@ -119,6 +119,6 @@ def test_an_unreachable_registry_is_a_registry_error_with_a_hint() -> None:
 
     url = "http://127.0.0.1:9"  # the discard port: nothing answers
     registrar = ConfluentRegistrar(SchemaRegistryClient({"url": url, "max.retries": 0}), url=url)
-    with pytest.raises(RegistryError, match="Cannot reach the schema registry") as info:
+    with registrar, pytest.raises(RegistryError, match="Cannot reach the schema registry") as info:
         registrar.is_registered("s", CLAIMS.schemas[0].text)
     assert "--no-registry" in str(info.value)
