@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import io
 import json
+import random
 from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
 
 import fastavro
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from domains.care.member360.events import DomainEvent
 from domains.care.member360.replay import replay
@@ -129,3 +132,14 @@ def test_a_service_refuses_another_systems_records(feed: Feed) -> None:
 def test_a_service_needs_a_publisher_per_product() -> None:
     with pytest.raises(ValueError, match="member_identity"):
         MembershipService({"members": RecordingPublisher("members")})
+
+
+SMALL = generate(40, seed=11)
+
+
+@settings(max_examples=10, deadline=None)
+@given(shuffle=st.randoms(use_true_random=False), redeliver=st.floats(0.0, 0.5))
+def test_any_arrival_order_with_redeliveries_reaches_the_truth(shuffle: random.Random, redeliver: float) -> None:
+    records = with_redeliveries(SMALL.records, rate=redeliver, seed=shuffle.randrange(1000))
+    shuffle.shuffle(records)
+    assert replay(as_events(publish_all(records))).records() == SMALL.expected

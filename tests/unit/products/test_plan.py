@@ -122,3 +122,9 @@ def test_an_unreachable_registry_is_a_registry_error_with_a_hint() -> None:
     with registrar, pytest.raises(RegistryError, match="Cannot reach the schema registry") as info:
         registrar.is_registered("s", CLAIMS.schemas[0].text)
     assert "--no-registry" in str(info.value)
+
+
+def test_a_retired_product_is_left_alone() -> None:
+    retired = Product(descriptor=CLAIMS.descriptor.model_copy(update={"lifecycle": "retired"}), file=CLAIMS.file,
+                      schemas=CLAIMS.schemas)
+    assert plan([retired], topics={}, ledger={}, subjects={}).is_noop
