@@ -42,7 +42,7 @@ def list_products(root: Root = Path("domains"), fmt: Format = "text") -> None:
     for row in table_rows:
         table.add_row(*(str(row[k]) for k in ("id", "kind", "lifecycle", "topic", "key", "partitions", "events",
                                               "owner", "freshness_slo")))
-    _out.print(table)
+    Console(highlight=False, width=max(_out.width, 200)).print(table)  # a catalog is wide; don't wrap ids
 
 
 @app.command()

@@ -17,11 +17,11 @@ from hypothesis import strategies as st
 from domains.care.member360.events import DomainEvent
 from domains.care.member360.replay import replay
 from domains.claims.service import ClaimsService
-from domains.clinical.service import ClinicalService
 from domains.feed import Feed, SourceRecord, generate, with_redeliveries
 from domains.membership.service import MembershipService
+from domains.playback import PRODUCTS, play
 from domains.publishing import Published, RecordingPublisher
-from domains.service import DomainService, UnknownRecordError
+from domains.service import UnknownRecordError
 
 SCHEMA_FILES = {
     "MemberEnrolled": "membership/member_enrolled.avsc", "MemberProfileUpdated": "membership/member_profile_updated.avsc",
@@ -41,12 +41,8 @@ def feed() -> Feed:
 def publish_all(records: list[SourceRecord]) -> list[Published]:
     """Run the records, in arrival order, through the three domain services with recording publishers."""
     log: list[Published] = []
-    pubs = {name: RecordingPublisher(name, log) for name in ("members", "member_identity", "claims", "visits")}
-    services: dict[str, DomainService] = {
-        "membership": MembershipService(pubs), "claims": ClaimsService(pubs), "clinical": ClinicalService(pubs),
-    }
-    for record in records:
-        services[record.system].handle(record)
+    counts = play(records, {name: RecordingPublisher(name, log) for name in PRODUCTS})
+    assert sum(counts.values()) == len(log) == len(records)
     return log
 
 
