@@ -8,7 +8,7 @@ the CloudEvents `source` of the service that owns it; each service publishes its
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 
 from confluent_kafka.schema_registry import SchemaRegistryClient
 
@@ -16,18 +16,23 @@ from domains.claims.service import ClaimsService
 from domains.clinical.service import ClinicalService
 from domains.feed.records import SourceRecord
 from domains.membership.service import MembershipService
-from domains.service import DomainService
+from domains.playback import play
 from mesh.core.settings import MeshSettings
 from mesh.products.clients import producer_for
 from mesh.products.loader import Product
 from mesh.sdk.producer import Producer
 
-SERVICES: tuple[type[DomainService], ...] = (MembershipService, ClaimsService, ClinicalService)
-
 
 def _service_sources() -> dict[str, str]:
     """Product name -> the CloudEvents source of the service that publishes it."""
-    return {route.product: cls.source for cls in SERVICES for route in cls.routes.values()}
+    return {route.product: cls.source for cls in (MembershipService, ClaimsService, ClinicalService)
+            for route in cls.routes.values()}
+
+
+def _observed(records: Iterable[SourceRecord], on_record: Callable[[SourceRecord], None]) -> Iterator[SourceRecord]:
+    for record in records:
+        yield record
+        on_record(record)
 
 
 def source_producers(
@@ -57,18 +62,14 @@ def publish_records(
     *,
     on_record: Callable[[SourceRecord], None] | None = None,
 ) -> Counter[str]:
-    """Run every service over `records` (in their arrival order), flush, and count records per system.
+    """Play `records` through the services onto `producers` (see `source_producers`), flush, count per system.
 
     A delivery failure raises `DeliveryError` at the flush, naming what was not delivered.
     """
-    services = {cls.system: cls({route.product: producers[route.product].publish for route in cls.routes.values()})
-                for cls in SERVICES}
-    counts: Counter[str] = Counter()
-    for record in records:
-        services[record.system].handle(record)
-        counts[record.system] += 1
-        if on_record is not None:
-            on_record(record)
+    publishers = {name: producer.publish for name, producer in producers.items()}
+    if on_record is not None:
+        records = _observed(records, on_record)
+    counts = play(records, publishers)
     for producer in producers.values():
         producer.flush()
     return counts
