@@ -8,6 +8,7 @@ import click
 import typer
 from rich.console import Console
 
+from mesh.cli import schemas_cmd
 from mesh.core.errors import MeshError
 
 app = typer.Typer(
@@ -18,6 +19,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 # command groups: one line each
+app.add_typer(schemas_cmd.app, name="schemas")
 
 _err = Console(stderr=True)
 

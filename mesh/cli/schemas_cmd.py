@@ -1,0 +1,103 @@
+"""`mesh schemas check|register`: compare schemas/ with what is deployed, or register them all."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from mesh.core.errors import ConfigurationError, IncompatibleSchemaError
+from mesh.core.settings import MeshSettings
+from mesh.governance import rules
+from mesh.governance.files import git_fetcher, read_schema_files
+from mesh.governance.registry_source import RegistryGateway, registry_client
+from mesh.governance.report import ReportFormat, format_finding, render, render_text
+from mesh.governance.schema_check import CheckResult, check_files, load_schemas
+from mesh.governance.subjects import SubjectResolver, convention_resolver, parse_level
+
+app = typer.Typer(help="Check schemas/ against what is deployed, and register them.", no_args_is_help=True)
+
+SchemasDir = Annotated[Path, typer.Option("--schemas-dir", help="Directory searched for *.avsc files.")]
+RegistryUrl = Annotated[
+    str | None, typer.Option("--registry", help="Schema registry URL [default: MESH_REGISTRY__URL].")
+]
+
+
+def _resolver(settings: MeshSettings) -> SubjectResolver:
+    return convention_resolver(default_level=settings.registry.default_compatibility)
+
+
+def _gateway(url: str) -> RegistryGateway:
+    return RegistryGateway(registry_client(url), url=url)
+
+
+@app.command("check")
+def check_command(
+    schemas_dir: SchemasDir = Path("schemas"),
+    registry: RegistryUrl = None,
+    against: Annotated[
+        str | None, typer.Option("--against", help="Compare with the same files at this git ref (offline).")
+    ] = None,
+    level: Annotated[
+        str | None, typer.Option("--level", help="Use this compatibility level for every subject.")
+    ] = None,
+    report_format: Annotated[ReportFormat, typer.Option("--format", help="Report format.")] = ReportFormat.TEXT,
+    output: Annotated[
+        Path | None, typer.Option("--output", help="Write the report here (a text report still goes to stdout).")
+    ] = None,
+) -> None:
+    """Exit 0 when every schema is compatible with what is deployed, 1 on findings, 2 on usage errors."""
+    if registry and against:
+        raise ConfigurationError(
+            "--registry and --against exclude each other", hint="check against a registry or a git ref, not both"
+        )
+    settings = MeshSettings.load()
+    override = parse_level(level, where="--level") if level else None
+    files = read_schema_files(schemas_dir)
+    if against:
+        fetch = git_fetcher(against)
+    else:
+        fetch = _gateway(registry or settings.registry.url).fetch
+    result = check_files(files, resolver=_resolver(settings), fetch_deployed=fetch, level=override)
+    _emit(result, report_format, output)
+    raise typer.Exit(result.exit_code)
+
+
+def _emit(result: CheckResult, report_format: ReportFormat, output: Path | None) -> None:
+    if output is None:
+        typer.echo(render(result, report_format), nl=False)
+        return
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(render(result, report_format), encoding="utf-8")
+    typer.echo(render_text(result), nl=False)
+
+
+@app.command("register")
+def register_command(schemas_dir: SchemasDir = Path("schemas"), registry: RegistryUrl = None) -> None:
+    """Register every schema under its subject; already registered schemas are left as they are."""
+    settings = MeshSettings.load()
+    files = read_schema_files(schemas_dir)
+    local, _, findings = load_schemas(files, _resolver(settings))
+    if any(finding.is_error for finding in findings):
+        for finding in findings:
+            typer.echo(format_finding(finding))
+        typer.echo("Nothing registered: fix the findings above first.")
+        raise typer.Exit(1)
+    gateway = _gateway(registry or settings.registry.url)
+    texts = {file.path: file.text for file in files}
+    failed = 0
+    for schema in local:
+        try:
+            done = gateway.register(schema, texts[schema.file])
+        except IncompatibleSchemaError as exc:
+            failed += 1
+            finding = rules.INCOMPATIBLE_CHANGE.finding(
+                schema.file, "; ".join(exc.problems), hint=exc.hint, subject=schema.subject
+            )
+            typer.echo(format_finding(finding))
+            continue
+        state = "registered" if done.created else "unchanged"
+        typer.echo(f"{state:10} {done.subject} version {done.version} (id {done.schema_id}) <- {done.file}")
+    typer.echo(f"{len(local) - failed} of {len(local)} schema(s) registered or already registered")
+    raise typer.Exit(1 if failed else 0)
