@@ -38,6 +38,14 @@ def main(argv: list[str] | None = None) -> None:
     except click.exceptions.ClickException as exc:
         exc.show()
         sys.exit(2)
+    except typer.TyperException as exc:
+        # typer 0.29 vendors its own click: its usage errors (bad option values) derive from this.
+        show = getattr(exc, "show", None)
+        if callable(show):
+            show()
+        else:
+            _err.print(f"error: {exc.format_message()}", highlight=False, markup=False)
+        sys.exit(2)
     sys.exit(result if isinstance(result, int) else 0)
 
 
