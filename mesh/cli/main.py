@@ -8,7 +8,7 @@ import click
 import typer
 from rich.console import Console
 
-from mesh.cli import schemas_cmd
+from mesh.cli import demo_cmd, kafka_cmd, schemas_cmd
 from mesh.core.errors import MeshError
 
 app = typer.Typer(
@@ -18,7 +18,8 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-# command groups: one line each
+app.add_typer(kafka_cmd.app, name="kafka")
+app.command(name="demo")(demo_cmd.demo)
 app.add_typer(schemas_cmd.app, name="schemas")
 
 _err = Console(stderr=True)
