@@ -126,8 +126,9 @@ def _parse_file(file: SchemaFile) -> ParsedSchema | Finding:
     try:
         return parse_schema(document, source=file.path)
     except SchemaParseError as exc:
+        where = f"field path {exc.path}: " if exc.path else ""
         return rules.INVALID_SCHEMA.finding(
-            file.path, bare_message(exc), path=exc.path, hint=exc.hint or "fix the schema so it is valid Avro"
+            file.path, where + bare_message(exc), path=exc.path, hint=exc.hint or "fix the schema so it is valid Avro"
         )
 
 
@@ -178,19 +179,38 @@ def load_schemas(
     return tuple(loaded), tuple(checked), tuple(findings)
 
 
-def next_major_hint(subject: str) -> str:
-    """How to publish a breaking change instead: the next major topic when the subject names one."""
+# mesh.compat ends its hints with this generic escape hatch; we name the concrete topic instead.
+_COMPAT_MAJOR_PHRASE = "publish the change as a new major version (a new subject)"
+_GENERIC_MAJOR = "publish it under a new subject (the next major version of its data product)"
+
+
+def next_major_hint(subject: str) -> str | None:
+    """`publish it as <topic v+1>` when the subject starts with a product topic, else None."""
     topic = subject.split("-", 1)[0]
     try:
         namespace, domain, product, major = parse_product_topic(topic)
     except MeshError:
-        return "publish it under a new subject (the next major version of its data product)"
+        return None
     return f"publish it as {product_topic(namespace, domain, product, major + 1)}"
+
+
+def fix_hint(hint: str | None, subject: str) -> str:
+    """The engine's hint with the escape hatch of a new major version spelled out for this subject."""
+    major = next_major_hint(subject)
+    if not hint:
+        fix = major or _GENERIC_MAJOR
+        return fix[:1].upper() + fix[1:]
+    if major and _COMPAT_MAJOR_PHRASE in hint:
+        return hint.replace(_COMPAT_MAJOR_PHRASE, major)
+    if "publish" in hint and not major:
+        return hint
+    return f"{hint} or {major or _GENERIC_MAJOR}"
 
 
 def _describe(version: DeployedVersion, subject: str, file: str) -> str:
     if version.ref is not None:
-        return f"{file} at {version.ref} (subject {subject})"
+        # mesh.compat calls the ref's text "version 1" in its messages: say what that is.
+        return f"{file} at {version.ref}, taken as version {version.version} of subject {subject}"
     return f"version {version.version} of subject {subject}"
 
 
@@ -227,15 +247,13 @@ def _compare(local: LocalSchema, deployed: DeployedSubject, level_override: Leve
     for problem in result.incompatibilities:
         against = by_number.get(problem.version) if problem.version is not None else None
         against = against or deployed.versions[-1]
-        fix = next_major_hint(local.subject)
-        hint = f"{problem.hint} or {fix}" if problem.hint else fix[:1].upper() + fix[1:]
         findings.append(
             rules.INCOMPATIBLE_CHANGE.finding(
                 local.file,
-                f"field path {problem.path} {problem.message} breaks {level.value} against "
+                f"field path {problem.path}: {problem.message}; this breaks {level.value} against "
                 f"{_describe(against, local.subject, local.file)}",
                 path=problem.path,
-                hint=hint,
+                hint=fix_hint(problem.hint, local.subject),
                 version=against.label,
                 subject=local.subject,
             )

@@ -67,9 +67,9 @@ def test_check_text_names_file_rule_version_and_fix(repo: Path, capsys: pytest.C
     file = write(repo, CLAIM_WITHOUT_DEFAULT)
     _, out, _ = run(["schemas", "check", "--against", "main"], capsys)
     first = out.splitlines()[0]
-    assert first.startswith(f"ERROR GOV002 {file}: field path ")
-    assert f"against {file} at main (subject {SUBJECT})" in first
-    assert ". Fix: " in first
+    assert first.startswith(f"ERROR GOV002 {file}: field path /fields/2: ")
+    assert f"this breaks BACKWARD against {file} at main, taken as version 1 of subject {SUBJECT}. Fix: " in first
+    assert first.endswith("or publish the change as a new major version (a new subject)")
 
 
 def test_invalid_avro_is_a_finding_not_a_crash(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -17,6 +17,7 @@ from mesh.governance.schema_check import (
     SchemaFile,
     check_files,
     check_schemas,
+    fix_hint,
     load_schemas,
     next_major_hint,
 )
@@ -79,10 +80,25 @@ def test_incompatible_change_names_version_subject_path_and_fix() -> None:
     assert (finding.rule_id, finding.severity, finding.version, finding.subject) == (
         "GOV002", Severity.ERROR, "3", SUBJECT
     )
-    assert "currency" in finding.message or "/fields/2" in finding.path
-    assert f"version 3 of subject {SUBJECT}" in finding.message
-    assert "BACKWARD" in finding.message
-    assert finding.hint is not None and "new subject" in finding.hint
+    assert finding.path == "/fields/2"
+    assert finding.message.startswith("field path /fields/2: ")
+    assert "'currency'" in finding.message
+    assert finding.message.endswith(f"; this breaks BACKWARD against version 3 of subject {SUBJECT}")
+    assert finding.hint is not None and "default" in finding.hint and "new major version" in finding.hint
+
+
+@pytest.mark.parametrize(
+    ("case", "text", "path"),
+    [
+        ("GOV001_bad_default", record("R", field("a"), field("n", "int", default="x")), "/fields/1/default"),
+        ("GOV001_unknown_type", record("R", field("u", {"type": "array", "items": "Money"})), "/fields/0/type/items"),
+        ("GOV001_field_without_type", record("R", {"name": "u"}), "/fields/0"),
+    ],
+)
+def test_invalid_avro_findings_carry_the_exact_field_path(case: str, text: str, path: str) -> None:
+    (finding,) = run([SchemaFile(FILE, text)], {}).findings
+    assert (finding.rule_id, finding.path) == ("GOV001", path)
+    assert finding.message.startswith(f"field path {path}: ")
 
 
 def test_invalid_json_finding_points_at_line_and_column() -> None:
@@ -136,7 +152,7 @@ def test_git_version_is_named_by_its_ref() -> None:
     deployed = {SUBJECT: DeployedSubject(SUBJECT, (DeployedVersion(1, CLAIM_V1, ref="origin/main"),))}
     (finding,) = check_schemas(local, deployed)
     assert finding.version == "origin/main"
-    assert f"{FILE} at origin/main" in finding.message
+    assert finding.message.endswith(f"against {FILE} at origin/main, taken as version 1 of subject {SUBJECT}")
 
 
 def test_no_files_fetch_nothing_and_pass() -> None:
@@ -150,10 +166,29 @@ def test_no_files_fetch_nothing_and_pass() -> None:
 NEXT_MAJOR = [
     ("topic_record_subject", "prod.claims.claims.v1-mesh.claims.ClaimSubmitted", "publish it as prod.claims.claims.v2"),
     ("topic_value_subject", "test.members.member_360.v7-value", "publish it as test.members.member_360.v8"),
-    ("record_name_subject", SUBJECT, "publish it under a new subject (the next major version of its data product)"),
+    ("record_name_subject", SUBJECT, None),
+    ("not_a_namespace", "dev.claims.claims.v1-value", None),
 ]
 
 
 @pytest.mark.parametrize(("case", "subject", "hint"), NEXT_MAJOR, ids=[n[0] for n in NEXT_MAJOR])
-def test_next_major_hint(case: str, subject: str, hint: str) -> None:
+def test_next_major_hint(case: str, subject: str, hint: str | None) -> None:
     assert next_major_hint(subject) == hint
+
+
+TOPIC_SUBJECT = "prod.claims.claims.v1-mesh.claims.ClaimSubmitted"
+GENERIC = "publish it under a new subject (the next major version of its data product)"
+COMPAT_HINT = "add a default, or publish the change as a new major version (a new subject)"
+FIX_HINTS = [
+    ("engine_phrase_becomes_the_topic", COMPAT_HINT, TOPIC_SUBJECT, "add a default, or publish it as prod.claims.claims.v2"),
+    ("engine_phrase_kept_without_topic", COMPAT_HINT, SUBJECT, COMPAT_HINT),
+    ("topic_appended", "add a default", TOPIC_SUBJECT, "add a default or publish it as prod.claims.claims.v2"),
+    ("generic_appended", "add a default", SUBJECT, f"add a default or {GENERIC}"),
+    ("no_engine_hint_topic", None, TOPIC_SUBJECT, "Publish it as prod.claims.claims.v2"),
+    ("no_engine_hint_generic", "", SUBJECT, "P" + GENERIC[1:]),
+]
+
+
+@pytest.mark.parametrize(("case", "hint", "subject", "expected"), FIX_HINTS, ids=[f[0] for f in FIX_HINTS])
+def test_fix_hint(case: str, hint: str | None, subject: str, expected: str) -> None:
+    assert fix_hint(hint, subject) == expected
