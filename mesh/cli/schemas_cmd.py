@@ -20,7 +20,7 @@ app = typer.Typer(help="Check schemas/ against what is deployed, and register th
 
 SchemasDir = Annotated[Path, typer.Option("--schemas-dir", help="Directory searched for *.avsc files.")]
 RegistryUrl = Annotated[
-    str | None, typer.Option("--registry", help="Schema registry URL [default: MESH_REGISTRY__URL].")
+    str | None, typer.Option("--registry", help="Schema registry URL (default: MESH_REGISTRY__URL or http://127.0.0.1:8081).")
 ]
 
 
@@ -47,7 +47,10 @@ def check_command(
         Path | None, typer.Option("--output", help="Write the report here (a text report still goes to stdout).")
     ] = None,
 ) -> None:
-    """Exit 0 when every schema is compatible with what is deployed, 1 on findings, 2 on usage errors."""
+    """Compare every schema with the registry (configured levels) or a git ref (declared levels).
+
+    Exit 0 when every schema is compatible, 1 on ERROR findings, 2 on usage or connection errors.
+    """
     if registry and against:
         raise ConfigurationError(
             "--registry and --against exclude each other", hint="check against a registry or a git ref, not both"
@@ -75,7 +78,10 @@ def _emit(result: CheckResult, report_format: ReportFormat, output: Path | None)
 
 @app.command("register")
 def register_command(schemas_dir: SchemasDir = Path("schemas"), registry: RegistryUrl = None) -> None:
-    """Register every schema under its subject; already registered schemas are left as they are."""
+    """Register every schema under its subject; already registered schemas are left as they are.
+
+    A new subject first gets the file's declared level. Exit 1 when a file is invalid or refused.
+    """
     settings = MeshSettings.load()
     files = read_schema_files(schemas_dir)
     local, _, findings = load_schemas(files, _resolver(settings))
