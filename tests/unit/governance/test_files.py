@@ -63,6 +63,23 @@ def test_reads_the_committed_text_at_a_ref(repo: Path) -> None:
     assert texts == {str(claim): CLAIM_V1, str(added): None}
 
 
+def test_many_files_come_back_in_order_with_gaps(repo: Path, tmp_path: Path) -> None:
+    nested = repo / "schemas" / "claims" / "deep"
+    nested.mkdir()
+    texts = {nested / f"s{n}.avsc": CLAIM_V1 + "\n" * n + "é" * n for n in range(4)}
+    for path, text in texts.items():
+        path.write_text(text, encoding="utf-8")
+    git(repo, "add", ".")
+    git(repo, "commit", "-q", "-m", "more")
+    (nested / "s2.avsc").unlink()
+    git(repo, "rm", "-q", str(nested / "s2.avsc"))
+    git(repo, "commit", "-q", "-m", "drop s2")
+    paths = [str(path) for path in texts]
+    got = read_files_at_ref("HEAD", paths)
+    assert got == {str(path): (None if path.name == "s2.avsc" else text) for path, text in texts.items()}
+    assert read_files_at_ref("v1", paths) == dict.fromkeys(paths)
+
+
 def test_relative_paths_resolve_from_the_working_directory(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(repo)
     assert read_files_at_ref("main", ["schemas/claims/claim.avsc"]) == {"schemas/claims/claim.avsc": CLAIM_V1}
