@@ -3,7 +3,7 @@
 Two steps, so the caller can fetch exactly the deployed subjects it needs in between:
 
     load_schemas(files, resolver)          parse every file, resolve its subject and declared level
-                                           -> LocalSchemas + findings (GOV001, GOV003, GOV004)
+                                           -> LocalSchemas, files checked, findings (GOV001, GOV003, GOV004)
     check_schemas(local, deployed, level)  compare each with its subject's deployed history using
                                            mesh.compat -> findings (GOV002, GOV005, GOV006)
 
