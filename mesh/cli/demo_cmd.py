@@ -7,7 +7,7 @@ import uuid
 
 import typer
 from confluent_kafka import Consumer, Producer
-from confluent_kafka.admin import AdminClient, NewTopic
+from confluent_kafka.admin import AdminClient, NewTopic  # type: ignore[attr-defined]
 from rich.console import Console
 from rich.table import Table
 
@@ -72,7 +72,7 @@ def _round_trip(settings: MeshSettings, bootstrap: str, count: int) -> None:
             for msg in consumer.consume(count - got, timeout=1.0):
                 if msg.error():
                     raise KafkaError(f"Consuming {topic} failed: {msg.error()}", cause=msg.error())
-                table.add_row(str(msg.partition()), str(msg.offset()), msg.key().decode(), msg.value().decode())
+                table.add_row(str(msg.partition()), str(msg.offset()), (msg.key() or b"").decode(), (msg.value() or b"").decode())
                 got += 1
     finally:
         consumer.close()

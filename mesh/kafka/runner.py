@@ -55,7 +55,8 @@ def metadata_ok(bootstrap: str, timeout: float = 3.0) -> bool:
     """True when a Kafka broker answers a metadata request at `bootstrap`."""
     quiet = logging.getLogger("mesh.kafka.librdkafka")
     quiet.setLevel(logging.CRITICAL)
-    admin = AdminClient({"bootstrap.servers": bootstrap, "logger": quiet, "socket.connection.setup.timeout.ms": 2000})
+    conf = {"bootstrap.servers": bootstrap, "logger": quiet, "socket.connection.setup.timeout.ms": 2000}
+    admin = AdminClient(conf)  # type: ignore[arg-type]  # librdkafka takes a logger object here
     try:
         return bool(admin.list_topics(timeout=timeout).brokers)
     except Exception:  # noqa: BLE001 - any failure is "not ready yet"

@@ -108,3 +108,18 @@ def test_stale_pid_file_is_removed(settings: LocalBrokerSettings, content: str) 
     status = broker.status()
     assert not status.running and status.pid is None
     assert not broker.pid_file.exists()
+
+
+def test_cli_turns_a_broker_error_into_exit_code_2(settings: LocalBrokerSettings, monkeypatch: pytest.MonkeyPatch,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    from mesh.cli.main import main
+
+    monkeypatch.setenv("MESH_LOCAL_BROKER__JAVA", "/nonexistent/java")
+    monkeypatch.setenv("MESH_LOCAL_BROKER__PORT", str(settings.port))
+    monkeypatch.setenv("MESH_LOCAL_BROKER__CONTROLLER_PORT", str(settings.controller_port))
+    monkeypatch.setenv("MESH_LOCAL_BROKER__CACHE_DIR", str(settings.cache_dir))
+    with pytest.raises(SystemExit) as exit_info:
+        main(["kafka", "start"])
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert "Java" in err and "was not found" in err and "Traceback" not in err
