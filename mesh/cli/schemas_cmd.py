@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Annotated
 
@@ -58,11 +59,12 @@ def check_command(
     settings = MeshSettings.load()
     override = parse_level(level, where="--level") if level else None
     files = read_schema_files(schemas_dir)
-    if against:
-        fetch = git_fetcher(against)
-    else:
-        fetch = _gateway(registry or settings.registry.url).fetch
-    result = check_files(files, resolver=_resolver(settings), fetch_deployed=fetch, level=override)
+    with ExitStack() as resources:
+        if against:
+            fetch = git_fetcher(against)
+        else:
+            fetch = resources.enter_context(_gateway(registry or settings.registry.url)).fetch
+        result = check_files(files, resolver=_resolver(settings), fetch_deployed=fetch, level=override)
     _emit(result, report_format, output)
     raise typer.Exit(result.exit_code)
 
@@ -90,20 +92,20 @@ def register_command(schemas_dir: SchemasDir = Path("schemas"), registry: Regist
             typer.echo(format_finding(finding))
         typer.echo("Nothing registered: fix the findings above first.")
         raise typer.Exit(1)
-    gateway = _gateway(registry or settings.registry.url)
     texts = {file.path: file.text for file in files}
     failed = 0
-    for schema in local:
-        try:
-            done = gateway.register(schema, texts[schema.file])
-        except IncompatibleSchemaError as exc:
-            failed += 1
-            finding = rules.INCOMPATIBLE_CHANGE.finding(
-                schema.file, "; ".join(exc.problems), hint=exc.hint, subject=schema.subject
-            )
-            typer.echo(format_finding(finding))
-            continue
-        state = "registered" if done.created else "unchanged"
-        typer.echo(f"{state:10} {done.subject} version {done.version} (id {done.schema_id}) <- {done.file}")
+    with _gateway(registry or settings.registry.url) as gateway:
+        for schema in local:
+            try:
+                done = gateway.register(schema, texts[schema.file])
+            except IncompatibleSchemaError as exc:
+                failed += 1
+                finding = rules.INCOMPATIBLE_CHANGE.finding(
+                    schema.file, "; ".join(exc.problems), hint=exc.hint, subject=schema.subject
+                )
+                typer.echo(format_finding(finding))
+                continue
+            state = "registered" if done.created else "unchanged"
+            typer.echo(f"{state:10} {done.subject} version {done.version} (id {done.schema_id}) <- {done.file}")
     typer.echo(f"{len(local) - failed} of {len(local)} schema(s) registered or already registered")
     raise typer.Exit(1 if failed else 0)

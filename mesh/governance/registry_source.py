@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Self, TypeVar
 
 from confluent_kafka.schema_registry import Schema, SchemaRegistryClient
 from confluent_kafka.schema_registry.error import SchemaRegistryError
@@ -49,11 +49,24 @@ class Registration:
 
 
 class RegistryGateway:
-    """Reads deployed subjects from, and registers schemas in, one registry."""
+    """Reads deployed subjects from, and registers schemas in, one registry.
+
+    Owns its client: use it as a context manager (or call `close`) so the HTTP connections close.
+    """
 
     def __init__(self, client: SchemaRegistryClient, *, url: str) -> None:
         self._client = client
         self._url = url
+
+    def close(self) -> None:
+        """Close the client's HTTP connections."""
+        self._client.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
 
     def _call(self, what: str, action: Callable[..., T], *args: object) -> T:
         try:
@@ -148,5 +161,10 @@ class RegistryGateway:
                     hint="run `mesh schemas check` for the field paths and fixes",
                 ) from exc
             raise self._failed(f"registering {schema.file} under {schema.subject}", exc) from exc
+        if registered.version is None:
+            # Confluent-style registries answer a registration with the id only: look the version up.
+            registered = self._call(
+                f"POST /subjects/{schema.subject}", self._client.lookup_schema, schema.subject, body
+            )
         log.info("registered %s as %s version %s", schema.file, schema.subject, registered.version)
         return Registration(schema.file, schema.subject, registered.version or 0, registered.schema_id or 0, True)

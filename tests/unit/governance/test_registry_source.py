@@ -149,6 +149,26 @@ def refused_url() -> Iterator[str]:
 
 
 def test_a_refused_connection_names_the_url(refused_url: str) -> None:
-    gateway = RegistryGateway(registry_client(refused_url, retries=0), url=refused_url)
-    with pytest.raises(GovernanceError, match=f"Cannot reach the schema registry at {refused_url}"):
+    with (
+        RegistryGateway(registry_client(refused_url, retries=0), url=refused_url) as gateway,
+        pytest.raises(GovernanceError, match=f"Cannot reach the schema registry at {refused_url}"),
+    ):
         gateway.fetch([local(CLAIM_V1)])
+
+
+def test_an_id_only_registration_answer_is_completed_by_a_lookup() -> None:
+    from confluent_kafka.schema_registry import RegisteredSchema
+
+    answered = RegisteredSchema(subject=None, version=None, schema_id=7, guid=None, schema=Schema(CLAIM_V1, "AVRO"))
+    looked_up = RegisteredSchema(subject=SUBJECT, version=2, schema_id=7, guid=None, schema=Schema(CLAIM_V1, "AVRO"))
+    lookups = [SchemaRegistryError(404, 40403, "Schema not found"), looked_up]
+
+    def lookup(*_: Any) -> RegisteredSchema:
+        answer = lookups.pop(0)
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+    answers = _Answers(lookup_schema=lookup, get_versions=[1], register_schema_full_response=answered)
+    done = RegistryGateway(answers, url="http://registry").register(local(CLAIM_V1), CLAIM_V1)
+    assert (done.created, done.version, done.schema_id) == (True, 2, 7)
