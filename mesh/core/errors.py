@@ -15,6 +15,7 @@
     ├── RegistryError                 the schema registry answered with an error (HTTP status + Confluent code)
     │   └── SubjectNotFoundError, IncompatibleError, InvalidSchemaError, ...  (one per Confluent code: mesh.registry.errors)
     ├── DescriptorError               a data product descriptor is invalid: file and field
+    ├── ProvisioningError             `mesh products apply` refused a change Kafka cannot make safely
     └── GovernanceError               a deploy-time check could not run (not a finding: findings are data)
 
 Names end in `Error`; data lives in attributes so callers never parse messages.
@@ -150,6 +151,16 @@ class DescriptorError(MeshError):
         self.field = field
         self.problem = problem
         super().__init__(f"{file}: field '{field}': {problem}", hint=hint)
+
+
+class ProvisioningError(MeshError):
+    """Provisioning refused to apply a plan; `refusals` holds (target, problem, hint) per refused change."""
+
+    def __init__(self, refusals: Sequence[tuple[str, str, str]]) -> None:
+        self.refusals = tuple(refusals)
+        target, problem, hint = self.refusals[0] if self.refusals else ("?", "?", "")
+        more = f" (and {len(self.refusals) - 1} more)" if len(self.refusals) > 1 else ""
+        super().__init__(f"Refused to provision: {target} {problem}{more}; nothing was changed", hint=hint)
 
 
 class GovernanceError(MeshError):
