@@ -2,7 +2,8 @@
 
     text   one line per finding: `ERROR GOV002 <file>: <message>. Fix: <hint>`, then a summary line
     json   {"summary": {...}, "checked": [...], "findings": [...]} with stable keys
-    junit  one <testcase> per file; ERROR findings are <failure>s, the others go to <system-out>
+    junit  one <testcase> per file (schemas, then any other file with findings); ERROR findings are
+           <failure>s, the others go to <system-out>
 """
 
 from __future__ import annotations
@@ -71,19 +72,23 @@ def render_json(result: CheckResult) -> str:
 
 
 def render_junit(result: CheckResult) -> str:
-    """JUnit XML: a testsuite with one testcase per schema file, failures for ERROR findings."""
+    """JUnit XML: a testsuite with one testcase per file, failures for ERROR findings."""
     by_file: dict[str, list[Finding]] = {}
     for finding in result.findings:
         by_file.setdefault(finding.file, []).append(finding)
-    failed = sum(1 for c in result.checked if any(f.is_error for f in by_file.get(c.file, ())))
-    suites = ET.Element("testsuites", name=SUITE_NAME, tests=str(len(result.checked)), failures=str(failed))
-    suite = ET.SubElement(
-        suites, "testsuite", name=SUITE_NAME, tests=str(len(result.checked)), failures=str(failed),
-        errors="0", skipped="0",
-    )
-    for checked in result.checked:
-        case = ET.SubElement(suite, "testcase", classname=checked.subject or "unresolved", name=checked.file)
-        findings = by_file.get(checked.file, [])
+    # Findings about files that are not schemas (descriptors) get a test case of their own too.
+    cases = [(c.file, c.subject or "unresolved") for c in result.checked]
+    listed = {file for file, _ in cases}
+    cases += [(file, "other") for file in by_file if file not in listed]
+    counts = {
+        "tests": str(len(cases)),
+        "failures": str(sum(1 for file, _ in cases if any(f.is_error for f in by_file.get(file, ())))),
+    }
+    suites = ET.Element("testsuites", {"name": SUITE_NAME, **counts})
+    suite = ET.SubElement(suites, "testsuite", {"name": SUITE_NAME, **counts, "errors": "0", "skipped": "0"})
+    for file, classname in cases:
+        case = ET.SubElement(suite, "testcase", classname=classname, name=file)
+        findings = by_file.get(file, [])
         errors = [f for f in findings if f.is_error]
         if errors:
             failure = ET.SubElement(

@@ -6,6 +6,8 @@
     GOV004 duplicate-subject       ERROR    two files resolve to the same subject
     GOV005 unreadable-deployed     WARNING  a deployed version is not valid Avro here; it is left out of the check
     GOV006 new-subject             INFO     nothing is deployed for the subject yet; it will become version 1
+    GOV007 invalid-descriptor      ERROR    a product descriptor cannot be read, so its schemas' subjects are unknown
+    GOV008 descriptor-problem      WARNING  a product descriptor reads but fails validation (`mesh products validate`)
 
 Ids are stable: CI configurations and suppressions refer to them. Add rules at the end.
 """
@@ -76,6 +78,18 @@ UNREADABLE_DEPLOYED = Rule(
 NEW_SUBJECT = Rule(
     "GOV006", "new-subject", Severity.INFO, "Nothing is deployed for the subject yet; it will become version 1."
 )
+INVALID_DESCRIPTOR = Rule(
+    "GOV007",
+    "invalid-descriptor",
+    Severity.ERROR,
+    "A data product descriptor cannot be read, so the subjects of its schemas are unknown.",
+)
+DESCRIPTOR_PROBLEM = Rule(
+    "GOV008",
+    "descriptor-problem",
+    Severity.WARNING,
+    "A data product descriptor names its topic and schemas but fails validation (see `mesh products validate`).",
+)
 
 CATALOGUE: tuple[Rule, ...] = (
     INVALID_SCHEMA,
@@ -84,5 +98,7 @@ CATALOGUE: tuple[Rule, ...] = (
     DUPLICATE_SUBJECT,
     UNREADABLE_DEPLOYED,
     NEW_SUBJECT,
+    INVALID_DESCRIPTOR,
+    DESCRIPTOR_PROBLEM,
 )
 RULES: dict[str, Rule] = {rule.rule_id: rule for rule in CATALOGUE}

@@ -99,6 +99,10 @@ class CheckResult:
         """0 clean (warnings and notices allowed), 1 when a finding is an ERROR."""
         return 1 if self.has_errors else 0
 
+    def with_findings(self, findings: Sequence[Finding]) -> CheckResult:
+        """This result with `findings` (e.g. about descriptors rather than schema files) first."""
+        return CheckResult(self.checked, (*findings, *self.findings))
+
 
 FetchDeployed = Callable[[Sequence[LocalSchema]], Mapping[str, DeployedSubject]]
 

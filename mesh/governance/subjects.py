@@ -9,17 +9,25 @@ Until data product descriptors exist, one fallback convention decides, and it li
               "FULL"), else the default level (BACKWARD unless the caller says otherwise)
 
 A resolver raises a `MeshError` when it cannot decide; the check turns that into a GOV003 finding
-(a `SchemaParseError`'s `path` becomes the finding's path). A descriptor-based resolver (data
-product topic + record fullname, `mesh.core.naming.record_subject`) plugs in with the same signature.
+(a `SchemaParseError`'s `path` becomes the finding's path).
+
+Files that a data product descriptor names get their subject from the product's topic instead
+(`<topic>-<record fullname>`, as `mesh.core.naming` prescribes for products) and their level from
+the descriptor: `assigned_resolver` takes those `Assignment`s (built by the caller from the
+descriptors, since this package may not import `mesh.products`) and falls back to the convention
+for every other file.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import os
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 from mesh.compat import Level, ParsedSchema
 from mesh.core.errors import ConfigurationError, SchemaParseError
+from mesh.core.naming import record_subject
 
 SubjectResolver = Callable[[Path, ParsedSchema], tuple[str, Level]]
 
@@ -70,5 +78,48 @@ def convention_resolver(*, default_level: Level | str = Level.BACKWARD) -> Subje
             return subject, parse_level(declared, where=f"{path} {COMPATIBILITY_PROPERTY}")
         except ConfigurationError as exc:
             raise SchemaParseError(exc.message, path=f"/{COMPATIBILITY_PROPERTY}", hint=exc.hint) from None
+
+    return resolve
+
+
+@dataclass(frozen=True, slots=True)
+class Assignment:
+    """A schema file that belongs to a product topic, with the level its owner declares.
+
+    `owner` names where that was declared (e.g. a data product descriptor file).
+    """
+
+    path: Path
+    topic: str
+    level: Level
+    owner: str
+
+
+def _key(path: Path) -> str:
+    # abspath normalises without touching the file system (resolve() would follow symlinks).
+    return os.path.abspath(path)
+
+
+def assigned_resolver(assignments: Iterable[Assignment], *, fallback: SubjectResolver) -> SubjectResolver:
+    """For an assigned file: subject `<topic>-<record fullname>` (`mesh.core.naming.record_subject`,
+    TopicRecordNameStrategy) and the owner's level; for any other file: `fallback`.
+
+    A file assigned to two topics cannot be checked as one schema: that is a GOV003 finding.
+    """
+    by_path: dict[str, list[Assignment]] = {}
+    for assignment in assignments:
+        by_path.setdefault(_key(assignment.path), []).append(assignment)
+
+    def resolve(path: Path, schema: ParsedSchema) -> tuple[str, Level]:
+        found = by_path.get(_key(path), [])
+        if not found:
+            return fallback(path, schema)
+        if len(found) > 1:
+            owners = ", ".join(f"{a.owner} ({a.topic})" for a in found)
+            raise ConfigurationError(
+                f"{path} is the schema of several product topics: {owners}",
+                hint="give each data product version its own schema file",
+            )
+        return record_subject(found[0].topic, record_fullname(schema.raw)), found[0].level
 
     return resolve

@@ -32,6 +32,12 @@ def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, 
     return int(exited.value.code or 0), out, err
 
 
+def options(tmp_path: Path, registry_url: str) -> list[str]:
+    """Schemas from the test's folder, no descriptors (so the fallback convention names subjects)."""
+    return ["--schemas-dir", str(tmp_path / "schemas"), "--domains-dir", str(tmp_path / "domains"),
+            "--registry", registry_url]
+
+
 def claim(namespace: str, *extra_fields: dict[str, object], level: str | None = None) -> str:
     document: dict[str, object] = {
         "type": "record",
@@ -56,7 +62,7 @@ def test_register_then_check_against_the_real_registry(
     schema = tmp_path / "schemas" / "claims" / "claim.avsc"
     schema.parent.mkdir(parents=True)
     subject = f"{namespace}.ClaimSubmitted"
-    args = ["--schemas-dir", str(tmp_path / "schemas"), "--registry", registry_url]
+    args = options(tmp_path, registry_url)
 
     schema.write_text(claim(namespace))
     assert run(["schemas", "check", *args], capsys)[0] == 0  # new subject: a notice only
@@ -86,7 +92,7 @@ def test_the_configured_level_of_a_subject_is_used(
 ) -> None:
     schema = tmp_path / "schemas" / "claim.avsc"
     schema.parent.mkdir(parents=True)
-    args = ["--schemas-dir", str(tmp_path / "schemas"), "--registry", registry_url]
+    args = options(tmp_path, registry_url)
     schema.write_text(claim(namespace, level="NONE"))  # register sets the new subject's level to NONE
     assert run(["schemas", "register", *args], capsys)[0] == 0
 

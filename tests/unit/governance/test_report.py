@@ -109,3 +109,18 @@ def test_junit_of_a_clean_result_has_no_failures() -> None:
 )
 def test_render_dispatches_on_the_format(report_format: str, starts_with: str) -> None:
     assert render(RESULT, report_format).startswith(starts_with)
+
+
+def test_junit_gives_findings_about_other_files_their_own_case() -> None:
+    descriptor = rules.INVALID_DESCRIPTOR.finding("domains/claims/products/claims.yaml", "field id: bad", path="id")
+    root = ET.fromstring(render_junit(CLEAN.with_findings([descriptor])).encode())
+    assert (root.get("tests"), root.get("failures")) == ("2", "1")
+    names = [case.get("name") for case in root.iter("testcase")]
+    assert names == [MEMBER, "domains/claims/products/claims.yaml"]
+
+
+def test_with_findings_puts_them_first() -> None:
+    descriptor = rules.DESCRIPTOR_PROBLEM.finding("d.yaml", "field key: not a string field")
+    combined = CLEAN.with_findings([descriptor])
+    assert combined.findings == (descriptor, NOTICE)
+    assert (combined.checked, combined.exit_code) == (CLEAN.checked, 0)

@@ -10,7 +10,13 @@ import pytest
 
 from mesh.compat import Level, parse_schema
 from mesh.core.errors import ConfigurationError, SchemaParseError
-from mesh.governance.subjects import convention_resolver, parse_level, record_fullname
+from mesh.governance.subjects import (
+    Assignment,
+    assigned_resolver,
+    convention_resolver,
+    parse_level,
+    record_fullname,
+)
 from tests.unit.governance.avro_samples import field, record
 
 RESOLVES = [
@@ -66,3 +72,35 @@ def test_parse_level_names_the_input_and_the_choices() -> None:
     with pytest.raises(ConfigurationError) as raised:
         parse_level("SOMETIMES", where="--level")
     assert "--level" in str(raised.value) and "FULL_TRANSITIVE" in str(raised.value)
+
+
+TOPIC = "prod.claims.claims.v1"
+ASSIGNED = [
+    Assignment(Path("schemas/claims/claim.avsc"), TOPIC, Level.BACKWARD_TRANSITIVE, "domains/claims/products/claims.yaml"),
+    Assignment(Path("/abs/shared.avsc"), TOPIC, Level.FULL, "a.yaml"),
+    Assignment(Path("/abs/shared.avsc"), "prod.claims.claims.v2", Level.FULL, "b.yaml"),
+]
+SCHEMA = record("ClaimSubmitted", field("a"), **{"x-compatibility": "NONE"})
+
+# (case, path asked for, expected subject, expected level)
+ASSIGNED_ANSWERS = [
+    ("assigned_file_gets_topic_record_subject", "schemas/claims/claim.avsc", f"{TOPIC}-mesh.claims.ClaimSubmitted",
+     Level.BACKWARD_TRANSITIVE),
+    ("same_file_spelled_differently", "schemas/./claims/../claims/claim.avsc", f"{TOPIC}-mesh.claims.ClaimSubmitted",
+     Level.BACKWARD_TRANSITIVE),
+    ("unassigned_file_uses_fallback", "schemas/claims/other.avsc", "mesh.claims.ClaimSubmitted", Level.NONE),
+]
+
+
+@pytest.mark.parametrize(
+    ("case", "path", "subject", "level"), ASSIGNED_ANSWERS, ids=[a[0] for a in ASSIGNED_ANSWERS]
+)
+def test_assigned_resolver(case: str, path: str, subject: str, level: Level) -> None:
+    resolve = assigned_resolver(ASSIGNED, fallback=convention_resolver())
+    assert resolve(Path(path), parse_schema(SCHEMA)) == (subject, level)
+
+
+def test_assigned_resolver_refuses_a_file_of_two_topics() -> None:
+    resolve = assigned_resolver(ASSIGNED, fallback=convention_resolver())
+    with pytest.raises(ConfigurationError, match=r"several product topics: a.yaml \(prod.claims.claims.v1\), b.yaml"):
+        resolve(Path("/abs/shared.avsc"), parse_schema(SCHEMA))
