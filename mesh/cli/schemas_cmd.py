@@ -9,12 +9,11 @@ from typing import Annotated
 import typer
 
 from mesh.cli.schema_subjects import product_assignments
-from mesh.core.errors import ConfigurationError, IncompatibleSchemaError
+from mesh.core.errors import ConfigurationError
 from mesh.core.settings import MeshSettings
-from mesh.governance import rules
 from mesh.governance.files import git_fetcher, read_schema_files
 from mesh.governance.findings import Finding
-from mesh.governance.registry_source import RegistryGateway, registry_client
+from mesh.governance.registry_source import RegistryGateway, register_all, registry_client
 from mesh.governance.report import ReportFormat, format_finding, render, render_text
 from mesh.governance.schema_check import CheckResult, check_files, load_schemas
 from mesh.governance.subjects import SubjectResolver, assigned_resolver, convention_resolver, parse_level
@@ -113,20 +112,15 @@ def register_command(
             typer.echo(format_finding(finding))
         typer.echo("Nothing registered: fix the findings above first.")
         raise typer.Exit(1)
-    texts = {file.path: file.text for file in files}
-    failed = 0
     with _gateway(registry or settings.registry.url) as gateway:
-        for schema in local:
-            try:
-                done = gateway.register(schema, texts[schema.file])
-            except IncompatibleSchemaError as exc:
-                failed += 1
-                finding = rules.INCOMPATIBLE_CHANGE.finding(
-                    schema.file, "; ".join(exc.problems), hint=exc.hint, subject=schema.subject
-                )
-                typer.echo(format_finding(finding))
-                continue
-            state = "registered" if done.created else "unchanged"
-            typer.echo(f"{state:10} {done.subject} version {done.version} (id {done.schema_id}) <- {done.file}")
-    typer.echo(f"{len(local) - failed} of {len(local)} schema(s) registered or already registered")
-    raise typer.Exit(1 if failed else 0)
+        done, refused = register_all(gateway, local, {file.path: file.text for file in files})
+    for registration in done:
+        state = "registered" if registration.created else "unchanged"
+        typer.echo(
+            f"{state:10} {registration.subject} version {registration.version} (id {registration.schema_id})"
+            f" <- {registration.file}"
+        )
+    for finding in refused:
+        typer.echo(format_finding(finding))
+    typer.echo(f"{len(done)} of {len(local)} schema(s) registered or already registered")
+    raise typer.Exit(1 if refused else 0)

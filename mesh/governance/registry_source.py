@@ -18,6 +18,8 @@ from confluent_kafka.schema_registry.schema_registry_client import ConfigCompati
 
 from mesh.compat import Level
 from mesh.core.errors import GovernanceError, IncompatibleSchemaError
+from mesh.governance import rules
+from mesh.governance.findings import Finding
 from mesh.governance.schema_check import DeployedSubject, DeployedVersion, LocalSchema
 
 log = logging.getLogger(__name__)
@@ -168,3 +170,21 @@ class RegistryGateway:
             )
         log.info("registered %s as %s version %s", schema.file, schema.subject, registered.version)
         return Registration(schema.file, schema.subject, registered.version or 0, registered.schema_id or 0, True)
+
+
+def register_all(
+    gateway: RegistryGateway, schemas: Sequence[LocalSchema], texts: Mapping[str, str]
+) -> tuple[list[Registration], list[Finding]]:
+    """Register each schema (`texts`: file -> text as written); a refusal is a GOV002 finding, not an abort."""
+    done: list[Registration] = []
+    refused: list[Finding] = []
+    for schema in schemas:
+        try:
+            done.append(gateway.register(schema, texts[schema.file]))
+        except IncompatibleSchemaError as exc:
+            refused.append(
+                rules.INCOMPATIBLE_CHANGE.finding(
+                    schema.file, "; ".join(exc.problems), hint=exc.hint, subject=schema.subject
+                )
+            )
+    return done, refused

@@ -12,7 +12,7 @@ from confluent_kafka.schema_registry.error import SchemaRegistryError
 
 from mesh.compat import Level, parse_schema
 from mesh.core.errors import GovernanceError, IncompatibleSchemaError
-from mesh.governance.registry_source import RegistryGateway, registry_client
+from mesh.governance.registry_source import RegistryGateway, register_all, registry_client
 from mesh.governance.schema_check import LocalSchema
 from tests.unit.governance.avro_samples import CLAIM_V1, CLAIM_WITH_DEFAULT
 
@@ -172,3 +172,17 @@ def test_an_id_only_registration_answer_is_completed_by_a_lookup() -> None:
     answers = _Answers(lookup_schema=lookup, get_versions=[1], register_schema_full_response=answered)
     done = RegistryGateway(answers, url="http://registry").register(local(CLAIM_V1), CLAIM_V1)
     assert (done.created, done.version, done.schema_id) == (True, 2, 7)
+
+
+def test_register_all_turns_refusals_into_findings_and_goes_on(client: SchemaRegistryClient) -> None:
+    refusing = _Answers(
+        lookup_schema=SchemaRegistryError(404, 40403, "Schema not found"),
+        get_versions=[1],
+        register_schema_full_response=SchemaRegistryError(409, 409, "incompatible"),
+    )
+    other = LocalSchema("schemas/other.avsc", parse_schema(CLAIM_V1), "other", Level.BACKWARD)
+    texts = {"schemas/claims/claim.avsc": CLAIM_WITH_DEFAULT, "schemas/other.avsc": CLAIM_V1}
+    done, refused = register_all(RegistryGateway(refusing, url="http://r"), [local(CLAIM_WITH_DEFAULT)], texts)
+    assert done == [] and [(f.rule_id, f.subject) for f in refused] == [("GOV002", SUBJECT)]
+    done, refused = register_all(RegistryGateway(client, url="mock://x"), [local(CLAIM_V1), other], texts)
+    assert [(d.subject, d.created) for d in done] == [(SUBJECT, True), ("other", True)] and refused == []
