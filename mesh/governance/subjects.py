@@ -1,6 +1,6 @@
 """Which subject and compatibility level a schema file belongs to: the pluggable `SubjectResolver`.
 
-Until data product descriptors exist, one fallback convention decides, and it lives only here:
+Files that no data product descriptor names follow one fallback convention, defined only here:
 
     subject   the fullname of the file's top-level named type (`<namespace>.<name>`), exactly what
               Confluent's RecordNameStrategy (`record_subject_name_strategy`) gives a producer, so
@@ -11,7 +11,7 @@ Until data product descriptors exist, one fallback convention decides, and it li
 A resolver raises a `MeshError` when it cannot decide; the check turns that into a GOV003 finding
 (a `SchemaParseError`'s `path` becomes the finding's path).
 
-Files that a data product descriptor names get their subject from the product's topic instead
+Files that a data product descriptor names get their subject from the product's topic
 (`<topic>-<record fullname>`, as `mesh.core.naming` prescribes for products) and their level from
 the descriptor: `assigned_resolver` takes those `Assignment`s (built by the caller from the
 descriptors, since this package may not import `mesh.products`) and falls back to the convention
