@@ -8,7 +8,7 @@ import click
 import typer
 from rich.console import Console
 
-from mesh.cli import demo_cmd, kafka_cmd, products_cmd, schemas_cmd
+from mesh.cli import demo_cmd, events_cmd, kafka_cmd, products_cmd, registry_cmd, schemas_cmd
 from mesh.core.errors import MeshError
 
 app = typer.Typer(
@@ -21,6 +21,9 @@ app = typer.Typer(
 app.add_typer(kafka_cmd.app, name="kafka")
 app.command(name="demo")(demo_cmd.demo)
 app.add_typer(products_cmd.app, name="products")
+app.add_typer(registry_cmd.app, name="registry")
+app.command(name="produce")(events_cmd.produce)
+app.command(name="consume")(events_cmd.consume)
 app.add_typer(schemas_cmd.app, name="schemas")
 
 _err = Console(stderr=True)
