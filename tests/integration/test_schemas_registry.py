@@ -1,7 +1,4 @@
-"""`mesh schemas register|check` against our real registry service (the `schema_registry_url` fixture).
-
-Skipped, with the reason, while the registry service and its fixture are not in this branch.
-"""
+"""`mesh schemas register|check` against our real registry service (the `schema_registry_url` fixture)."""
 
 from __future__ import annotations
 
@@ -17,12 +14,9 @@ pytestmark = pytest.mark.integration
 
 
 @pytest.fixture
-def registry_url(request: pytest.FixtureRequest) -> str:
-    """Our registry's URL; skip while the registry service (and its fixture) has not landed."""
-    try:
-        return str(request.getfixturevalue("schema_registry_url"))
-    except pytest.FixtureLookupError:
-        pytest.skip("the `schema_registry_url` fixture (mesh/registry service) is not in this branch yet")
+def registry_url(schema_registry_url: str) -> str:
+    """Our registry's URL (MESH_REGISTRY__URL, else the registry started in-process on the broker)."""
+    return schema_registry_url
 
 
 def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
