@@ -159,7 +159,7 @@ class RegistryGateway:
             if exc.http_status_code == 409:
                 raise IncompatibleSchemaError(
                     schema.subject,
-                    [f"{schema.file}: {exc.error_message} (HTTP 409, error {exc.error_code})"],
+                    [f"{exc.error_message} (HTTP 409, error {exc.error_code})"],
                     hint="run `mesh schemas check` for the field paths and fixes",
                 ) from exc
             raise self._failed(f"registering {schema.file} under {schema.subject}", exc) from exc
