@@ -9,24 +9,30 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from pathlib import Path
 
+import typer
 from confluent_kafka.schema_registry import SchemaRegistryClient
 
 from domains.claims.service import ClaimsService
 from domains.clinical.service import ClinicalService
+from domains.feed import generate
 from domains.feed.records import SourceRecord
 from domains.membership.service import MembershipService
 from domains.playback import play
+from domains.service import DomainService
+from mesh.core.errors import MeshError
 from mesh.core.settings import MeshSettings
 from mesh.products.clients import producer_for
-from mesh.products.loader import Product
+from mesh.products.loader import Product, load_all
 from mesh.sdk.producer import Producer
+
+_SERVICES: tuple[type[DomainService], ...] = (MembershipService, ClaimsService, ClinicalService)
 
 
 def _service_sources() -> dict[str, str]:
     """Product name -> the CloudEvents source of the service that publishes it."""
-    return {route.product: cls.source for cls in (MembershipService, ClaimsService, ClinicalService)
-            for route in cls.routes.values()}
+    return {route.product: cls.source for cls in _SERVICES for route in cls.routes.values()}
 
 
 def _observed(records: Iterable[SourceRecord], on_record: Callable[[SourceRecord], None]) -> Iterator[SourceRecord]:
@@ -73,3 +79,36 @@ def publish_records(
     for producer in producers.values():
         producer.flush()
     return counts
+
+
+def run_service(system: str, *, members: int, seed: int, settings: MeshSettings, root: Path) -> int:
+    """Play one operational system's records of the seeded feed through its service into Kafka."""
+    products = load_all(root / "domains", project_root=root)
+    feed = generate(members, seed=seed)
+    records = feed.for_system(system)
+    producers = source_producers(products, settings=settings)
+    try:  # the other systems' producers are never used, so they never connect
+        counts = publish_records(records, producers)
+    finally:
+        for producer in producers.values():
+            producer.close()
+    return counts[system]
+
+
+def service_main(system: str) -> Callable[..., None]:
+    """The `python -m domains.<domain>` program of one domain service."""
+
+    def main(
+        members: int = typer.Option(2_000, min=1, help="Members of the seeded feed."),
+        seed: int = typer.Option(42, help="Seed of the feed (the same seed replays the same records)."),
+    ) -> None:
+        try:
+            root = Path(__file__).resolve().parents[1]
+            count = run_service(system, members=members, seed=seed, settings=MeshSettings.load(), root=root)
+        except MeshError as exc:
+            typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(2) from exc
+        typer.echo(f"{system} service published {count} events")
+
+    main.__doc__ = f"Publish the {system} system's records of the seeded feed as events on its data products."
+    return main
