@@ -85,7 +85,7 @@ def parse_schema(
     except (SchemaParseException, UnknownType, KeyError, TypeError, ValueError) as exc:
         raise SchemaParseError(f"fastavro cannot parse it: {exc}", hint="fix the schema", source=source) from None
     own = {name: named_schemas[name] for name in defined if name in named_schemas}
-    index = build_index(MappingProxyType(named_schemas))
+    index = build_index(MappingProxyType(named_schemas), parsed)
     return ParsedSchema(
         raw=raw,
         canonical=canonical_text(raw),
@@ -102,7 +102,7 @@ def schema_index(schema: ParsedSchema) -> SchemaIndex:
     named = dict(schema.named_types)
     if isinstance(schema.parsed, dict):
         named.update(schema.parsed.get("__named_schemas", {}))
-    return build_index(named)
+    return build_index(named, schema.parsed)
 
 
 __all__ = ["PRIMITIVES", "ParsedSchema", "canonical_text", "parse_schema", "schema_index"]
