@@ -125,7 +125,7 @@ def explain(reader: Any, writer: Any, ours: bool, theirs: bool) -> KnownDifferen
     return None
 
 
-@settings(max_examples=int(os.environ.get("COMPAT_EXAMPLES", "200")), deadline=None,
+@settings(max_examples=int(os.environ.get("COMPAT_EXAMPLES", "100")), deadline=None,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(pair=schema_pairs())
 def test_same_verdict_as_avro_compatibility_or_known_difference(pair: tuple[Any, Any]) -> None:
@@ -165,7 +165,7 @@ def test_known_difference_is_real_and_explained(name: str, reader: Any, writer: 
 
 
 @given(pair=schema_pairs())
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 def test_neutralizers_only_remove_their_difference(pair: tuple[Any, Any]) -> None:
     """A rewrite must not change the verdict of the engine that already behaves the rewritten way."""
     writer, reader = pair
@@ -178,7 +178,7 @@ def test_neutralizers_only_remove_their_difference(pair: tuple[Any, Any]) -> Non
 def test_generated_pairs_cover_both_verdicts() -> None:
     verdicts: set[bool] = set()
 
-    @settings(max_examples=60, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
+    @settings(max_examples=40, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
     @given(pair=schema_pairs())
     def collect(pair: tuple[Any, Any]) -> None:
         verdicts.add(ours_compatible(pair[1], pair[0]))
