@@ -153,3 +153,14 @@ def test_reference_type_cannot_be_redefined() -> None:
     address = parse_schema({"type": "fixed", "name": "Id", "size": 4})
     with pytest.raises(SchemaParseError, match="defined twice"):
         parse_schema({"type": "fixed", "name": "Id", "size": 8}, references=[address])
+
+
+def test_parsed_schemas_are_hashable_by_identity_text() -> None:
+    first = parse_schema('{"type": "enum", "name": "E", "symbols": ["A"]}')
+    second = parse_schema({"symbols": ["A"], "name": "E", "type": "enum"})
+    assert first == second and len({first, second}) == 1
+
+
+def test_non_json_input_is_a_parse_error() -> None:
+    with pytest.raises(SchemaParseError, match="not JSON data"):
+        parse_schema({"type": "record", "name": "R", "fields": [{"name": "a", "type": object()}]})
