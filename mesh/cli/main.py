@@ -8,6 +8,7 @@ import click
 import typer
 from rich.console import Console
 
+from mesh.cli import events_cmd, kafka_cmd, products_cmd, registry_cmd
 from mesh.core.errors import MeshError
 
 app = typer.Typer(
@@ -17,7 +18,11 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-# command groups: one line each
+app.add_typer(kafka_cmd.app, name="kafka")
+app.add_typer(products_cmd.app, name="products")
+app.add_typer(registry_cmd.app, name="registry")
+app.command(name="produce")(events_cmd.produce)
+app.command(name="consume")(events_cmd.consume)
 
 _err = Console(stderr=True)
 
