@@ -1,0 +1,1 @@
+"""Schema-specialised Avro codecs: generated once per schema, equal to fastavro, falling back to it."""
