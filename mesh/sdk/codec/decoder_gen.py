@@ -15,7 +15,8 @@ import copy
 from collections.abc import Callable
 from typing import Any
 
-from fastavro._read import match_schemas, match_types
+from fastavro._read import match_schemas, match_types  # type: ignore[attr-defined]
+from fastavro._read_common import SchemaResolutionError
 from fastavro.logical_readers import LOGICAL_READERS
 from fastavro.schema import extract_logical_type
 
@@ -96,7 +97,7 @@ class _DecoderGenerator:
         if r is not None:
             try:
                 r = match_schemas(w, r, self.named)
-            except Exception as exc:  # SchemaResolutionError: fastavro raises when data gets here
+            except SchemaResolutionError as exc:  # fastavro raises it only when data gets here
                 src.line(f"{target} = _fail({str(exc)!r})")
                 return
         kind = type_of(w)

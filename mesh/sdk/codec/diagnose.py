@@ -66,7 +66,7 @@ def find_problem(value: Any, node: Any, named: dict[str, Any], path: str) -> Pro
     if key in LOGICAL_WRITERS:
         try:
             value = LOGICAL_WRITERS[key](None if value is _MISSING else value, node)
-        except Exception as exc:  # fastavro's converters raise ValueError/TypeError/...: all mean "bad value"
+        except Exception as exc:  # noqa: BLE001 - fastavro's converters raise many types; all mean "bad value"
             return Problem(path, describe(node), f"{_show(value)} ({exc})")
     if kind in ("record", "error"):
         return _record_problem(value, node, named, path)

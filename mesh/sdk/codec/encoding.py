@@ -98,7 +98,7 @@ def compile_encoder(schema: Schema) -> Encoder:
                 data = to_plain(data)
             try:
                 return fastavro_encode(parsed, data)
-            except Exception as exc:
+            except Exception as exc:  # noqa: BLE001 - diagnosed and re-raised as DataValidationError
                 return failure(data, exc)
 
         return fallback
@@ -108,7 +108,7 @@ def compile_encoder(schema: Schema) -> Encoder:
             data = to_plain(data)
         try:
             return fast(data)
-        except Exception as exc:  # failure path only: diagnose, or let fastavro write what we do not cover
+        except Exception as exc:  # noqa: BLE001 - failure path: diagnose, or let fastavro write it
             return failure(data, exc)
 
     return encode

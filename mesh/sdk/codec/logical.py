@@ -16,7 +16,7 @@ from typing import Any
 from fastavro.logical_readers import LOGICAL_READERS
 from fastavro.logical_writers import LOGICAL_WRITERS
 
-EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc)
+EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
 DAYS_SHIFT = datetime.date(1970, 1, 1).toordinal()
 _ONE_MS = datetime.timedelta(milliseconds=1)
 _ONE_US = datetime.timedelta(microseconds=1)

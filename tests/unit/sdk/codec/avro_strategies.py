@@ -17,7 +17,7 @@ from typing import Any
 from hypothesis import strategies as st
 
 PRIMITIVES = ["null", "boolean", "int", "long", "float", "double", "bytes", "string"]
-UTC = datetime.timezone.utc
+UTC = datetime.UTC
 
 LOGICAL: list[dict[str, Any]] = [
     {"type": "long", "logicalType": "timestamp-millis"},
@@ -254,7 +254,8 @@ def _evolve(draw: st.DrawFn, node: Any) -> Any:
         node["values"] = _evolve(draw, node["values"])
         return node
     if kind == "record":
-        fields = [f for f in node["fields"] if draw(st.integers(0, 4)) != 0]  # removed fields
+        # removing or reordering a field that defines a named type would break later references to it
+        fields = [f for f in node["fields"] if _defines_names(f["type"]) or draw(st.integers(0, 4)) != 0]
         for field in fields:
             field["type"] = _evolve(draw, field["type"])
             field.pop("default", None)
@@ -265,7 +266,9 @@ def _evolve(draw: st.DrawFn, node: Any) -> Any:
             fields.append({"name": "added_field", "type": ["null", "string"], "default": None})
         if draw(st.booleans()):
             fields.append({"name": "added_list", "type": {"type": "array", "items": "int"}, "default": [1, 2]})
-        node["fields"] = draw(st.permutations(fields))
+        if not any(_defines_names(f["type"]) for f in fields):
+            fields = draw(st.permutations(fields))
+        node["fields"] = fields
         return node
     return node
 
@@ -275,3 +278,11 @@ def _evolve_branch(draw: st.DrawFn, node: Any) -> Any:
     if isinstance(node, str):
         return node
     return _evolve(draw, node)
+
+
+def _defines_names(node: Any) -> bool:
+    if isinstance(node, list):
+        return any(_defines_names(b) for b in node)
+    if isinstance(node, dict):
+        return "name" in node or _defines_names(node.get("items")) or _defines_names(node.get("values"))
+    return False

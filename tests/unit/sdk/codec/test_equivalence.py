@@ -20,7 +20,7 @@ from mesh.sdk.codec.encoding import fastavro_encode
 from tests.unit.sdk.codec.avro_strategies import canonical, schemas, values
 
 REPO = Path(__file__).resolve().parents[4]
-UTC = datetime.timezone.utc
+UTC = datetime.UTC
 
 
 def assert_same_as_fastavro(schema: Any, datum: Any) -> None:
