@@ -9,7 +9,8 @@ generated code checks nothing it does not need: wrong data raises some exception
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from fastavro.logical_writers import LOGICAL_WRITERS
@@ -41,6 +42,24 @@ class _EncoderGenerator:
         self.named = named
         self.src = Source(_RUNTIME)
         self.functions: dict[str, str] = {}
+        self.pending: list[str] = []
+
+    # Output pieces are collected and written as one `b += (p1, p2, ...)` (b is a list joined at
+    # the end): one list extension per run of pieces instead of one bytearray append per piece.
+    def piece(self, expression: str) -> None:
+        self.pending.append(expression)
+
+    def flush(self) -> None:
+        if self.pending:
+            self.src.line(f"b += ({', '.join(f'({e})' for e in self.pending)},)")
+            self.pending = []
+
+    @contextmanager
+    def block(self, header: str) -> Iterator[None]:
+        self.flush()
+        with self.src.block(header):
+            yield
+            self.flush()
 
     def write(self, node: Any, v: str, *, in_union: bool = False) -> None:
         src = self.src
@@ -61,16 +80,16 @@ class _EncoderGenerator:
             self.record(node, v)
         elif kind == "enum":
             table = {symbol: _wire.VARINT[i << 1] for i, symbol in enumerate(node["symbols"])}
-            src.line(f"b += {src.const(table, 'ENUM')}[{v}]")
+            self.piece(f"{src.const(table, 'ENUM')}[{v}]")
         elif kind == "fixed":
             key = logical_key(node)
             if key in LOGICAL_WRITERS:
                 prepared = src.var()
                 src.line(f"{prepared} = {src.const(writer_for(key, node), 'lw')}({v})")
                 v = prepared
-            with src.block(f"if len({v}) != {int(node['size'])}:"):
+            with self.block(f"if len({v}) != {int(node['size'])}:"):
                 src.line(f"raise ValueError('fixed {node['name']} needs {node['size']} bytes')")
-            src.line(f"b += {v}")
+            self.piece(f"{v}")
         elif kind == "array":
             self.array(node, v, in_union=in_union)
         elif kind == "map":
@@ -81,19 +100,19 @@ class _EncoderGenerator:
     def primitive(self, kind: str, v: str) -> None:
         src = self.src
         if kind == "null":
-            with src.block(f"if {v} is not None:"):
+            with self.block(f"if {v} is not None:"):
                 src.line("raise TypeError('null field holds a value')")
         elif kind == "boolean":
-            src.line(f"b += _BOOL[{v}]")
+            self.piece(f"_BOOL[{v}]")
         elif kind in ("int", "long"):
             z = src.var("z")
             src.line(f"{z} = ({v} << 1) ^ ({v} >> 63)")
             slow = "_wint" if kind == "int" else "_wlong"
-            src.line(f"b += _V[{z}] if {z} < {_T} else {slow}({v})")
+            self.piece(f"_V[{z}] if {z} < {_T} else {slow}({v})")
         elif kind == "float":
-            src.line(f"b += _pf({v})")
+            self.piece(f"_pf({v})")
         elif kind == "double":
-            src.line(f"b += _pd({v})")
+            self.piece(f"_pd({v})")
         elif kind in ("string", "bytes"):
             data = v
             if kind == "string":
@@ -101,8 +120,8 @@ class _EncoderGenerator:
                 src.line(f"{data} = {v}.encode()")
             n = src.var("n")
             src.line(f"{n} = len({data})")
-            src.line(f"b += _L[{n}] if {n} < {_LT} else _wlen({n})")
-            src.line(f"b += {data}")
+            self.piece(f"_L[{n}] if {n} < {_LT} else _wlen({n})")
+            self.piece(f"{data}")
 
     def reference(self, name: str, v: str, *, in_union: bool) -> None:
         definition = self.named[name]
@@ -112,8 +131,12 @@ class _EncoderGenerator:
         function = self.functions.get(name)
         if function is None:
             function = self.functions[name] = f"_w{len(self.functions)}"
+            saved, self.pending = self.pending, []
             with self.src.function(f"def {function}(b, d):"):
                 self.record(definition, "d")
+                self.flush()
+            self.pending = saved
+        self.flush()
         self.src.line(f"{function}(b, {v})")
 
     def record(self, node: dict[str, Any], v: str) -> None:
@@ -132,26 +155,26 @@ class _EncoderGenerator:
         seq, n, item = src.var("a"), src.var("n"), src.var("x")
         src.line(f"{seq} = {v} if type({v}) is list else {'_useq' if in_union else '_seq'}({v})")
         src.line(f"{n} = len({seq})")
-        with src.block(f"if {n}:"):
-            src.line(f"b += _L[{n}] if {n} < {_LT} else _wlen({n})")
-            with src.block(f"for {item} in {seq}:"):
+        with self.block(f"if {n}:"):
+            self.piece(f"_L[{n}] if {n} < {_LT} else _wlen({n})")
+            with self.block(f"for {item} in {seq}:"):
                 self.write(node["items"], item)
-        src.line("b += b'\\x00'")
+        self.piece("b'\\x00'")
 
     def map(self, node: dict[str, Any], v: str) -> None:
         src = self.src
         mapping, n, key, kb, kn, value = (src.var(p) for p in ("m", "n", "k", "s", "n", "x"))
         src.line(f"{mapping} = {v} if type({v}) is dict else _map({v})")
         src.line(f"{n} = len({mapping})")
-        with src.block(f"if {n}:"):
-            src.line(f"b += _L[{n}] if {n} < {_LT} else _wlen({n})")
-            with src.block(f"for {key}, {value} in {mapping}.items():"):
+        with self.block(f"if {n}:"):
+            self.piece(f"_L[{n}] if {n} < {_LT} else _wlen({n})")
+            with self.block(f"for {key}, {value} in {mapping}.items():"):
                 src.line(f"{kb} = {key}.encode()")
                 src.line(f"{kn} = len({kb})")
-                src.line(f"b += _L[{kn}] if {kn} < {_LT} else _wlen({kn})")
-                src.line(f"b += {kb}")
+                self.piece(f"_L[{kn}] if {kn} < {_LT} else _wlen({kn})")
+                self.piece(f"{kb}")
                 self.write(node["values"], value)
-        src.line("b += b'\\x00'")
+        self.piece("b'\\x00'")
 
     def union(self, branches: list[Any], v: str) -> None:
         src = self.src
@@ -160,10 +183,10 @@ class _EncoderGenerator:
         others = [i for i in range(len(branches)) if i not in nulls]
         if len(branches) == 2 and len(nulls) == 1:
             other = others[0]
-            with src.block(f"if {v} is None:"):
-                src.line(f"b += {index_bytes[nulls[0]]!r}")
-            with src.block("else:"):
-                src.line(f"b += {index_bytes[other]!r}")
+            with self.block(f"if {v} is None:"):
+                self.piece(f"{index_bytes[nulls[0]]!r}")
+            with self.block("else:"):
+                self.piece(f"{index_bytes[other]!r}")
                 self.write(branches[other], v, in_union=True)
             return
         select = make_selector(branches, self.named)
@@ -172,15 +195,16 @@ class _EncoderGenerator:
             self.primitive_union_dispatch(branches, v, chosen, select)
         else:
             if nulls:
-                with src.block(f"if {v} is None:"):
+                with self.block(f"if {v} is None:"):
                     src.line(f"{chosen} = {nulls[0]}")
-                with src.block("else:"):
+                with self.block("else:"):
                     src.line(f"{chosen}, {v} = {src.const(select, 'sel')}({v})")
             else:
+                self.flush()
                 src.line(f"{chosen}, {v} = {src.const(select, 'sel')}({v})")
         for i, branch in enumerate(branches):
-            with src.block(f"{'if' if i == 0 else 'elif'} {chosen} == {i}:"):
-                src.line(f"b += {index_bytes[i]!r}")
+            with self.block(f"{'if' if i == 0 else 'elif'} {chosen} == {i}:"):
+                self.piece(f"{index_bytes[i]!r}")
                 self.write(branch, v, in_union=True)
 
     def primitive_union_dispatch(self, branches: list[Any], v: str, chosen: str, select: Any) -> None:
@@ -203,12 +227,13 @@ class _EncoderGenerator:
             cases.append((f"{t} is int and {LONG_RANGE[0]} <= {v} <= {LONG_RANGE[1]}",
                           f"{chosen} = {large}" if large is not None else fallback))
         for i, (test, action) in enumerate(cases):
-            with src.block(f"{'if' if i == 0 else 'elif'} {test}:"):
+            with self.block(f"{'if' if i == 0 else 'elif'} {test}:"):
                 src.line(action)
         if cases:
-            with src.block("else:"):
+            with self.block("else:"):
                 src.line(fallback)
         else:
+            self.flush()
             src.line(fallback)
 
 
@@ -224,9 +249,10 @@ def generate_encoder(parsed: Any, named: dict[str, Any]) -> Callable[[Any], byte
     """Generate, compile and return `encode(datum) -> bytes` for a fastavro-parsed schema."""
     gen = _EncoderGenerator(named)
     with gen.src.function("def encode(d):"):
-        gen.src.line("b = bytearray()")
+        gen.src.line("b = []")
         gen.write(parsed, "d")
-        gen.src.line("return bytes(b)")
+        gen.flush()
+        gen.src.line("return b''.join(b)")
     namespace = gen.src.build("<mesh-avro-encoder>")
     encode: Callable[[Any], bytes] = namespace["encode"]
     return encode

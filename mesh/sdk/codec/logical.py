@@ -90,14 +90,35 @@ def writer_for(key: str, node: Any) -> Callable[[Any], Any]:
     return lambda value: fallback(value, node)
 
 
+_new_uuid, _set = object.__new__, object.__setattr__
+_UNKNOWN = uuid.SafeUUID.unknown
+
+
+def _read_uuid(text: str) -> uuid.UUID:
+    # the canonical 36-character form, built without UUID.__init__'s argument juggling; anything else
+    # (braces, urn: prefix, bad text) goes through uuid.UUID itself, as fastavro does
+    digits = text.replace("-", "")
+    if len(digits) == 32 and len(text) == 36:
+        try:
+            value = int(digits, 16)
+        except ValueError:
+            return uuid.UUID(text)
+        made = _new_uuid(uuid.UUID)
+        _set(made, "int", value)
+        _set(made, "is_safe", _UNKNOWN)
+        return made  # type: ignore[no-any-return]
+    return uuid.UUID(text)
+
+
 def reader_for(key: str, writer: Any, reader: Any) -> Callable[[Any], Any]:
     """raw value -> what fastavro's schemaless_reader returns for logical type `key`."""
+    # timedelta(0, 0, us) is timedelta(microseconds=us), without keyword parsing
     if key == "long-timestamp-millis":
         epoch, td = EPOCH, datetime.timedelta
-        return lambda raw: epoch + td(microseconds=raw * 1000)
+        return lambda raw: epoch + td(0, 0, raw * 1000)
     if key == "long-timestamp-micros":
         epoch, td = EPOCH, datetime.timedelta
-        return lambda raw: epoch + td(microseconds=raw)
+        return lambda raw: epoch + td(0, 0, raw)
     if key == "int-date":
         fromordinal, shift = datetime.date.fromordinal, DAYS_SHIFT
         return lambda raw: fromordinal(raw + shift)
@@ -107,6 +128,6 @@ def reader_for(key: str, writer: Any, reader: Any) -> Callable[[Any], Any]:
         create, from_bytes = context.create_decimal, int.from_bytes
         return lambda raw: create(from_bytes(raw, "big", signed=True)).scaleb(scale, context)
     if key == "string-uuid":
-        return uuid.UUID
+        return _read_uuid
     fallback = LOGICAL_READERS[key]
     return lambda raw: fallback(raw, writer, reader)
