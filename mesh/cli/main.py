@@ -8,6 +8,7 @@ import click
 import typer
 from rich.console import Console
 
+from mesh.cli import demo_cmd, kafka_cmd
 from mesh.core.errors import MeshError
 
 app = typer.Typer(
@@ -17,7 +18,8 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-# command groups: one line each
+app.add_typer(kafka_cmd.app, name="kafka")
+app.command(name="demo")(demo_cmd.demo)
 
 _err = Console(stderr=True)
 

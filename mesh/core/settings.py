@@ -15,6 +15,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from mesh.core.errors import ConfigurationError
 
+ClientConfig = dict[str, str | int | float | bool]
+"""A librdkafka configuration dict, as confluent-kafka clients take it."""
+
 KAFKA_VERSION = "3.9.2"
 SCALA_VERSION = "2.13"
 
@@ -38,7 +41,7 @@ class KafkaSettings(BaseModel):
     sasl_password: SecretStr | None = None
     client_id: str = "mesh"
 
-    def client_config(self, bootstrap_servers: str | None = None) -> dict[str, str]:
+    def client_config(self, bootstrap_servers: str | None = None) -> ClientConfig:
         """The librdkafka configuration dict shared by producers, consumers and admin clients."""
         servers = bootstrap_servers or self.bootstrap_servers
         if not servers:
@@ -46,7 +49,7 @@ class KafkaSettings(BaseModel):
                 "No Kafka bootstrap servers are configured",
                 hint="set MESH_KAFKA__BOOTSTRAP_SERVERS=host:port or start the local broker with `mesh kafka start`",
             )
-        conf = {
+        conf: ClientConfig = {
             "bootstrap.servers": servers,
             "security.protocol": self.security_protocol,
             "client.id": self.client_id,

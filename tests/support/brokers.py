@@ -15,13 +15,21 @@ class BrokerUnavailable(Exception):
 
 
 def _docker_reachable() -> bool:
+    """True when a Docker engine answers a ping (DOCKER_HOST, or the default unix socket)."""
+    if not os.environ.get("DOCKER_HOST") and not os.path.exists("/var/run/docker.sock"):
+        return False
     try:
         import docker  # type: ignore[import-untyped]
 
-        docker.from_env(timeout=3).ping()
-        return True
+        client = docker.from_env(timeout=3)
     except Exception:  # noqa: BLE001 - any failure means "no usable engine"
         return False
+    try:
+        return bool(client.ping())
+    except Exception:  # noqa: BLE001
+        return False
+    finally:
+        client.close()
 
 
 @contextlib.contextmanager

@@ -1,0 +1,256 @@
+"""The local single-node KRaft broker: start (idempotent), stop, status, on this machine's JVM.
+
+State lives in `LocalBrokerSettings.resolved_state_dir`: `data/` (formatted once), `logs/server.log`,
+`server.properties`, `broker.pid`. A pid file whose process is gone, or is not our broker, is stale
+and is removed. Readiness means a real metadata request answered, not just an open port. A start that
+fails stops what it started and shows the last log lines with the reason.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from confluent_kafka.admin import AdminClient
+
+from mesh.core.errors import LocalBrokerError
+from mesh.core.settings import LocalBrokerSettings
+from mesh.kafka import artifacts
+from mesh.kafka.config import log4j_properties, render_properties, server_properties
+
+log = logging.getLogger(__name__)
+
+STOP_TIMEOUT_S = 30.0
+_MAIN_CLASS = "kafka.Kafka"
+
+
+@dataclass(frozen=True)
+class BrokerStatus:
+    """What `mesh kafka status` reports."""
+
+    running: bool
+    bootstrap: str
+    pid: int | None
+    managed: bool  # started by us (pid file) rather than found already listening
+    state_dir: Path
+    log_file: Path
+
+
+def port_open(host: str, port: int, timeout: float = 0.5) -> bool:
+    """True when something accepts TCP connections on host:port."""
+    with contextlib.suppress(OSError), socket.create_connection((host, port), timeout=timeout):
+        return True
+    return False
+
+
+def metadata_ok(bootstrap: str, timeout: float = 3.0) -> bool:
+    """True when a Kafka broker answers a metadata request at `bootstrap`."""
+    quiet = logging.getLogger("mesh.kafka.librdkafka")
+    quiet.setLevel(logging.CRITICAL)
+    conf = {"bootstrap.servers": bootstrap, "logger": quiet, "socket.connection.setup.timeout.ms": 2000}
+    admin = AdminClient(conf)  # type: ignore[arg-type]  # librdkafka takes a logger object here
+    try:
+        return bool(admin.list_topics(timeout=timeout).brokers)
+    except Exception:  # noqa: BLE001 - any failure is "not ready yet"
+        return False
+
+
+class LocalBroker:
+    """One local broker per (host, port); `settings` says where, which version and where state lives."""
+
+    def __init__(self, settings: LocalBrokerSettings) -> None:
+        self.settings = settings
+        self.state_dir = settings.resolved_state_dir
+        self.data_dir = self.state_dir / "data"
+        self.log_dir = self.state_dir / "logs"
+        self.pid_file = self.state_dir / "broker.pid"
+
+    @property
+    def log_file(self) -> Path:
+        return self.log_dir / "server.log"
+
+    # --- status -----------------------------------------------------------------------------
+    def _live_pid(self) -> int | None:
+        """The pid in the pid file if that process is alive and is our broker; removes a stale file."""
+        try:
+            pid = int(self.pid_file.read_text().strip())
+        except (FileNotFoundError, ValueError):
+            self.pid_file.unlink(missing_ok=True)
+            return None
+        try:
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+        except OSError:
+            cmdline = []
+        if _MAIN_CLASS.encode() in cmdline and str(self.state_dir).encode() in b" ".join(cmdline):
+            return pid
+        log.info("removing stale pid file %s (pid %s is not this broker)", self.pid_file, pid)
+        self.pid_file.unlink(missing_ok=True)
+        return None
+
+    def status(self) -> BrokerStatus:
+        """Running if our process is alive and answers, or if a broker already answers on the port."""
+        pid = self._live_pid()
+        running = metadata_ok(self.settings.bootstrap) if pid or port_open(self.settings.host, self.settings.port) else False
+        return BrokerStatus(running, self.settings.bootstrap, pid, pid is not None, self.state_dir, self.log_file)
+
+    # --- start ------------------------------------------------------------------------------
+    def ensure_running(self) -> bool:
+        """Start the broker unless one already answers; True if this call started it."""
+        pid = self._live_pid()
+        if pid is not None:
+            if not metadata_ok(self.settings.bootstrap):
+                self._wait_ready(pid)  # started moments ago by someone else: wait for it
+            return False
+        if port_open(self.settings.host, self.settings.port):
+            if metadata_ok(self.settings.bootstrap):
+                log.info("a Kafka broker not started by mesh already answers at %s; using it", self.settings.bootstrap)
+                return False
+            raise LocalBrokerError(
+                f"Port {self.settings.port} on {self.settings.host} is in use by another program that is not a Kafka broker",
+                hint="stop that program, or choose another port with MESH_LOCAL_BROKER__PORT",
+            )
+        if port_open(self.settings.host, self.settings.controller_port):
+            raise LocalBrokerError(
+                f"Controller port {self.settings.controller_port} on {self.settings.host} is already in use",
+                hint="stop that program, or choose another port with MESH_LOCAL_BROKER__CONTROLLER_PORT",
+            )
+        self.start()
+        return True
+
+    def start(self) -> int:
+        """Start a new broker process and wait until it serves metadata; returns its pid."""
+        java = self._java()
+        install = artifacts.fetch(self.settings)
+        properties = self._write_config()
+        self._format_if_needed(java, install, properties)
+        cmd = [
+            java, f"-Xmx{self.settings.heap}", f"-Xms{self.settings.heap}", "-XX:+UseG1GC",
+            "-XX:MaxGCPauseMillis=20", "-Djava.awt.headless=true",
+            f"-Dkafka.logs.dir={self.log_dir}", f"-Dlog4j.configuration=file:{self.state_dir / 'log4j.properties'}",
+            "-cp", install.classpath, _MAIN_CLASS, str(properties),
+        ]  # fmt: skip
+        # Detached through `sh ... &`: the broker is no child of ours (it outlives the CLI that started it,
+        # is never a zombie of a long-lived caller) and runs in a session of its own (Ctrl-C here spares it).
+        launcher = subprocess.run(
+            ["sh", "-c", '"$@" >>"$MESH_BROKER_STDOUT" 2>&1 </dev/null & echo $!', "sh", *cmd],
+            capture_output=True, text=True, check=True, start_new_session=True, cwd=self.state_dir,
+            env={**os.environ, "MESH_BROKER_STDOUT": str(self.log_dir / "stdout.log")},
+        )
+        pid = int(launcher.stdout.strip())
+        self.pid_file.write_text(f"{pid}\n")
+        try:
+            self._wait_ready(pid)
+        except BaseException:
+            self._kill(pid)
+            self.pid_file.unlink(missing_ok=True)
+            raise
+        return pid
+
+    def _java(self) -> str:
+        java = shutil.which(self.settings.java)
+        if java is None:
+            raise LocalBrokerError(
+                f"Java ({self.settings.java!r}) was not found; the local Kafka broker runs on the JVM",
+                hint="install a JDK or JRE 17+ (`apt-get install -y openjdk-17-jre-headless`) "
+                "or set MESH_LOCAL_BROKER__JAVA to the java binary",
+            )
+        return java
+
+    def _write_config(self) -> Path:
+        for folder in (self.data_dir, self.log_dir):
+            folder.mkdir(parents=True, exist_ok=True)
+        properties = self.state_dir / "server.properties"
+        properties.write_text(render_properties(server_properties(self.settings, self.data_dir)))
+        (self.state_dir / "log4j.properties").write_text(log4j_properties(self.log_dir))
+        return properties
+
+    def _format_if_needed(self, java: str, install: artifacts.KafkaInstall, properties: Path) -> None:
+        if (self.data_dir / "meta.properties").exists():
+            return
+        tool = [java, "-cp", install.classpath, "kafka.tools.StorageTool"]
+        env = {**os.environ, "KAFKA_LOG4J_OPTS": ""}
+        cluster_id = subprocess.run([*tool, "random-uuid"], capture_output=True, text=True, check=False, env=env)
+        uuid = cluster_id.stdout.strip().splitlines()[-1] if cluster_id.returncode == 0 and cluster_id.stdout.strip() else ""
+        fmt = subprocess.run(
+            [*tool, "format", "-t", uuid, "-c", str(properties)], capture_output=True, text=True, check=False, env=env
+        )
+        if not uuid or fmt.returncode != 0:
+            lines = (cluster_id.stderr + fmt.stdout + fmt.stderr).splitlines()
+            raise LocalBrokerError(
+                f"Formatting the broker's storage in {self.data_dir} failed",
+                hint=f"delete {self.state_dir} and start again; if it persists, delete the cache {artifacts.install_dir(self.settings)}",
+                log_tail=[line for line in lines if "log4j:WARN" not in line][-10:],
+            )
+
+    def _wait_ready(self, pid: int) -> None:
+        deadline = time.monotonic() + self.settings.start_timeout_s
+        while time.monotonic() < deadline:
+            if not _alive(pid):
+                raise LocalBrokerError(
+                    f"The Kafka broker exited during start-up (see {self.log_file})",
+                    hint="read the log lines below; a port clash or a damaged data directory are the usual causes "
+                    f"(delete {self.data_dir} to start with an empty broker)",
+                    log_tail=self.log_tail(),
+                )
+            if port_open(self.settings.host, self.settings.port) and metadata_ok(self.settings.bootstrap, timeout=2.0):
+                return
+            time.sleep(0.25)
+        raise LocalBrokerError(
+            f"The Kafka broker did not answer at {self.settings.bootstrap} within {self.settings.start_timeout_s:.0f}s",
+            hint="the machine may be overloaded: raise MESH_LOCAL_BROKER__START_TIMEOUT_S, or read the log",
+            log_tail=self.log_tail(),
+        )
+
+    # --- stop -------------------------------------------------------------------------------
+    def stop(self, timeout: float = STOP_TIMEOUT_S) -> bool:
+        """Shut our broker down cleanly (SIGTERM, then SIGKILL after `timeout`); False if none was running."""
+        pid = self._live_pid()
+        if pid is None:
+            return False
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGTERM)
+        deadline = time.monotonic() + timeout
+        while _alive(pid) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        if _alive(pid):
+            log.warning("broker pid %d ignored SIGTERM for %.0fs; killing it", pid, timeout)
+            self._kill(pid)
+        self.pid_file.unlink(missing_ok=True)
+        return True
+
+    @staticmethod
+    def _kill(pid: int) -> None:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(pid, signal.SIGKILL)
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+        deadline = time.monotonic() + 10
+        while _alive(pid) and time.monotonic() < deadline:
+            time.sleep(0.05)
+
+    def log_tail(self, lines: int = 15) -> list[str]:
+        """The last lines of the broker's logs, for error messages."""
+        found: list[str] = []
+        for path in (self.log_file, self.log_dir / "stdout.log"):
+            with contextlib.suppress(OSError):
+                found += [line for line in path.read_text(errors="replace").splitlines() if line.strip()][-lines:]
+        return found[-lines:]
+
+
+def _alive(pid: int) -> bool:
+    """True while the process exists and is not a zombie (a child of ours is reaped on the way)."""
+    with contextlib.suppress(ChildProcessError, OSError):
+        os.waitpid(pid, os.WNOHANG)
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state != "Z"

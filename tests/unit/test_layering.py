@@ -1,0 +1,74 @@
+"""Imports flow one way: each mesh subpackage may import only the subpackages its row allows."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+# package -> mesh packages it may import (itself always allowed). `cli` may import everything.
+ALLOWED: dict[str, set[str]] = {
+    "core": set(),
+    "compat": {"core"},
+    "kafka": {"core"},
+    "sdk": {"core", "compat"},
+    "registry": {"core", "compat"},
+    "governance": {"core", "compat"},
+    "products": {"core", "compat", "sdk", "governance"},
+    "processing": {"core", "compat", "sdk"},
+}
+# Domain code is a user of the platform: the public SDK-facing packages only.
+DOMAIN_ALLOWED = {"core", "sdk", "products", "processing"}
+
+
+def _mesh_imports(path: Path) -> set[str]:
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+        names: list[str] = []
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names = [node.module]
+        for name in names:
+            parts = name.split(".")
+            if parts[0] == "mesh" and len(parts) > 1:
+                found.add(parts[1])
+            elif parts[0] == "mesh":
+                found.add("")  # the top-level facade
+    return found
+
+
+def _files(folder: str) -> list[Path]:
+    return sorted((ROOT / folder).rglob("*.py"))
+
+
+@pytest.mark.parametrize("package", sorted(ALLOWED))
+def test_package_imports_only_what_its_layer_allows(package: str) -> None:
+    bad = {
+        str(f.relative_to(ROOT)): sorted(imported - ALLOWED[package] - {package})
+        for f in _files(f"mesh/{package}")
+        if (imported := _mesh_imports(f)) - ALLOWED[package] - {package}
+    }
+    assert bad == {}, f"mesh.{package} may import only {sorted(ALLOWED[package])}"
+
+
+def test_every_subpackage_has_a_row() -> None:
+    packages = {p.name for p in (ROOT / "mesh").iterdir() if p.is_dir() and (p / "__init__.py").exists()}
+    assert packages - {"cli"} <= set(ALLOWED), "add the new package to ALLOWED with what it may import"
+
+
+def test_domains_use_only_the_platform_api() -> None:
+    bad = {
+        str(f.relative_to(ROOT)): sorted(imported - DOMAIN_ALLOWED - {""})
+        for f in _files("domains")
+        if (imported := _mesh_imports(f)) - DOMAIN_ALLOWED - {""}
+    }
+    assert bad == {}
+
+
+def test_the_checker_sees_imports() -> None:
+    # Guard against a checker that passes because it finds nothing.
+    assert _mesh_imports(ROOT / "mesh/kafka/runner.py") >= {"core", "kafka"}
