@@ -27,7 +27,7 @@ import fastavro
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from mesh.sdk.codec import compile_decoder, compile_encoder  # noqa: E402
+from mesh.sdk.codec import compile_decoder, compile_encoder
 
 MONEY = {"type": "bytes", "logicalType": "decimal", "precision": 12, "scale": 2}
 LINE = {"type": "record", "name": "ClaimLine", "fields": [

@@ -106,7 +106,7 @@ def _read_uuid(text: str) -> uuid.UUID:
         made = _new_uuid(uuid.UUID)
         _set(made, "int", value)
         _set(made, "is_safe", _UNKNOWN)
-        return made  # type: ignore[no-any-return]
+        return made
     return uuid.UUID(text)
 
 
