@@ -42,16 +42,19 @@ UNPACK_DOUBLE = struct.Struct("<d").unpack_from
 
 def write_long(n: int) -> bytes:
     """Encode a long outside the table range; raises on values a 64-bit long cannot hold."""
+    z = (n << 1) ^ (n >> 63)
+    if 16384 <= z < 2097152:  # exactly three bytes: days since 1970 and other mid-sized numbers
+        return bytes(((z & 0x7F) | 0x80, ((z >> 7) & 0x7F) | 0x80, z >> 14))
     if not _LONG_MIN <= n <= _LONG_MAX:
         raise OverflowError(f"{n} does not fit in a 64-bit Avro long")
-    return _uvarint((n << 1) ^ (n >> 63))
+    return _uvarint(z)
 
 
 def write_int(n: int) -> bytes:
     """Encode an int outside the table range; raises on values a 32-bit Avro int cannot hold."""
     if not _INT_MIN <= n <= _INT_MAX:
         raise OverflowError(f"{n} does not fit in a 32-bit Avro int")
-    return _uvarint((n << 1) ^ (n >> 63))
+    return write_long(n)
 
 
 def write_length(n: int) -> bytes:

@@ -88,7 +88,8 @@ class _EncoderGenerator:
                 src.line(f"{prepared} = {src.const(writer_for(key, node), 'lw')}({v})")
                 v = prepared
             with self.block(f"if len({v}) != {int(node['size'])}:"):
-                src.line(f"raise ValueError('fixed {node['name']} needs {node['size']} bytes')")
+                message = f"fixed {node['name']} needs {node['size']} bytes"
+                src.line(f"raise ValueError({message!r})")
             self.piece(f"{v}")
         elif kind == "array":
             self.array(node, v, in_union=in_union)

@@ -50,11 +50,14 @@ NODE = {"type": "record", "name": "Node", "fields": [
     {"name": "next", "type": ["null", "Node"], "default": None},
 ]}
 
+VARINT_EDGES = [0, -1, 63, -64, 64, -65, 8191, -8192, 8192, -8193, 1048575, -1048576, 1048576, -1048577,
+                2**35, -(2**35) - 1]
+
 TRICKY = {
     "long_extremes": (_record(("a", "long"), ("b", "long")), {"a": -(2**63), "b": 2**63 - 1}),
     "int_extremes": (_record(("a", "int"), ("b", "int")), {"a": -(2**31), "b": 2**31 - 1}),
-    "varint_boundaries": (_record(*[(f"f{i}", "long") for i in range(8)]),
-                          {f"f{i}": v for i, v in enumerate([63, -64, 64, -65, 8191, -8192, 8192, -8193])}),
+    "varint_boundaries": (_record(*[(f"f{i}", "long") for i in range(len(VARINT_EDGES))]),
+                          {f"f{i}": v for i, v in enumerate(VARINT_EDGES)}),
     "empty_array_and_map": (_record(("a", {"type": "array", "items": "string"}),
                                     ("m", {"type": "map", "values": "int"})), {"a": [], "m": {}}),
     "unicode_strings": (_record(("s", "string"), ("m", {"type": "map", "values": "string"})),

@@ -147,3 +147,32 @@ def test_schema_given_as_json_text_or_parsed_gives_same_codec() -> None:
     body = compile_encoder(json.dumps(CLAIM))(good())
     assert body == compile_encoder(fastavro.parse_schema(CLAIM))(good()) == BODY
     assert compile_decoder(json.dumps(CLAIM))(body) == compile_decoder(fastavro.parse_schema(CLAIM))(body)
+
+
+BIG_ENUM = {"type": "record", "name": "Big", "fields": [
+    {"name": "e", "type": {"type": "enum", "name": "Many", "symbols": [f"S{i}" for i in range(100)]}}]}
+
+
+def test_decoder_falls_back_to_fastavro_where_the_generator_stops(caplog: pytest.LogCaptureFixture) -> None:
+    body = fastavro_encode(fastavro.parse_schema(BIG_ENUM), {"e": "S99"})
+    decode = compile_decoder(BIG_ENUM)
+    assert "using fastavro" in caplog.text
+    assert decode(body) == {"e": "S99"}
+    with pytest.raises(DecodingError):
+        decode(body + b"\x00")
+    with pytest.raises(DecodingError):
+        decode(b"")
+
+
+def test_encoder_falls_back_to_fastavro_when_generation_fails(monkeypatch: pytest.MonkeyPatch) -> None:
+    from mesh.sdk.codec import encoding
+
+    def broken(parsed: Any, named: Any) -> Any:
+        raise NotImplementedError("simulated generator gap")
+
+    monkeypatch.setattr(encoding, "generate_encoder", broken)
+    encode = compile_encoder(CLAIM)
+    assert encode(good()) == BODY
+    with pytest.raises(DataValidationError) as info:
+        encode(_with(("status",), "CLOSED"))
+    assert info.value.path == "Claim.status"
