@@ -144,7 +144,7 @@ def values(node: Any, named: dict[str, Any]) -> st.SearchStrategy[Any]:
     kind, logical = node["type"], node.get("logicalType")
     if "name" in node:
         named[node["name"]] = node
-    if logical:
+    if logical in _KNOWN_LOGICAL and (logical != "decimal" or kind == "bytes" or "size" in node):
         return _logical_values(node)
     if kind == "enum":
         named[node["name"]] = node
@@ -176,6 +176,10 @@ _PRIMITIVE_VALUES: dict[str, st.SearchStrategy[Any]] = {
     "bytes": st.binary(max_size=20),
     "string": st.text(max_size=20),
 }
+
+
+_KNOWN_LOGICAL = {"timestamp-millis", "timestamp-micros", "local-timestamp-millis", "local-timestamp-micros",
+                  "date", "time-millis", "time-micros", "uuid", "decimal"}
 
 
 def _logical_values(node: dict[str, Any]) -> st.SearchStrategy[Any]:
