@@ -1,0 +1,1 @@
+"""What producers and consumers import: CloudEvents envelope, wire framing, Avro codecs, producer, consumer."""
