@@ -281,11 +281,13 @@ class _DecoderGenerator:
                 self.skip(field["type"])
 
 
-def generate_decoder(writer: Any, reader: Any, named: dict[str, dict[str, Any]]) -> Callable[[bytes], Any]:
-    """Generate `decode(buf) -> (value, end offset)` for parsed writer (and reader, or None) schemas."""
+def generate_decoder(
+    writer: Any, reader: Any, named: dict[str, dict[str, Any]], *, offset: int = 0
+) -> Callable[[bytes], Any]:
+    """Generate `decode(buf) -> (value, end offset)` reading from `offset`, for parsed writer (and reader) schemas."""
     gen = _DecoderGenerator(named)
     with gen.src.function("def decode(buf):"):
-        gen.src.line("p = 0")
+        gen.src.line(f"p = {int(offset)}")
         gen.read(writer, reader, "x")
         gen.src.line("return x, p")
     namespace = gen.src.build("<mesh-avro-decoder>")

@@ -38,10 +38,12 @@ def _error(label: str, data: bytes, cause: BaseException | str) -> DecodingError
     )
 
 
-def compile_decoder(writer_schema: Schema, reader_schema: Schema | None = None) -> Decoder:
+def compile_decoder(writer_schema: Schema, reader_schema: Schema | None = None, *, offset: int = 0) -> Decoder:
     """A function Avro body -> value, equal to fastavro.schemaless_reader(body, writer, reader).
 
     Without a reader schema values come out as written; with one, Avro schema resolution applies.
+    `offset` skips that many leading bytes (e.g. 5 for a Confluent-framed message whose header was
+    checked elsewhere) without slicing a copy of the body.
     """
     named: dict[str, dict[str, Any]] = {"writer": {}, "reader": {}}
     writer = parse(writer_schema, named["writer"])
@@ -52,13 +54,14 @@ def compile_decoder(writer_schema: Schema, reader_schema: Schema | None = None) 
         named["reader"].update(named_types(reader))
     label = root_path(writer) + (f" (read as {root_path(reader)})" if reader is not None else "")
     try:
-        fast = generate_decoder(writer, reader, named)
+        fast = generate_decoder(writer, reader, named, offset=offset)
     except Exception:  # a generator gap must never block decoding: fastavro covers everything
         log.warning("no generated decoder for %s; using fastavro", label, exc_info=True)
 
         def fallback(data: bytes | memoryview) -> Any:
             buf = data if type(data) is bytes else bytes(data)
             stream = io.BytesIO(buf)
+            stream.seek(offset)
             try:
                 value = fastavro.schemaless_reader(stream, writer, reader)
             except Exception as exc:

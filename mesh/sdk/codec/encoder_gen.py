@@ -246,11 +246,11 @@ def _null_in(field_type: Any) -> bool:
         return False
 
 
-def generate_encoder(parsed: Any, named: dict[str, Any]) -> Callable[[Any], bytes]:
-    """Generate, compile and return `encode(datum) -> bytes` for a fastavro-parsed schema."""
+def generate_encoder(parsed: Any, named: dict[str, Any], *, prefix: bytes = b"") -> Callable[[Any], bytes]:
+    """Generate, compile and return `encode(datum) -> prefix + body` for a fastavro-parsed schema."""
     gen = _EncoderGenerator(named)
     with gen.src.function("def encode(d):"):
-        gen.src.line("b = []")
+        gen.src.line(f"b = [{gen.src.const(bytes(prefix), 'PREFIX')}]" if prefix else "b = []")
         gen.write(parsed, "d")
         gen.flush()
         gen.src.line("return b''.join(b)")

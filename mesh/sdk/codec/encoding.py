@@ -54,7 +54,8 @@ def fastavro_encode(parsed: Any, data: Any) -> bytes:
 class _FailurePath:
     """Everything done only after the generated encoder raised."""
 
-    def __init__(self, parsed: Any, named: dict[str, Any]) -> None:
+    def __init__(self, parsed: Any, named: dict[str, Any], *, prefix: bytes) -> None:
+        self.prefix = prefix
         self.parsed = parsed
         self.named = named
         self.root = root_path(parsed)
@@ -69,7 +70,7 @@ class _FailurePath:
                 hint="fix the value (or the schema) so the data matches the schema",
             ) from cause
         try:
-            return fastavro_encode(self.parsed, data)
+            return self.prefix + fastavro_encode(self.parsed, data)
         except Exception as exc:  # fastavro raises ValueError/TypeError/OverflowError/...
             raise DataValidationError(
                 f"{self.root}: data cannot be encoded as {describe(self.parsed)}: {exc}",
@@ -79,17 +80,19 @@ class _FailurePath:
             ) from exc
 
 
-def compile_encoder(schema: Schema) -> Encoder:
+def compile_encoder(schema: Schema, *, prefix: bytes = b"") -> Encoder:
     """A function datum -> Avro body bytes, byte-for-byte equal to fastavro's schemaless_writer.
 
     `schema` is a JSON-like Avro schema, its JSON text, or a fastavro-parsed schema. The datum may be a
     dict or a pydantic model. Data that does not match raises `DataValidationError` naming the path.
+    `prefix` (e.g. the Confluent magic byte and schema id) is written before the body in the same
+    join, which saves copying the body once more to frame it.
     """
     parsed = parse(schema)
     named = named_types(parsed)
-    failure = _FailurePath(parsed, named)
+    failure = _FailurePath(parsed, named, prefix=bytes(prefix))
     try:
-        fast = generate_encoder(parsed, named)
+        fast = generate_encoder(parsed, named, prefix=prefix)
     except Exception:  # a generator gap must never block encoding: fastavro covers everything
         log.warning("no generated encoder for schema %s; using fastavro", root_path(parsed), exc_info=True)
 
@@ -97,7 +100,7 @@ def compile_encoder(schema: Schema) -> Encoder:
             if type(data) is not dict:
                 data = to_plain(data)
             try:
-                return fastavro_encode(parsed, data)
+                return prefix + fastavro_encode(parsed, data)
             except Exception as exc:  # noqa: BLE001 - diagnosed and re-raised as DataValidationError
                 return failure(data, exc)
 

@@ -176,3 +176,25 @@ def test_encoder_falls_back_to_fastavro_when_generation_fails(monkeypatch: pytes
     with pytest.raises(DataValidationError) as info:
         encode(_with(("status",), "CLOSED"))
     assert info.value.path == "Claim.status"
+
+
+HEADER = b"\x00\x00\x00\x00\x2a"
+
+
+def test_prefix_is_written_before_the_body() -> None:
+    assert compile_encoder(CLAIM, prefix=HEADER)(good()) == HEADER + BODY
+
+
+def test_offset_skips_the_header_without_slicing() -> None:
+    assert compile_decoder(CLAIM, offset=len(HEADER))(HEADER + BODY) == compile_decoder(CLAIM)(BODY)
+    with pytest.raises(DecodingError):
+        compile_decoder(CLAIM, offset=len(HEADER))(HEADER)
+
+
+def test_prefix_and_offset_also_apply_on_the_fastavro_fallback() -> None:
+    body = fastavro_encode(fastavro.parse_schema(BIG_ENUM), {"e": "S7"})
+    assert compile_encoder(BIG_ENUM, prefix=HEADER)({"e": "S7"}) == HEADER + body
+    assert compile_decoder(BIG_ENUM, offset=len(HEADER))(HEADER + body) == {"e": "S7"}
+    floats = {"type": "record", "name": "F", "fields": [{"name": "f", "type": "float"}]}
+    big = {"f": 1e300}  # beyond 32 bits: the generated encoder raises, fastavro writes infinity
+    assert compile_encoder(floats, prefix=HEADER)(big) == HEADER + fastavro_encode(fastavro.parse_schema(floats), big)
