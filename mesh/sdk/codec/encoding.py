@@ -61,7 +61,10 @@ class _FailurePath:
         self.root = root_path(parsed)
 
     def __call__(self, data: Any, cause: BaseException | None) -> bytes:
-        problem = find_problem(data, self.parsed, self.named, self.root)
+        try:
+            problem = find_problem(data, self.parsed, self.named, self.root)
+        except Exception:  # noqa: BLE001 - data too odd to walk: fastavro below gives the verdict
+            problem = None
         if problem is not None:
             raise DataValidationError(
                 f"{problem.path}: expected {problem.expected}, got {problem.found}",
@@ -70,7 +73,7 @@ class _FailurePath:
                 hint="fix the value (or the schema) so the data matches the schema",
             ) from cause
         try:
-            return self.prefix + fastavro_encode(self.parsed, data)
+            body = fastavro_encode(self.parsed, data)
         except Exception as exc:  # fastavro raises ValueError/TypeError/OverflowError/...
             raise DataValidationError(
                 f"{self.root}: data cannot be encoded as {describe(self.parsed)}: {exc}",
@@ -78,6 +81,9 @@ class _FailurePath:
                 expected=describe(self.parsed),
                 hint="check the values against the schema",
             ) from exc
+        # valid data the generated code does not cover (e.g. a float beyond 32 bits): fastavro wrote it
+        log.debug("fastavro encoded %s data the generated encoder rejected: %r", self.root, cause)
+        return self.prefix + body
 
 
 def compile_encoder(schema: Schema, *, prefix: bytes = b"") -> Encoder:
