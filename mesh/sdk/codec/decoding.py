@@ -53,22 +53,25 @@ def compile_decoder(writer_schema: Schema, reader_schema: Schema | None = None, 
         reader = parse(reader_schema, named["reader"])
         named["reader"].update(named_types(reader))
     label = root_path(writer) + (f" (read as {root_path(reader)})" if reader is not None else "")
+    def with_fastavro(buf: bytes) -> Any:
+        # the reference decoder: used where generation stopped, and on the failure path for its verdict
+        stream = io.BytesIO(buf)
+        stream.seek(offset)
+        try:
+            value = fastavro.schemaless_reader(stream, writer, reader)
+        except Exception as exc:
+            raise _error(label, buf, exc) from exc
+        if stream.tell() != len(buf):
+            raise _error(label, buf, f"{len(buf) - stream.tell()} trailing bytes after the value")
+        return value
+
     try:
         fast = generate_decoder(writer, reader, named, offset=offset)
     except Exception:  # a generator gap must never block decoding: fastavro covers everything
         log.warning("no generated decoder for %s; using fastavro", label, exc_info=True)
 
         def fallback(data: bytes | memoryview) -> Any:
-            buf = data if type(data) is bytes else bytes(data)
-            stream = io.BytesIO(buf)
-            stream.seek(offset)
-            try:
-                value = fastavro.schemaless_reader(stream, writer, reader)
-            except Exception as exc:
-                raise _error(label, buf, exc) from exc
-            if stream.tell() != len(buf):
-                raise _error(label, buf, f"{len(buf) - stream.tell()} trailing bytes after the value")
-            return value
+            return with_fastavro(data if type(data) is bytes else bytes(data))
 
         return fallback
 
@@ -76,8 +79,9 @@ def compile_decoder(writer_schema: Schema, reader_schema: Schema | None = None, 
         buf = data if type(data) is bytes else bytes(data)
         try:
             value, end = fast(buf)
-        except Exception as exc:  # IndexError/struct.error/UnicodeDecodeError/...: never leak them
-            raise _error(label, buf, exc) from exc
+        except Exception as exc:  # noqa: BLE001 - failure path: fastavro's verdict, never a bare IndexError
+            log.debug("generated decoder for %s failed: %r; asking fastavro", label, exc)
+            return with_fastavro(buf)
         if end != len(buf):
             if end > len(buf):
                 raise _error(label, buf, f"truncated: the value needs at least {end} bytes")

@@ -110,3 +110,10 @@ def test_reader_defaults_are_fresh_copies() -> None:
     first = decode(body)
     first["xs"].append(99)
     assert decode(body)["xs"] == [1]
+
+
+def test_unresolvable_enum_symbol_is_named_in_the_error() -> None:
+    writer, reader, datum = RULES["enum_unknown_symbol_without_default_fails"]
+    body = fastavro_encode(fastavro.parse_schema(writer), datum)
+    with pytest.raises(DecodingError, match="PAID"):
+        compile_decoder(writer, reader)(body)
