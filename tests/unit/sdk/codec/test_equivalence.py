@@ -109,6 +109,11 @@ TRICKY = {
         {"label": "leaf", "children": [], "next": None}], "next": {"label": "n", "children": []}}),
     "large_array_and_long_string": (_record(("a", {"type": "array", "items": "int"}), ("s", "string")),
                                     {"a": list(range(9000)), "s": "x" * 10000}),
+    "union_with_named_reference": (
+        _record(("home", {"type": "record", "name": "Addr", "fields": [{"name": "zip", "type": "string"}]}),
+                ("work", ["null", "string", "Addr"]), ("kind", {"type": "enum", "name": "K", "symbols": ["X"]}),
+                ("alt", ["null", "K", "long"])),
+        {"home": {"zip": "1"}, "work": {"zip": "2"}, "kind": "X", "alt": "X"}),
     "top_level_primitive": ("string", "just a string"),
     "top_level_union": (["null", "long"], 5),
 }
