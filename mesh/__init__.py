@@ -5,6 +5,7 @@ The handful of names a user needs are re-exported here; `tests/unit/test_public_
 
 from mesh.core.errors import MeshError
 from mesh.core.settings import MeshSettings
+from mesh.sdk import Consumer, Event, Producer
 
-__all__ = ["MeshError", "MeshSettings"]
+__all__ = ["Consumer", "Event", "MeshError", "MeshSettings", "Producer"]
 __version__ = "0.1.0"

@@ -7,15 +7,18 @@
     │   └── DeliveryError             messages the broker did not acknowledge, with their reasons
     ├── SchemaError                   an Avro schema is invalid or cannot be used
     │   ├── SchemaParseError          invalid Avro, with the path inside the schema
-    │   └── IncompatibleSchemaError   a schema breaks its subject's compatibility level
+    │   ├── IncompatibleSchemaError   a schema breaks its subject's compatibility level
+    │   └── SchemaResolutionError     data written with one schema cannot be read with the reader's schema
     ├── SerializationError            an event cannot be encoded or decoded
     │   ├── FramingError              bad Confluent wire framing (magic byte, truncated payload)
     │   ├── EventFormatError          not a valid CloudEvent (missing/invalid ce_* attribute)
     │   ├── DataValidationError       data does not match its schema: field path and expected type
     │   └── DecodingError             an Avro body cannot be decoded (truncated, garbage, unresolvable)
     ├── RegistryError                 the schema registry answered with an error (HTTP status + Confluent code)
+    │   ├── UnknownSchemaError        client side: no schema with that id / under that subject (404)
     │   └── SubjectNotFoundError, IncompatibleError, InvalidSchemaError, ...  (one per Confluent code: mesh.registry.errors)
     ├── DescriptorError               a data product descriptor is invalid: file and field
+    ├── ProvisioningError             `mesh products apply` refused a change Kafka cannot make safely
     └── GovernanceError               a deploy-time check could not run (not a finding: findings are data)
 
 Names end in `Error`; data lives in attributes so callers never parse messages.
@@ -157,5 +160,26 @@ class DescriptorError(MeshError):
         super().__init__(f"{file}: field '{field}': {problem}", hint=hint)
 
 
+class ProvisioningError(MeshError):
+    """Provisioning refused to apply a plan; `refusals` holds (target, problem, hint) per refused change."""
+
+    def __init__(self, refusals: Sequence[tuple[str, str, str]]) -> None:
+        self.refusals = tuple(refusals)
+        target, problem, hint = self.refusals[0] if self.refusals else ("?", "?", "")
+        more = f" (and {len(self.refusals) - 1} more)" if len(self.refusals) > 1 else ""
+        super().__init__(f"Refused to provision: {target} {problem}{more}; nothing was changed", hint=hint)
+
+
 class GovernanceError(MeshError):
     """A deploy-time check could not run at all (findings themselves are data, not exceptions)."""
+
+
+class SchemaResolutionError(SchemaError):
+    """Data written with the writer's schema cannot be resolved to the reader's schema (Avro resolution)."""
+
+
+class UnknownSchemaError(RegistryError):
+    """Client side: the registry has no schema with the id a payload names, or none under a subject."""
+
+    http_status = 404
+    error_code = 40403

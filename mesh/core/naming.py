@@ -18,6 +18,7 @@ ORG = "com.healthco"
 
 _SEGMENT = re.compile(r"^[a-z][a-z0-9_]*$")
 _EVENT_NAME = re.compile(r"^[A-Z][A-Za-z0-9]*$")
+_EVENT_TYPE = re.compile(r"^[a-z][a-z0-9]*(\.[a-z][a-z0-9_]*)*\.[A-Z][A-Za-z0-9]*\.v[1-9][0-9]*$")
 _TOPIC = re.compile(r"^(prod|preprod|test)\.([a-z][a-z0-9_]*)\.([a-z][a-z0-9_]*)\.v([1-9][0-9]*)$")
 
 
@@ -64,6 +65,16 @@ def event_type(domain: str, event_name: str, major: int, *, org: str = ORG) -> s
     if not _EVENT_NAME.match(event_name):
         raise ConfigurationError(f"Invalid event name {event_name!r}", hint="use PascalCase, e.g. 'ClaimSubmitted'")
     return f"{org}.{_segment('domain', domain)}.{event_name}.v{major}"
+
+
+def check_event_type(value: str) -> str:
+    """Refuse an event type that does not follow `<org>.<domain>.<EventName>.v<major>`."""
+    if not _EVENT_TYPE.match(value):
+        raise ConfigurationError(
+            f"Event type {value!r} does not follow the convention <org>.<domain>.<EventName>.v<major>",
+            hint="use e.g. 'com.healthco.claims.ClaimSubmitted.v1' (mesh.core.naming.event_type builds one)",
+        )
+    return value
 
 
 def dlq_topic(topic: str) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import mesh
 
-PUBLIC = ["MeshError", "MeshSettings"]
+PUBLIC = ["Consumer", "Event", "MeshError", "MeshSettings", "Producer"]
 
 
 def test_public_names_are_pinned() -> None:

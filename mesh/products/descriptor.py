@@ -1,0 +1,208 @@
+"""The data product descriptor: one YAML file per product, validated strictly (unknown keys rejected).
+
+    id: claims.claims                      <domain>.<product>
+    version: 1                             major version: part of the topic name
+    domain: claims
+    kind: source                           source (a domain's own facts) or aggregate (built from inputs)
+    owner: {team: Claims Platform, contact: claims-data@healthco.example}
+    description: ...
+    namespace: prod                        prod, preprod or test
+    lifecycle: active                      draft, active, deprecated or retired
+    events:                                CloudEvents type -> Avro schema file (relative to the project root)
+      com.healthco.claims.ClaimSubmitted.v1: schemas/claims/claim_submitted.avsc
+    compatibility: BACKWARD_TRANSITIVE     the schema registry level, set on every event subject
+    key: subscriber_id                     a string field of every event schema; the Kafka message key
+    partitions: 6
+    retention: {cleanup_policy: delete, retention: 400d}    or {cleanup_policy: compact}
+    freshness_slo: 15m                     how stale the newest event may be
+    classification: {claim_id: internal, subscriber_id: pii, ...}   every field, by dotted path
+    inputs: [membership.members, ...]      products an aggregate reads (lineage); required for aggregates
+
+The output topic is derived, never written: `mesh.core.naming.product_topic` of namespace, domain,
+product and version; each event schema's subject is `<topic>-<record fullname>`.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+
+from mesh.core.naming import NAMESPACES, dlq_topic, product_topic
+
+Compatibility = Literal[
+    "BACKWARD", "BACKWARD_TRANSITIVE", "FORWARD", "FORWARD_TRANSITIVE", "FULL", "FULL_TRANSITIVE", "NONE"
+]
+Classification = Literal["public", "internal", "confidential", "pii", "phi"]
+Lifecycle = Literal["draft", "active", "deprecated", "retired"]
+
+_DURATION = re.compile(r"^([1-9][0-9]*)(ms|s|m|h|d)$")
+_UNIT_MS = {"ms": 1, "s": 1000, "m": 60_000, "h": 3_600_000, "d": 86_400_000}
+_PRODUCT_ID = re.compile(r"^([a-z][a-z0-9_]*)\.([a-z][a-z0-9_]*)$")
+_EVENT_TYPE = re.compile(r"^com\.healthco\.([a-z][a-z0-9_]*)\.([A-Z][A-Za-z0-9]*)\.v([1-9][0-9]*)$")
+
+
+def duration_ms(text: str) -> int:
+    """Milliseconds of a duration such as `500ms`, `30s`, `15m`, `12h`, `400d`."""
+    match = _DURATION.match(text)
+    if not match:
+        raise ValueError(f"{text!r} is not a duration; write a number and a unit: 500ms, 30s, 15m, 12h, 7d")
+    return int(match.group(1)) * _UNIT_MS[match.group(2)]
+
+
+def _check_duration(text: str) -> str:
+    duration_ms(text)
+    return text
+
+
+Duration = Annotated[str, AfterValidator(_check_duration)]
+
+
+def _check_product_id(text: str) -> str:
+    if not _PRODUCT_ID.match(text):
+        raise ValueError(f"{text!r} is not a product id; write <domain>.<product>, e.g. 'claims.claims'")
+    return text
+
+
+ProductId = Annotated[str, AfterValidator(_check_product_id)]
+
+
+def _check_event_type(text: str) -> str:
+    if not _EVENT_TYPE.match(text):
+        raise ValueError(f"{text!r} is not an event type; write com.healthco.<domain>.<EventName>.v<major>")
+    return text
+
+
+EventType = Annotated[str, AfterValidator(_check_event_type)]
+
+
+def event_name(event_type: str) -> str:
+    """The PascalCase name inside an event type (`ClaimSubmitted` of com.healthco.claims.ClaimSubmitted.v1)."""
+    return event_type.split(".")[-2]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Owner(_Strict):
+    """The team accountable for the product and how to reach it."""
+
+    team: str = Field(min_length=1)
+    contact: str = Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", description="an e-mail address")
+
+
+class Retention(_Strict):
+    """How long Kafka keeps the product's events: time-based deletion, or compaction to the latest per key."""
+
+    cleanup_policy: Literal["delete", "compact", "compact,delete"]
+    retention: Duration | Literal["infinite"] | None = None
+
+    @model_validator(mode="after")
+    def _retention_matches_policy(self) -> Retention:
+        if "delete" in self.cleanup_policy and self.retention is None:
+            raise ValueError("a 'delete' cleanup policy needs 'retention' (e.g. 400d, or 'infinite')")
+        if self.cleanup_policy == "compact" and self.retention is not None:
+            raise ValueError("a compacted topic keeps the latest event per key forever; remove 'retention'")
+        return self
+
+    @property
+    def retention_ms(self) -> int | None:
+        """Kafka's `retention.ms` (-1 is infinite); None when compaction alone decides."""
+        if self.retention is None:
+            return None
+        return -1 if self.retention == "infinite" else duration_ms(self.retention)
+
+
+class ProductDescriptor(_Strict):
+    """One data product (see the module docstring for every field).
+
+    Fields are declared so that each cross-field rule is checked on the later field, which therefore
+    carries the error (`inputs` for a missing lineage, `id` for a domain mismatch, ...).
+    """
+
+    domain: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    id: ProductId
+    version: int = Field(ge=1)
+    kind: Literal["source", "aggregate"]
+    owner: Owner
+    description: str = Field(min_length=20)
+    namespace: str
+    lifecycle: Lifecycle
+    events: dict[EventType, str] = Field(min_length=1)
+    compatibility: Compatibility
+    key: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    partitions: int = Field(ge=1, le=1000)
+    retention: Retention
+    freshness_slo: Duration
+    classification: dict[str, Classification] = Field(min_length=1)
+    inputs: list[ProductId] = Field(default_factory=list, validate_default=True)
+
+    @field_validator("namespace")
+    @classmethod
+    def _known_namespace(cls, value: str) -> str:
+        if value not in NAMESPACES:
+            raise ValueError(f"{value!r} is not one of {', '.join(NAMESPACES)}")
+        return value
+
+    @field_validator("id")
+    @classmethod
+    def _id_in_domain(cls, value: str, info: ValidationInfo) -> str:
+        domain = info.data.get("domain")
+        if domain is not None and value.split(".")[0] != domain:
+            raise ValueError(f"{value!r} must start with its domain, e.g. '{domain}.{value.split('.')[-1]}'")
+        return value
+
+    @field_validator("events")
+    @classmethod
+    def _events_in_domain(cls, value: dict[str, str], info: ValidationInfo) -> dict[str, str]:
+        domain = info.data.get("domain")
+        foreign = [t for t in value if domain is not None and t.split(".")[2] != domain]
+        if foreign:
+            raise ValueError(f"event types {foreign} belong to another domain than {domain!r}")
+        return value
+
+    @field_validator("inputs")
+    @classmethod
+    def _lineage(cls, value: list[str], info: ValidationInfo) -> list[str]:
+        if info.data.get("kind") == "aggregate" and not value:
+            raise ValueError("an aggregate product must list the products it is built from")
+        if info.data.get("id") in value:
+            raise ValueError("a product cannot be its own input")
+        return value
+
+    @property
+    def product(self) -> str:
+        """The product name inside its domain (`claims` of `claims.claims`)."""
+        return self.id.split(".")[1]
+
+    @property
+    def topic(self) -> str:
+        """The output topic, derived by the naming convention."""
+        return product_topic(self.namespace, self.domain, self.product, self.version)
+
+    @property
+    def dlq_topic(self) -> str:
+        """The product's dead-letter topic."""
+        return dlq_topic(self.topic)
+
+    @property
+    def freshness_slo_ms(self) -> int:
+        """The freshness SLO in milliseconds."""
+        return duration_ms(self.freshness_slo)
+
+    def topic_configs(self) -> dict[str, str]:
+        """The topic-level Kafka configs this descriptor asks for."""
+        configs: dict[str, str] = {"cleanup.policy": self.retention.cleanup_policy}
+        if self.retention.retention_ms is not None:
+            configs["retention.ms"] = str(self.retention.retention_ms)
+        return configs

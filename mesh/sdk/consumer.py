@@ -1,0 +1,268 @@
+"""The consumer a domain team subscribes to data products with: CloudEvents in, decoded data out.
+
+Reads binary-mode events (and structured-mode ones from other tools), decodes data with the writer's
+schema from the registry (cached by id) resolved to the consumer's reader schema when it gives one.
+At-least-once: an event's offset is stored only after the handler returned (or the loop body of
+`for event in consumer.events()` finished) and committed by librdkafka's auto-commit and on close.
+A message that cannot be handled goes to `<topic>.dlq` with the reason (see `mesh.sdk.dlq`), and
+consumption continues. Transient failures (registry or broker unreachable) raise instead: dead-lettering
+every message during an outage would be wrong.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from types import TracebackType
+from typing import Any, Self
+
+import confluent_kafka
+from confluent_kafka.schema_registry import SchemaRegistryClient
+
+from mesh.core.errors import (
+    EventFormatError,
+    KafkaError,
+    SchemaError,
+    SerializationError,
+    UnknownSchemaError,
+)
+from mesh.core.settings import MeshSettings
+from mesh.sdk.dlq import DeadLetterQueue
+from mesh.sdk.envelope import (
+    AVRO_CONTENT_TYPE,
+    JSON_CONTENT_TYPE,
+    REQUIRED,
+    Event,
+    binary_event,
+    is_structured,
+    parse_structured,
+    split_headers,
+    structured_event,
+)
+from mesh.sdk.schemas import SchemaCache, SchemaSource, load_schema
+from mesh.sdk.serde import ValueDeserializer
+
+log = logging.getLogger(__name__)
+
+ConfigValue = str | int | float | bool
+Handler = Callable[[Event], object]
+# Failures that belong to one message: dead-letter it and go on. Anything else is raised.
+POISON = (SerializationError, SchemaError, UnknownSchemaError)
+_REQUIRED = frozenset(REQUIRED)
+_IGNORED_ERRORS = frozenset({confluent_kafka.KafkaError._PARTITION_EOF})
+
+
+class Consumer:
+    """Consumes CloudEvents from one or more topics in a consumer group.
+
+    `for event in consumer.events(): ...` or `consumer.run(handler)`. `reader_schema` (mapping, JSON
+    text or .avsc path) makes every event's data reader-shaped whatever compatible schema wrote it.
+    `dead_letter_handler_errors=True` dead-letters events whose handler raised instead of stopping.
+    Nothing touches the network before the first event is asked for.
+    """
+
+    def __init__(
+        self,
+        topics: str | Sequence[str],
+        *,
+        group_id: str,
+        settings: MeshSettings,
+        reader_schema: SchemaSource | None = None,
+        registry: SchemaRegistryClient | None = None,
+        from_beginning: bool = False,
+        dead_letter_handler_errors: bool = False,
+        config: Mapping[str, ConfigValue] | None = None,
+        batch_size: int = 500,
+        poll_timeout: float = 0.5,
+    ) -> None:
+        self.topics = [topics] if isinstance(topics, str) else list(topics)
+        self.group_id = group_id
+        self._settings = settings
+        self._schemas = SchemaCache(client=registry) if registry else SchemaCache(url=settings.registry.url)
+        reader = load_schema(reader_schema) if reader_schema is not None else None
+        self._deserialize = ValueDeserializer(self._schemas.by_id, reader_schema=reader)
+        self._from_beginning = from_beginning
+        self._dead_letter_handler_errors = dead_letter_handler_errors
+        self._config = dict(config or {})
+        self._batch_size = batch_size
+        self._poll_timeout = poll_timeout
+        self._kafka: confluent_kafka.Consumer | None = None
+        self.dead_letters = DeadLetterQueue(settings=settings)
+
+    def _client(self) -> confluent_kafka.Consumer:
+        if self._kafka is None:
+            conf: dict[str, ConfigValue] = {
+                **self._settings.kafka.client_config(),
+                "group.id": self.group_id,
+                "enable.auto.commit": True,
+                "enable.auto.offset.store": False,
+                "auto.offset.reset": "earliest" if self._from_beginning else "latest",
+                **self._config,
+            }
+            try:
+                kafka = confluent_kafka.Consumer(conf)
+                kafka.subscribe(self.topics)
+            except confluent_kafka.KafkaException as exc:
+                raise KafkaError(f"Cannot subscribe to {', '.join(self.topics)}: {exc}", cause=exc,
+                                 hint="check the consumer config and MESH_KAFKA__* settings") from exc
+            self._kafka = kafka
+        return self._kafka
+
+    # -- decoding -----------------------------------------------------------------------------------------
+    def decode(self, message: confluent_kafka.Message) -> Event:
+        """The Event of one Kafka message; a MeshError in `POISON` when it cannot be one."""
+        attrs, content_type = split_headers(message.headers())  # type: ignore[arg-type]
+        value = message.value()
+        if content_type == AVRO_CONTENT_TYPE and value is not None and _REQUIRED <= attrs.keys():
+            return binary_event(attrs, content_type, self._deserialize(value), key=message.key(),
+                                topic=message.topic(), partition=message.partition(), offset=message.offset())
+        return self._decode_other(message, attrs, content_type, value)
+
+    def _decode_other(
+        self, message: confluent_kafka.Message, attrs: dict[str, str], content_type: str | None, value: bytes | None
+    ) -> Event:
+        """Everything but the common case: structured mode, JSON data, missing pieces (errors)."""
+        if is_structured(content_type) or (not attrs and value is not None and value[:1] == b"{"):
+            return self._structured(message, value)
+        if not _REQUIRED <= attrs.keys():
+            binary_event(attrs, content_type, None)  # raises EventFormatError naming what is missing
+        if content_type is None or content_type.startswith(AVRO_CONTENT_TYPE):
+            if value is None:
+                raise EventFormatError(
+                    f"Event {attrs['id']!r} has no value (a tombstone?) but content-type application/avro",
+                    hint="binary-mode Avro events carry Confluent-framed data in the message value",
+                )
+            data: Any = self._deserialize(value)
+        elif content_type.startswith(JSON_CONTENT_TYPE):
+            data = _json(value, attrs["id"])
+        else:
+            raise EventFormatError(
+                f"Event {attrs['id']!r} has unsupported content-type {content_type!r}",
+                hint="mesh events carry application/avro (or application/json) data",
+            )
+        return binary_event(attrs, content_type, data, key=message.key(), topic=message.topic(),
+                            partition=message.partition(), offset=message.offset())
+
+    def _structured(self, message: confluent_kafka.Message, value: bytes | None) -> Event:
+        attrs, data, binary = parse_structured(value)
+        if binary is not None:
+            content_type = attrs.get("datacontenttype") or AVRO_CONTENT_TYPE
+            if content_type.startswith(AVRO_CONTENT_TYPE):
+                data = self._deserialize(binary)
+            else:
+                data = binary
+        return structured_event(attrs, data, key=message.key(), topic=message.topic(),
+                                partition=message.partition(), offset=message.offset())
+
+    # -- the loop ---------------------------------------------------------------------------------------
+    def _stream(self, max_events: int | None, idle_timeout: float | None) -> Iterator[tuple[Any, Event]]:
+        """(message, event) pairs; poison messages are dead-lettered (offset stored) on the way."""
+        kafka = self._client()
+        store = kafka.store_offsets
+        produced = 0
+        idle_since = time.monotonic()
+        while max_events is None or produced < max_events:
+            # Never fetch past max_events: what is fetched is handled (or dead-lettered) in this call.
+            size = self._batch_size if max_events is None else min(self._batch_size, max_events - produced)
+            batch = kafka.consume(size, self._poll_timeout)
+            if not batch:
+                if idle_timeout is not None and time.monotonic() - idle_since >= idle_timeout:
+                    return
+                continue
+            idle_since = time.monotonic()
+            for message in batch:
+                error = message.error()
+                if error is not None:
+                    self._client_error(error)
+                    continue
+                try:
+                    event = self.decode(message)
+                except POISON as exc:
+                    self.dead_letters.send(message, exc)
+                    store(message=message)
+                    continue
+                yield message, event
+                produced += 1
+
+    def _client_error(self, error: confluent_kafka.KafkaError) -> None:
+        if error.code() in _IGNORED_ERRORS:
+            return
+        if error.fatal() or error.code() == confluent_kafka.KafkaError.UNKNOWN_TOPIC_OR_PART:
+            raise KafkaError(f"Consuming {', '.join(self.topics)} failed: {error.str()}", cause=error,
+                             hint="check that the topics exist and the broker is reachable")
+        log.warning("consumer error (librdkafka retries): %s", error.str())
+
+    def events(self, *, max_events: int | None = None, idle_timeout: float | None = None) -> Iterator[Event]:
+        """Yield events; each one's offset is stored once the loop body that received it has finished.
+
+        Stops after `max_events` events or when nothing arrived for `idle_timeout` seconds (both
+        optional: by default it runs until the caller stops iterating). An event whose loop body left
+        with `break` or an exception is not stored, so the group sees it again (at-least-once).
+        """
+        store = self._client().store_offsets
+        for message, event in self._stream(max_events, idle_timeout):
+            yield event
+            store(message=message)
+
+    def __iter__(self) -> Iterator[Event]:
+        return self.events()
+
+    def run(self, handler: Handler, *, max_events: int | None = None, idle_timeout: float | None = None) -> int:
+        """Call `handler` for each event and store its offset after it returns; returns how many it handled.
+
+        A handler exception stops the loop (the event is redelivered later) unless the consumer was
+        built with `dead_letter_handler_errors=True`, which dead-letters it and continues.
+        """
+        store = self._client().store_offsets
+        handled = 0
+        for message, event in self._stream(max_events, idle_timeout):
+            try:
+                handler(event)
+            except Exception as exc:
+                if not self._dead_letter_handler_errors:
+                    raise
+                self.dead_letters.send(message, exc)
+            else:
+                handled += 1
+            store(message=message)
+        return handled
+
+    def commit(self) -> None:
+        """Commit the stored offsets now (auto-commit also does, every few seconds and on close)."""
+        if self._kafka is not None:
+            try:
+                self._kafka.commit(asynchronous=False)
+            except confluent_kafka.KafkaException as exc:
+                if exc.args[0].code() != confluent_kafka.KafkaError._NO_OFFSET:
+                    raise KafkaError(f"Commit failed: {exc}", cause=exc, hint="the events will be redelivered") from exc
+
+    def close(self) -> None:
+        """Commit stored offsets, leave the group and release the clients."""
+        if self._kafka is not None:
+            try:
+                self.commit()
+            finally:
+                self._kafka.close()
+                self._kafka = None
+        self.dead_letters.close()
+        self._schemas.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+
+def _json(value: bytes | None, event_id: str) -> Any:
+    try:
+        return json.loads(value or b"null")
+    except ValueError as exc:
+        raise EventFormatError(f"Event {event_id!r} says application/json but its data is not JSON: {exc}",
+                               hint="fix the producer's content-type or data") from exc
+
+

@@ -1,0 +1,136 @@
+"""Dead letters: a message the consumer cannot handle goes to `<topic>.dlq`, unchanged, with the reason.
+
+The original key, value and headers are kept byte for byte; `mesh_*` headers say why and where from.
+A dead letter is flushed before the consumer moves past the original message, so a message is either
+handled, dead-lettered, or (when even that fails) redelivered: never dropped silently. The DLQ topic
+is created on first use when it does not exist (same partition count as the original topic).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+
+import confluent_kafka
+from confluent_kafka.admin import (  # type: ignore[attr-defined]
+    AdminClient,
+    NewTopic,
+)
+
+from mesh.core.errors import DeliveryError, KafkaError, MeshError
+from mesh.core.naming import dlq_topic
+from mesh.core.settings import MeshSettings
+
+log = logging.getLogger(__name__)
+
+ERROR_HEADER = "mesh_error"
+ERROR_CLASS_HEADER = "mesh_error_class"
+TOPIC_HEADER = "mesh_original_topic"
+PARTITION_HEADER = "mesh_original_partition"
+OFFSET_HEADER = "mesh_original_offset"
+_MAX_REASON = 2000
+
+Header = tuple[str, bytes | str | None]
+
+
+def dead_letter_headers(
+    headers: Sequence[Header] | None, error: BaseException, *, topic: str, partition: int, offset: int
+) -> list[Header]:
+    """The original headers followed by the `mesh_*` headers that say why and where from (pure)."""
+    reason = str(error) or repr(error)
+    return [
+        *(headers or ()),
+        (ERROR_HEADER, reason[:_MAX_REASON].encode("utf-8")),
+        (ERROR_CLASS_HEADER, type(error).__name__.encode("utf-8")),
+        (TOPIC_HEADER, topic.encode("utf-8")),
+        (PARTITION_HEADER, str(partition).encode("ascii")),
+        (OFFSET_HEADER, str(offset).encode("ascii")),
+    ]
+
+
+class DeadLetterQueue:
+    """Sends messages the consumer gave up on to `<topic>.dlq`; connects on first use."""
+
+    def __init__(
+        self,
+        *,
+        settings: MeshSettings,
+        config: Mapping[str, str | int | float | bool] | None = None,
+        create_topics: bool = True,
+        flush_timeout: float = 30.0,
+    ) -> None:
+        self._settings = settings
+        self._config = dict(config or {})
+        self._create_topics = create_topics
+        self._flush_timeout = flush_timeout
+        self._producer: confluent_kafka.Producer | None = None
+        self._ready_topics: set[str] = set()
+        self.sent = 0
+
+    def send(self, message: confluent_kafka.Message, error: BaseException) -> str:
+        """Dead-letter `message` because of `error` and wait for the broker; returns the DLQ topic."""
+        origin = message.topic() or "?"
+        target = dlq_topic(origin)
+        if target not in self._ready_topics:
+            self._ensure_topic(target, origin)
+        raw = message.headers() or []
+        original: list[Header] = list(raw.items()) if isinstance(raw, dict) else list(raw)
+        headers = dead_letter_headers(
+            original, error, topic=origin, partition=message.partition() or 0, offset=message.offset() or 0
+        )
+        failures: list[str] = []
+
+        def report(err: confluent_kafka.KafkaError | None, _msg: confluent_kafka.Message) -> None:
+            if err is not None:
+                failures.append(f"{err.name()}: {err.str()}")
+
+        producer = self._client()
+        producer.produce(target, message.value(), message.key(), headers=headers, on_delivery=report)
+        remaining = producer.flush(self._flush_timeout)
+        if remaining:
+            failures.append(f"still queued after {self._flush_timeout} s")
+        if failures:
+            raise DeliveryError([(target, message.key(), failures[0])],
+                                hint="the original message was not committed and will be redelivered")
+        self.sent += 1
+        log.warning("dead-lettered %s[%s]@%s to %s: %s: %s", origin, message.partition(), message.offset(),
+                    target, type(error).__name__, error)
+        return target
+
+    def _client(self) -> confluent_kafka.Producer:
+        if self._producer is None:
+            conf = {**self._settings.kafka.client_config(), "enable.idempotence": True, "acks": "all",
+                    **self._config}
+            self._producer = confluent_kafka.Producer(conf)
+        return self._producer
+
+    def _ensure_topic(self, target: str, origin: str) -> None:
+        if not self._create_topics:
+            self._ready_topics.add(target)
+            return
+        admin_conf: dict[str, str | int | float | bool] = {**self._settings.kafka.client_config()}
+        admin = AdminClient(admin_conf)
+        try:
+            metadata = admin.list_topics(timeout=10)
+            if target not in metadata.topics or metadata.topics[target].error is not None:
+                source = metadata.topics.get(origin)
+                partitions = len(source.partitions) if source is not None and source.partitions else 1
+                futures = admin.create_topics([NewTopic(target, num_partitions=partitions, replication_factor=-1)])
+                try:
+                    futures[target].result(timeout=30)
+                    log.info("created dead-letter topic %s (%s partitions)", target, partitions)
+                except confluent_kafka.KafkaException as exc:
+                    if exc.args[0].code() != confluent_kafka.KafkaError.TOPIC_ALREADY_EXISTS:
+                        raise
+        except MeshError:
+            raise
+        except Exception as exc:
+            raise KafkaError(f"Cannot create dead-letter topic {target!r}: {exc}", cause=exc,
+                             hint="create it yourself or give the consumer's principal CreateTopics") from exc
+        self._ready_topics.add(target)
+
+    def close(self) -> None:
+        """Flush anything pending and release the client."""
+        if self._producer is not None:
+            self._producer.flush(self._flush_timeout)
+            self._producer = None

@@ -1,0 +1,182 @@
+"""Event data to and from Confluent-framed Avro: binds the codec, the framing and schema ids.
+
+`compile_encoder` / `compile_decoder` are the codec's two entry points. Until `mesh.sdk.codec` is
+available they are implemented here with fastavro behind exactly the same signatures, so switching is
+the import at the top of this module. `ValueSerializer` frames with a precomputed 5-byte prefix;
+`ValueDeserializer` reads the schema id, finds (and caches) a decoder for it and decodes.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import fastavro
+
+from mesh.compat import check_pair, parse_schema
+from mesh.core.errors import DataValidationError, MeshError, SchemaResolutionError, SerializationError
+from mesh.sdk.framing import HEADER_SIZE, frame_prefix, schema_id_of
+from mesh.sdk.validation import find_problem
+
+Encoder = Callable[[Mapping[str, Any]], bytes]
+log = logging.getLogger(__name__)
+
+Decoder = Callable[[bytes | memoryview], dict[str, Any]]
+
+
+def _fastavro_encoder(schema: Any) -> Encoder:
+    parsed = fastavro.parse_schema(schema)
+    raw = schema  # the unparsed schema keeps the names validation messages use
+    writer = fastavro.schemaless_writer
+    bytes_io = io.BytesIO
+
+    def encode(datum: Mapping[str, Any]) -> bytes:
+        out = bytes_io()
+        try:
+            writer(out, parsed, datum)
+        except Exception as exc:
+            raise _validation_error(raw, datum, exc) from exc
+        return out.getvalue()
+
+    return encode
+
+
+def _validation_error(schema: Any, datum: Mapping[str, Any], cause: Exception) -> DataValidationError:
+    """Work on the failure path only: find which field is wrong and what it should be."""
+    name = schema.get("name", "record") if isinstance(schema, dict) else str(schema)
+    problem = find_problem(schema, datum)
+    if problem is None:  # the walker accepts it but the encoder did not (e.g. decimal precision)
+        return DataValidationError(f"Data does not match schema {name}: {cause}", hint="fix the value or the schema")
+    return DataValidationError(
+        f"Data does not match schema {name}: {problem.describe()}",
+        path=problem.path,
+        expected=problem.expected,
+        hint="fix the value or the schema",
+    )
+
+
+def _fastavro_decoder(writer_schema: Any, reader_schema: Any | None = None) -> Decoder:
+    writer = fastavro.parse_schema(writer_schema)
+    reader = fastavro.parse_schema(reader_schema) if reader_schema is not None else None
+    read = fastavro.schemaless_reader
+    bytes_io = io.BytesIO
+
+    if reader is None:
+
+        def decode(body: bytes | memoryview) -> dict[str, Any]:
+            result: dict[str, Any] = read(bytes_io(body), writer, None)  # type: ignore[assignment]
+            return result
+
+    else:
+
+        def decode(body: bytes | memoryview) -> dict[str, Any]:
+            result: dict[str, Any] = read(bytes_io(body), writer, reader)  # type: ignore[assignment]
+            return result
+
+    return decode
+
+
+def _resolution_problem(
+    reader: Mapping[str, Any], writer: Mapping[str, Any], schema_id: int
+) -> SchemaResolutionError | None:
+    """Avro schema resolution checked once per writer schema, with the compat engine's located messages."""
+    problems = check_pair(parse_schema(dict(reader)), parse_schema(dict(writer)))
+    if not problems:
+        return None
+    first = problems[0]
+    more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+    return SchemaResolutionError(
+        f"Data written with schema id {schema_id} ({writer.get('name', '?')}) cannot be read with the reader "
+        f"schema ({reader.get('name', '?')}): at {first.path}: {first.message}{more}",
+        hint=first.hint or "make the reader schema compatible with the writer's",
+    )
+
+
+def _always(error: MeshError) -> Decoder:
+    def fail(body: bytes | memoryview) -> dict[str, Any]:
+        raise error
+
+    return fail
+
+
+# One line to switch to the codec helper's compiled encoder/decoder.
+compile_encoder: Callable[[Any], Encoder] = _fastavro_encoder
+compile_decoder: Callable[..., Decoder] = _fastavro_decoder
+
+
+class ValueSerializer:
+    """Encodes data with one schema and frames it with that schema's id."""
+
+    __slots__ = ("_encode", "_prefix", "schema_id")
+
+    def __init__(self, schema: Any, schema_id: int) -> None:
+        self.schema_id = schema_id
+        self._prefix = frame_prefix(schema_id)
+        self._encode = compile_encoder(schema)
+
+    def __call__(self, data: Mapping[str, Any]) -> bytes:
+        """The framed value; `DataValidationError` (field path, expected type) when data does not match."""
+        return self._prefix + self._encode(data)
+
+
+class ValueDeserializer:
+    """Decodes framed values with their writer's schema, resolved to an optional reader schema.
+
+    `writer_schema(id)` fetches a writer's schema (the registry, cached there); decoders are cached by id.
+    """
+
+    def __init__(
+        self, writer_schema: Callable[[int], Mapping[str, Any]], *, reader_schema: Mapping[str, Any] | None = None
+    ) -> None:
+        self._writer_schema = writer_schema
+        self._reader_schema = reader_schema
+        self._decoders: dict[int, Decoder] = {}
+
+    def __call__(self, payload: bytes | memoryview) -> dict[str, Any]:
+        """Decoded data; FramingError, UnknownSchemaError, SchemaResolutionError or SerializationError."""
+        if payload[:1] == b"\x00" and len(payload) >= HEADER_SIZE:  # inline of schema_id_of's happy path
+            schema_id = int.from_bytes(payload[1:HEADER_SIZE], "big")
+        else:
+            schema_id = schema_id_of(payload)  # raises FramingError showing what it saw
+        decode = self._decoders.get(schema_id) or self._decoder(schema_id)
+        try:
+            return decode(payload[HEADER_SIZE:])
+        except MeshError:
+            raise
+        except Exception as exc:
+            raise self._decode_error(schema_id, payload, exc) from exc
+
+    def _decoder(self, schema_id: int) -> Decoder:
+        writer = self._writer_schema(schema_id)
+        if self._reader_schema is not None:
+            problem = _resolution_problem(self._reader_schema, writer, schema_id)
+            if problem is not None:
+                # Every payload of this writer id fails the same way: remember that, off the hot path.
+                self._decoders[schema_id] = _always(problem)
+                raise problem
+        try:
+            decoder = compile_decoder(writer, self._reader_schema)
+        except MeshError:
+            raise
+        except Exception as exc:
+            raise SchemaResolutionError(
+                f"Writer schema id {schema_id} cannot be read with the reader schema: {exc}",
+                hint="the producer's schema is not compatible with this consumer's; ask for a compatible "
+                "evolution or upgrade the consumer's reader schema",
+            ) from exc
+        self._decoders[schema_id] = decoder
+        return decoder
+
+    def _decode_error(self, schema_id: int, payload: bytes | memoryview, exc: Exception) -> MeshError:
+        if type(exc).__name__ == "SchemaResolutionError":
+            return SchemaResolutionError(
+                f"Data written with schema id {schema_id} cannot be resolved to the reader schema: {exc}",
+                hint="the writer's schema is not compatible with this consumer's reader schema",
+            )
+        return SerializationError(
+            f"Avro body of {len(payload)} bytes does not decode with writer schema id {schema_id}: "
+            f"{type(exc).__name__}: {exc}",
+            hint="the payload was not written with the schema its id names, or it is corrupt",
+        )

@@ -1,0 +1,131 @@
+"""The feed generator: deterministic, realistic and out of order, and its truth matches the fold."""
+
+from __future__ import annotations
+
+import io
+import json
+from collections import Counter
+from datetime import UTC, datetime
+from pathlib import Path
+
+import fastavro
+import pytest
+
+from domains.care.member360.events import DomainEvent
+from domains.care.member360.replay import replay
+from domains.claims.service import ClaimsService
+from domains.clinical.service import ClinicalService
+from domains.feed import Feed, SourceRecord, generate, with_redeliveries
+from domains.membership.service import MembershipService
+from domains.publishing import Published, RecordingPublisher
+from domains.service import DomainService, UnknownRecordError
+
+SCHEMA_FILES = {
+    "MemberEnrolled": "membership/member_enrolled.avsc", "MemberProfileUpdated": "membership/member_profile_updated.avsc",
+    "MemberCoverageChanged": "membership/member_coverage_changed.avsc",
+    "MemberDisenrolled": "membership/member_disenrolled.avsc",
+    "MemberIdentityLinked": "membership/member_identity_linked.avsc", "ClaimSubmitted": "claims/claim_submitted.avsc",
+    "ClaimAdjudicated": "claims/claim_adjudicated.avsc", "ClaimPaid": "claims/claim_paid.avsc",
+    "VisitCompleted": "clinical/visit_completed.avsc",
+}
+
+
+@pytest.fixture(scope="module")
+def feed() -> Feed:
+    return generate(500, seed=2026)
+
+
+def publish_all(records: list[SourceRecord]) -> list[Published]:
+    """Run the records, in arrival order, through the three domain services with recording publishers."""
+    log: list[Published] = []
+    pubs = {name: RecordingPublisher(name, log) for name in ("members", "member_identity", "claims", "visits")}
+    services: dict[str, DomainService] = {
+        "membership": MembershipService(pubs), "claims": ClaimsService(pubs), "clinical": ClinicalService(pubs),
+    }
+    for record in records:
+        services[record.system].handle(record)
+    return log
+
+
+def as_events(published: list[Published]) -> list[DomainEvent]:
+    return [DomainEvent(id=p.id, type=p.event_type, source=p.product, time=p.time, data=p.data) for p in published]
+
+
+def test_same_seed_same_feed_other_seed_other_feed() -> None:
+    assert generate(50, seed=1) == generate(50, seed=1)
+    assert generate(50, seed=1).records != generate(50, seed=2).records
+
+
+def test_fold_over_the_feed_in_arrival_order_equals_the_truth(feed: Feed) -> None:
+    result = replay(as_events(publish_all(list(feed.records))))
+    assert result.resolver.pending_count == 0
+    assert result.records() == feed.expected
+
+
+def test_redeliveries_change_nothing(feed: Feed) -> None:
+    records = with_redeliveries(feed.records, rate=0.2, seed=3)
+    assert len(records) > len(feed.records)
+    assert replay(as_events(publish_all(records))).records() == feed.expected
+
+
+def test_arrival_is_out_of_order_across_and_within_domains(feed: Feed) -> None:
+    linked: set[str] = set()
+    early = Counter[str]()
+    submitted: set[str] = set()
+    overtaken = 0
+    for r in feed.records:
+        if r.kind == "MemberIdentityLinked":
+            linked.add(str(r.fields["local_id"]))
+        elif r.system == "claims" and r.fields["subscriber_id"] not in linked:
+            early["claims"] += 1
+        elif r.system == "clinical" and r.fields["mrn"] not in linked:
+            early["clinical"] += 1
+        if r.kind == "ClaimSubmitted":
+            submitted.add(str(r.fields["claim_id"]))
+        elif r.system == "claims" and r.fields["claim_id"] not in submitted:
+            overtaken += 1
+    assert early["claims"] > 0 and early["clinical"] > 0
+    assert overtaken > 0
+
+
+def test_the_shape_is_realistic(feed: Feed) -> None:
+    kinds = Counter(r.kind for r in feed.records)
+    per_member_claims = Counter(len(m.claims) for m in feed.members)
+    assert set(per_member_claims) <= set(range(9)) and len(per_member_claims) > 5
+    assert kinds["ClaimSubmitted"] > kinds["ClaimAdjudicated"] > kinds["ClaimPaid"] > 0
+    outcomes = Counter(r.fields["outcome"] for r in feed.records if r.kind == "ClaimAdjudicated")
+    assert outcomes["approved"] > outcomes["denied"] > 0
+    assert 0 < kinds["MemberDisenrolled"] < len(feed.members) / 4
+    assert kinds["MemberProfileUpdated"] > 0 and kinds["MemberCoverageChanged"] > 0
+    assert kinds["MemberIdentityLinked"] == 2 * len(feed.members)
+    statuses = Counter(v["status"] for v in feed.expected.values())
+    assert statuses["active"] > statuses["disenrolled"] > 0
+
+
+def test_every_record_encodes_with_its_event_schema(feed: Feed) -> None:
+    schemas = {k: fastavro.parse_schema(json.loads(Path("schemas", f).read_text())) for k, f in SCHEMA_FILES.items()}
+    for record in feed.records[:3000]:
+        fastavro.schemaless_writer(io.BytesIO(), schemas[record.kind], dict(record.fields))
+
+
+def test_times_are_utc_milliseconds(feed: Feed) -> None:
+    for record in feed.records[:2000]:
+        assert record.at.tzinfo is UTC and record.at.microsecond % 1000 == 0
+    assert all(r.at >= datetime(2025, 1, 1, tzinfo=UTC) for r in feed.records)
+
+
+def test_services_key_events_by_their_systems_id(feed: Feed) -> None:
+    keys = {(p.product, p.key == (p.data.get("member_id") or p.data.get("subscriber_id") or p.data.get("mrn")))
+            for p in publish_all(list(feed.records[:500]))}
+    assert keys == {("members", True), ("member_identity", True), ("claims", True), ("visits", True)}
+
+
+def test_a_service_refuses_another_systems_records(feed: Feed) -> None:
+    record = next(r for r in feed.records if r.system == "clinical")
+    with pytest.raises(UnknownRecordError, match="does not publish clinical/VisitCompleted"):
+        ClaimsService({"claims": RecordingPublisher("claims")}).handle(record)
+
+
+def test_a_service_needs_a_publisher_per_product() -> None:
+    with pytest.raises(ValueError, match="member_identity"):
+        MembershipService({"members": RecordingPublisher("members")})
