@@ -33,7 +33,7 @@ def fastavro_decode(writer: Any, reader: Any, data: bytes) -> Any:
 def _error(label: str, data: bytes, cause: BaseException | str) -> DecodingError:
     reason = cause if isinstance(cause, str) else f"{type(cause).__name__}: {cause}"
     return DecodingError(
-        f"cannot decode {len(data)} bytes as {label}: {reason}",
+        f"Avro body of {len(data)} bytes does not decode as {label}: {reason}",
         hint="check that the payload was written with this writer schema (schema id) and is complete",
     )
 

@@ -66,8 +66,10 @@ class _FailurePath:
         except Exception:  # noqa: BLE001 - data too odd to walk: fastavro below gives the verdict
             problem = None
         if problem is not None:
+            field = problem.path[len(self.root) + 1:] if problem.path.startswith(self.root + ".") else "<root>"
             raise DataValidationError(
-                f"{problem.path}: expected {problem.expected}, got {problem.found}",
+                f"Data does not match schema {self.root}: field {field!r} expects {problem.expected}, "
+                f"got {problem.found} (at {problem.path})",
                 path=problem.path,
                 expected=problem.expected,
                 hint="fix the value (or the schema) so the data matches the schema",
