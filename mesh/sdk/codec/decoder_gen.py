@@ -12,7 +12,8 @@ A mismatch fastavro reports only when data reaches it becomes generated code tha
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from fastavro._read import match_schemas, match_types  # type: ignore[attr-defined]
@@ -66,29 +67,18 @@ class _DecoderGenerator:
         with src.block("else:"):
             src.line(f"{target} = {c} >> 1")
 
-    def blocks(self, count: str) -> Any:
+    @contextmanager
+    def blocks(self, count: str) -> Iterator[None]:
         """`with self.blocks(n):` loops over the items of an array/map block sequence."""
         src = self.src
         self.long(count)
-        outer = src.block(f"while {count}:")
-        outer.__enter__()
-        with src.block(f"if {count} < 0:"):
-            src.line(f"{count} = -{count}")
-            self.long(src.var("size"))
-        inner = src.block(f"for _ in range({count}):")
-        inner.__enter__()
-        generator = self
-
-        class _Blocks:
-            def __enter__(self) -> None:
-                return None
-
-            def __exit__(self, *exc: object) -> None:
-                inner.__exit__(None, None, None)
-                generator.long(count)
-                outer.__exit__(None, None, None)
-
-        return _Blocks()
+        with src.block(f"while {count}:"):
+            with src.block(f"if {count} < 0:"):  # a negative count is followed by the block's byte size
+                src.line(f"{count} = -{count}")
+                self.long(src.var("size"))
+            with src.block(f"for _ in range({count}):"):
+                yield
+            self.long(count)
 
     # -- reading -------------------------------------------------------------------------------------
     def read(self, w: Any, r: Any, target: str) -> None:

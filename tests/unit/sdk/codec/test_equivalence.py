@@ -162,3 +162,17 @@ REPOSITORY_SCHEMAS = _repository_schemas()
 def test_repository_schemas_match_fastavro(path: str, data: st.DataObject) -> None:
     schema = REPOSITORY_SCHEMAS[path]
     assert_same_as_fastavro(schema, data.draw(values(schema, {})))
+
+
+def test_negative_block_counts_written_by_other_writers_decode_like_fastavro() -> None:
+    # Java writers may emit a negative count followed by the block's byte size; fastavro never does
+    schema = _record(("xs", {"type": "array", "items": "long"}), ("m", {"type": "map", "values": "int"}),
+                     ("skipped", {"type": "array", "items": "string"}))
+    reader = _record(("xs", {"type": "array", "items": "long"}), ("m", {"type": "map", "values": "int"}))
+    body = (b"\x03\x04\x02\x04" + b"\x02\x06\x00"      # xs: count -2 (size 2): 1, 2; count 1: 3; end
+            + b"\x01\x06\x02k\x08\x00"                  # m: count -1 (size 3): "k" -> 4; end
+            + b"\x01\x04\x02a\x00")                     # skipped: count -1 (size 2): "a"; end
+    parsed = fastavro.parse_schema(schema)
+    assert compile_decoder(schema)(body) == fastavro_decode(parsed, None, body) == {
+        "xs": [1, 2, 3], "m": {"k": 4}, "skipped": ["a"]}
+    assert compile_decoder(schema, reader)(body) == fastavro_decode(parsed, fastavro.parse_schema(reader), body)
