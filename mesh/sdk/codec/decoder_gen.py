@@ -23,7 +23,7 @@ from fastavro.schema import extract_logical_type
 
 from mesh.sdk.codec import _wire
 from mesh.sdk.codec._source import Source
-from mesh.sdk.codec.logical import reader_for
+from mesh.sdk.codec.logical import inline_reader, reader_for
 from mesh.sdk.codec.schema import PRIMITIVES, type_of
 
 _RUNTIME = {
@@ -98,7 +98,8 @@ class _DecoderGenerator:
         if isinstance(w, dict) and "logicalType" in w:
             key = extract_logical_type(w)
             if key in LOGICAL_READERS:
-                src.line(f"{target} = {src.const(reader_for(key, w, r), 'lr')}({target})")
+                inline = inline_reader(key, w, src.const, target)
+                src.line(f"{target} = {inline or src.const(reader_for(key, w, r), 'lr') + f'({target})'}")
                 return
         if r is not None:
             promotion = _PROMOTE.get((kind, type_of(r)))

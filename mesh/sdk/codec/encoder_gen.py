@@ -17,7 +17,7 @@ from fastavro.logical_writers import LOGICAL_WRITERS
 
 from mesh.sdk.codec import _wire
 from mesh.sdk.codec._source import Source
-from mesh.sdk.codec.logical import writer_for
+from mesh.sdk.codec.logical import inline_writer, writer_for
 from mesh.sdk.codec.schema import PRIMITIVES, logical_key, type_of
 from mesh.sdk.codec.union import INT_RANGE, LONG_RANGE, is_primitive_union, make_selector, probe
 
@@ -71,7 +71,8 @@ class _EncoderGenerator:
             key = logical_key(node)
             if key in LOGICAL_WRITERS:
                 prepared = src.var()
-                src.line(f"{prepared} = {src.const(writer_for(key, node), 'lw')}({v})")
+                inline = inline_writer(key, node, src.const, v)
+                src.line(f"{prepared} = {inline or src.const(writer_for(key, node), 'lw') + f'({v})'}")
                 v = prepared
             self.primitive(kind, v)
         elif isinstance(node, str):
@@ -85,7 +86,8 @@ class _EncoderGenerator:
             key = logical_key(node)
             if key in LOGICAL_WRITERS:
                 prepared = src.var()
-                src.line(f"{prepared} = {src.const(writer_for(key, node), 'lw')}({v})")
+                inline = inline_writer(key, node, src.const, v)
+                src.line(f"{prepared} = {inline or src.const(writer_for(key, node), 'lw') + f'({v})'}")
                 v = prepared
             with self.block(f"if len({v}) != {int(node['size'])}:"):
                 message = f"fixed {node['name']} needs {node['size']} bytes"

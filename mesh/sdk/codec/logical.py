@@ -131,3 +131,36 @@ def reader_for(key: str, writer: Any, reader: Any) -> Callable[[Any], Any]:
         return _read_uuid
     fallback = LOGICAL_READERS[key]
     return lambda raw: fallback(raw, writer, reader)
+
+
+Bind = Callable[[Any, str], str]
+"""Binds a constant into generated code and returns the name that refers to it (`Source.const`)."""
+
+
+def inline_writer(key: str, node: Any, bind: Bind, v: str) -> str | None:
+    """A generated-code expression equal to `writer_for(key, node)(v)`, without a call of ours; or None."""
+    fallback = f"{bind(LOGICAL_WRITERS[key], 'lwf')}({v}, {bind(node, 'node')})" if key in LOGICAL_WRITERS else ""
+    if key in ("long-timestamp-millis", "long-timestamp-micros"):
+        unit = bind(_ONE_MS if key == "long-timestamp-millis" else _ONE_US, "unit")
+        dt = bind(datetime.datetime, "datetime")
+        return f"({v} - {bind(EPOCH, 'EPOCH')}) // {unit} if type({v}) is {dt} and {v}.tzinfo is not None else {fallback}"
+    if key == "int-date":
+        return f"{v}.toordinal() - {DAYS_SHIFT} if type({v}) is {bind(datetime.date, 'date')} else {fallback}"
+    if key == "string-uuid":
+        return f"{v} if type({v}) is str else {fallback}"
+    return None
+
+
+def inline_reader(key: str, writer: Any, bind: Bind, raw: str) -> str | None:
+    """A generated-code expression equal to `reader_for(key, writer, ...)(raw)`, without a call of ours; or None."""
+    if key in ("long-timestamp-millis", "long-timestamp-micros"):
+        micros = f"{raw} * 1000" if key == "long-timestamp-millis" else raw
+        return f"{bind(EPOCH, 'EPOCH')} + {bind(datetime.timedelta, 'timedelta')}(0, 0, {micros})"
+    if key == "int-date":
+        return f"{bind(datetime.date.fromordinal, 'fromordinal')}({raw} + {DAYS_SHIFT})"
+    if key in ("bytes-decimal", "fixed-decimal") and "precision" in writer:
+        context = decimal.Context(prec=int(writer["precision"]))
+        unscaled = f"{bind(int.from_bytes, 'from_bytes')}({raw}, 'big', signed=True)"
+        scale = -int(writer.get("scale", 0))
+        return f"{bind(context.create_decimal, 'create')}({unscaled}).scaleb({scale}, {bind(context, 'ctx')})"
+    return None
