@@ -8,26 +8,37 @@ the CloudEvents `source` of the service that owns it; each service publishes its
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from pathlib import Path
 
+import typer
 from confluent_kafka.schema_registry import SchemaRegistryClient
 
 from domains.claims.service import ClaimsService
 from domains.clinical.service import ClinicalService
+from domains.feed import generate
 from domains.feed.records import SourceRecord
 from domains.membership.service import MembershipService
+from domains.playback import play
 from domains.service import DomainService
+from mesh.core.errors import MeshError
 from mesh.core.settings import MeshSettings
 from mesh.products.clients import producer_for
-from mesh.products.loader import Product
+from mesh.products.loader import Product, load_all
 from mesh.sdk.producer import Producer
 
-SERVICES: tuple[type[DomainService], ...] = (MembershipService, ClaimsService, ClinicalService)
+_SERVICES: tuple[type[DomainService], ...] = (MembershipService, ClaimsService, ClinicalService)
 
 
 def _service_sources() -> dict[str, str]:
     """Product name -> the CloudEvents source of the service that publishes it."""
-    return {route.product: cls.source for cls in SERVICES for route in cls.routes.values()}
+    return {route.product: cls.source for cls in _SERVICES for route in cls.routes.values()}
+
+
+def _observed(records: Iterable[SourceRecord], on_record: Callable[[SourceRecord], None]) -> Iterator[SourceRecord]:
+    for record in records:
+        yield record
+        on_record(record)
 
 
 def source_producers(
@@ -57,18 +68,47 @@ def publish_records(
     *,
     on_record: Callable[[SourceRecord], None] | None = None,
 ) -> Counter[str]:
-    """Run every service over `records` (in their arrival order), flush, and count records per system.
+    """Play `records` through the services onto `producers` (see `source_producers`), flush, count per system.
 
     A delivery failure raises `DeliveryError` at the flush, naming what was not delivered.
     """
-    services = {cls.system: cls({route.product: producers[route.product].publish for route in cls.routes.values()})
-                for cls in SERVICES}
-    counts: Counter[str] = Counter()
-    for record in records:
-        services[record.system].handle(record)
-        counts[record.system] += 1
-        if on_record is not None:
-            on_record(record)
+    publishers = {name: producer.publish for name, producer in producers.items()}
+    if on_record is not None:
+        records = _observed(records, on_record)
+    counts = play(records, publishers)
     for producer in producers.values():
         producer.flush()
     return counts
+
+
+def run_service(system: str, *, members: int, seed: int, settings: MeshSettings, root: Path) -> int:
+    """Play one operational system's records of the seeded feed through its service into Kafka."""
+    products = load_all(root / "domains", project_root=root)
+    feed = generate(members, seed=seed)
+    records = feed.for_system(system)
+    producers = source_producers(products, settings=settings)
+    try:  # the other systems' producers are never used, so they never connect
+        counts = publish_records(records, producers)
+    finally:
+        for producer in producers.values():
+            producer.close()
+    return counts[system]
+
+
+def service_main(system: str) -> Callable[..., None]:
+    """The `python -m domains.<domain>` program of one domain service."""
+
+    def main(
+        members: int = typer.Option(2_000, min=1, help="Members of the seeded feed."),
+        seed: int = typer.Option(42, help="Seed of the feed (the same seed replays the same records)."),
+    ) -> None:
+        try:
+            root = Path(__file__).resolve().parents[1]
+            count = run_service(system, members=members, seed=seed, settings=MeshSettings.load(), root=root)
+        except MeshError as exc:
+            typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(2) from exc
+        typer.echo(f"{system} service published {count} events")
+
+    main.__doc__ = f"Publish the {system} system's records of the seeded feed as events on its data products."
+    return main
