@@ -1,8 +1,8 @@
 """Event data to and from Confluent-framed Avro: binds the codec, the framing and schema ids.
 
-`compile_encoder` / `compile_decoder` are the codec's two entry points. Until `mesh.sdk.codec` is
-available they are implemented here with fastavro behind exactly the same signatures, so switching is
-the import at the top of this module. `ValueSerializer` frames with a precomputed 5-byte prefix;
+`compile_encoder` / `compile_decoder` are the codec's two entry points, bound to `mesh.sdk.codec`'s
+generated codecs; the fastavro versions kept here have exactly the same signatures (switching back is
+one line). `ValueSerializer` frames with a precomputed 5-byte prefix;
 `ValueDeserializer` reads the schema id, finds (and caches) a decoder for it and decodes.
 """
 
