@@ -1,8 +1,8 @@
 """Event data to and from Confluent-framed Avro: binds the codec, the framing and schema ids.
 
-`compile_encoder` / `compile_decoder` are the codec's two entry points. Until `mesh.sdk.codec` is
-available they are implemented here with fastavro behind exactly the same signatures, so switching is
-the import at the top of this module. `ValueSerializer` frames with a precomputed 5-byte prefix;
+`compile_encoder` / `compile_decoder` are the codec's two entry points, bound to `mesh.sdk.codec`'s
+generated codecs; the fastavro versions kept here have exactly the same signatures (switching back is
+one line). `ValueSerializer` frames with a precomputed 5-byte prefix;
 `ValueDeserializer` reads the schema id, finds (and caches) a decoder for it and decodes.
 """
 
@@ -17,6 +17,7 @@ import fastavro
 
 from mesh.compat import check_pair, parse_schema
 from mesh.core.errors import DataValidationError, MeshError, SchemaResolutionError, SerializationError
+from mesh.sdk import codec
 from mesh.sdk.framing import HEADER_SIZE, frame_prefix, schema_id_of
 from mesh.sdk.validation import find_problem
 
@@ -101,9 +102,9 @@ def _always(error: MeshError) -> Decoder:
     return fail
 
 
-# One line to switch to the codec helper's compiled encoder/decoder.
-compile_encoder: Callable[[Any], Encoder] = _fastavro_encoder
-compile_decoder: Callable[..., Decoder] = _fastavro_decoder
+# The codec's generated encoder/decoder (byte- and value-equal to fastavro; fastavro behind its failure path).
+compile_encoder: Callable[[Any], Encoder] = codec.compile_encoder
+compile_decoder: Callable[..., Decoder] = codec.compile_decoder
 
 
 class ValueSerializer:

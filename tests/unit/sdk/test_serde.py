@@ -43,7 +43,7 @@ def test_claim_round_trips(adjudicated: bool) -> None:
     [
         ({"priority": "high"}, "priority", "int"),
         ({"claim_type": "SURGERY"}, "claim_type", "enum"),
-        ({"amount": "lots"}, "amount", "bytes"),
+        ({"amount": "lots"}, "amount", "decimal"),
         ({"diagnosis_codes": ["ok", 7]}, "diagnosis_codes", "string"),
         ({"adjudication": {"adjudicator": 1, "decided_on": None, "approved_amount": None}}, "adjudicator", "string"),
     ],
