@@ -8,7 +8,6 @@
     codec/        schema-specialised Avro encoders/decoders generated per schema, equal to fastavro
     schemas.py    schema ids and writer schemas from the registry, cached
     dlq.py        dead letters: `<topic>.dlq` with the reason in `mesh_*` headers
-    validation.py why data does not match a schema (the fastavro fallback's failure path)
     jsonvalues.py JSON records to Avro-ready values (`mesh produce` reads JSON lines)
 """
 
