@@ -8,7 +8,7 @@ import click
 import typer
 from rich.console import Console
 
-from mesh.cli import demo_cmd, events_cmd, kafka_cmd, products_cmd
+from mesh.cli import demo_cmd, events_cmd, kafka_cmd, products_cmd, registry_cmd
 from mesh.core.errors import MeshError
 
 app = typer.Typer(
@@ -23,6 +23,7 @@ app.command(name="demo")(demo_cmd.demo)
 app.add_typer(products_cmd.app, name="products")
 app.command(name="produce")(events_cmd.produce)
 app.command(name="consume")(events_cmd.consume)
+app.add_typer(registry_cmd.app, name="registry")
 
 _err = Console(stderr=True)
 

@@ -1,0 +1,55 @@
+"""`mesh registry serve` as a user runs it: a process that answers once its topic is replayed."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_serve_command_answers_and_stops(kafka_bootstrap: str, unique_name: Callable[[str], str]) -> None:
+    port = free_port()
+    env = {
+        **os.environ,
+        "MESH_KAFKA__BOOTSTRAP_SERVERS": kafka_bootstrap,
+        "MESH_REGISTRY__SCHEMAS_TOPIC": unique_name("_schemas"),
+        "MESH_REGISTRY__GROUP_ID": unique_name("registry"),
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", "mesh.cli.main", "registry", "serve", "--port", str(port), "--log-level", "warning"],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(600):
+            assert process.poll() is None, process.stderr.read().decode() if process.stderr else ""
+            try:
+                if httpx.get(url + "/", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        schema = json.dumps({"type": "record", "name": "Ping", "fields": [{"name": "n", "type": "int"}]})
+        answer = httpx.post(f"{url}/subjects/ping-value/versions", json={"schema": schema}, timeout=30)
+        assert answer.json() == {"id": 1}
+    finally:
+        process.terminate()
+        _, errors = process.communicate(timeout=30)
+    # uvicorn shuts down gracefully on SIGTERM, then re-raises the signal as its exit status
+    assert process.returncode in (0, -signal.SIGTERM)
+    assert b"Traceback" not in errors, errors.decode()

@@ -1,0 +1,50 @@
+"""A schema registry for the test session: the one named by MESH_REGISTRY__URL, else ours, in-process.
+
+Ours runs under uvicorn in a background thread on a free port, on a `_schemas` topic unique to the
+session, against the session's Kafka broker; it is stopped when the session ends.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import uuid
+from collections.abc import Iterator
+
+from mesh.core.settings import KafkaSettings, MeshSettings, RegistrySettings
+
+
+def registry_settings(*, topic: str | None = None, default_compatibility: str = "BACKWARD") -> MeshSettings:
+    """Settings for an in-process registry on `topic` (default: a fresh unique topic)."""
+    topic = topic or f"t._schemas.{uuid.uuid4().hex[:12]}"
+    return MeshSettings(
+        kafka=KafkaSettings(),
+        registry=RegistrySettings(
+            schemas_topic=topic, group_id=f"t.registry.{uuid.uuid4().hex[:8]}",
+            default_compatibility=default_compatibility,
+        ),
+    )
+
+
+@contextlib.contextmanager
+def running_registry(bootstrap: str, *, topic: str | None = None) -> Iterator[str]:
+    """Run our registry on `topic` against `bootstrap` until the block ends; yields its URL."""
+    from mesh.registry.server import BackgroundRegistry, build_app
+
+    server = BackgroundRegistry(build_app(registry_settings(topic=topic), bootstrap_servers=bootstrap))
+    url = server.start()
+    try:
+        yield url
+    finally:
+        server.stop()
+
+
+@contextlib.contextmanager
+def acquire_registry(bootstrap: str) -> Iterator[str]:
+    """Yield a registry URL: MESH_REGISTRY__URL when set, else our registry started for the session."""
+    existing = os.environ.get("MESH_REGISTRY__URL")
+    if existing:
+        yield existing
+        return
+    with running_registry(bootstrap) as url:
+        yield url
