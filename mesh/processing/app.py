@@ -13,6 +13,7 @@ Choices, each for a reason:
 - `topic_allow_declare=True` lets faust create its own internal and changelog topics (broker
   auto-creation is off); `topic_disable_leader=True` skips the unused leader topic.
 - `consumer_auto_offset_reset="earliest"`: a new processor builds its views from the beginning.
+- a 10 s session timeout: a crashed worker's partitions move to its replacement within seconds.
 """
 
 from __future__ import annotations
@@ -77,6 +78,9 @@ def make_app(
         "web_host": web_host,
         "producer_acks": -1,
         "table_standby_replicas": 0,
+        # a worker killed with SIGKILL holds its partitions until its session expires: keep that short
+        "broker_session_timeout": 10.0,
+        "broker_heartbeat_interval": 3.0,
     }
     options.update(overrides)
     log.info("faust app %s on %s (web %s:%s)", app_id, options["broker"], web_host, web_port)

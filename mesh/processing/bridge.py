@@ -16,6 +16,8 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from confluent_kafka.schema_registry import SchemaRegistryClient
+
 from mesh.core.errors import EventFormatError, SchemaError, SerializationError, UnknownSchemaError
 from mesh.core.naming import value_subject
 from mesh.core.settings import MeshSettings
@@ -77,11 +79,13 @@ def raw_message(message: Any) -> RawMessage:
 class EventDecoder:
     """Decodes binary-mode CloudEvents with Avro data into SDK `Event`s; poison raises a `POISON` error.
 
-    Writer schemas come from the registry (synchronously, once per schema id).
+    Writer schemas come from the registry (synchronously, once per schema id); `registry` replaces the
+    client made from the settings (tests pass confluent-kafka's `mock://` client).
     """
 
-    def __init__(self, *, settings: MeshSettings, reader_schema: SchemaSource | None = None) -> None:
-        self._schemas = SchemaCache(url=settings.registry.url)
+    def __init__(self, *, settings: MeshSettings, reader_schema: SchemaSource | None = None,
+                 registry: SchemaRegistryClient | None = None) -> None:
+        self._schemas = SchemaCache(client=registry) if registry else SchemaCache(url=settings.registry.url)
         reader = load_schema(reader_schema) if reader_schema is not None else None
         self._deserialize = ValueDeserializer(self._schemas.by_id, reader_schema=reader)
 
@@ -127,11 +131,11 @@ class EventEncoder:
     """
 
     def __init__(self, topic: str, schema: SchemaSource, *, source: str, settings: MeshSettings,
-                 register: bool = False) -> None:
+                 register: bool = False, registry: SchemaRegistryClient | None = None) -> None:
         self.topic = topic
         self.source = source
         self.schema = load_schema(schema)
-        self._schemas = SchemaCache(url=settings.registry.url)
+        self._schemas = SchemaCache(client=registry) if registry else SchemaCache(url=settings.registry.url)
         self._register = register
         self._serialize: ValueSerializer | None = None
         self._dataschema = ""

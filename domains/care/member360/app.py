@@ -32,7 +32,7 @@ import faust
 from domains.care.member360 import events as ev
 from domains.care.member360.config import SCHEMA, Member360Config, Member360Env
 from domains.care.member360.fold import apply, handles
-from domains.care.member360.held import HELD_CODEC, VIEW_CODEC, HeldEntry, register_codecs
+from domains.care.member360.held import HeldEntry, dump_held, dump_view, load_held, load_view
 from domains.care.member360.identity import IdentityEntry, local_key, on_link
 from domains.care.member360.view import MemberView, render
 from mesh.core.errors import ProcessingError
@@ -42,6 +42,7 @@ from mesh.processing.app import make_app
 from mesh.processing.bridge import POISON, EventDecoder, EventEncoder, RawMessage, event_time, raw_message
 from mesh.processing.deadletters import DeadLetters
 from mesh.processing.partitioning import consistent_partition
+from mesh.processing.tables import table_value_type
 from mesh.processing.topics import check_copartitioned, ensure_topics, partition_counts
 from mesh.processing.web import json_response
 
@@ -61,7 +62,6 @@ class Member360Processor:
 
     def __init__(self, config: Member360Config, *, settings: MeshSettings, local_partitions: int,
                  member_partitions: int, output_partitions: int) -> None:
-        register_codecs()
         self.config = config
         self.counts: Counter[str] = Counter()
         self.local_partitions = local_partitions
@@ -75,12 +75,10 @@ class Member360Processor:
         self.app = app
         raw: dict[str, Any] = {"key_type": bytes, "value_type": bytes, "key_serializer": "raw",
                                "value_serializer": "raw"}
-        self.identities = app.Table("identities", partitions=local_partitions, key_type=bytes)
-        self.views = app.Table("views", partitions=member_partitions, key_type=bytes)
-        # faust derives a table's value codec from its value type only (a model's serializer, else json);
-        # set ours before the changelog topic is created (lazily, on start)
-        self.identities.value_serializer = HELD_CODEC
-        self.views.value_serializer = VIEW_CODEC
+        self.identities = app.Table("identities", partitions=local_partitions, key_type=bytes,
+                                    value_type=table_value_type("member360-held", dumps=dump_held, loads=load_held))
+        self.views = app.Table("views", partitions=member_partitions, key_type=bytes,
+                               value_type=table_value_type("member360-view", dumps=dump_view, loads=load_view))
         app.agent(app.topic(config.identity_topic, **raw), name="links")(self._links)
         app.agent(app.topic(config.claims_topic, config.visits_topic, config.links_topic, **raw),
                   name="resolve")(self._resolve)

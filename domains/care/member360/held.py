@@ -2,8 +2,8 @@
 
 Held events are kept as the raw Kafka messages (bytes, headers, where they were read), not decoded:
 they are decoded again when their link arrives, and a buffer overflow dead-letters them byte for byte.
-Both table values get faust codecs that write JSON to the changelog and keep objects in memory, so a
-table read costs no decoding; a restart rebuilds them from the changelog.
+Both table values are written to the changelog as JSON by these functions (see
+`mesh.processing.tables`) and kept as objects in memory; a restart rebuilds them from the changelog.
 """
 
 from __future__ import annotations
@@ -14,14 +14,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from faust.serializers import codecs
-
 from domains.care.member360 import state
 from domains.care.member360.view import MemberView
 from mesh.processing.bridge import RawMessage
-
-HELD_CODEC = "member360-held"
-VIEW_CODEC = "member360-view"
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,25 +76,3 @@ def dump_view(view: MemberView) -> bytes:
 def load_view(data: bytes) -> MemberView:
     """The view `dump_view` wrote."""
     return state.load(json.loads(data))
-
-
-class _HeldCodec(codecs.Codec):  # type: ignore[misc]
-    def _dumps(self, obj: Any) -> bytes:
-        return dump_held(obj)
-
-    def _loads(self, s: bytes) -> Any:
-        return load_held(s)
-
-
-class _ViewCodec(codecs.Codec):  # type: ignore[misc]
-    def _dumps(self, obj: Any) -> bytes:
-        return dump_view(obj)
-
-    def _loads(self, s: bytes) -> Any:
-        return load_view(s)
-
-
-def register_codecs() -> None:
-    """Make the two table codecs known to faust by name (idempotent)."""
-    codecs.register(HELD_CODEC, _HeldCodec())
-    codecs.register(VIEW_CODEC, _ViewCodec())
