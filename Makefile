@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed
 .PHONY: demo test unit bench system-deps kafka-fetch clean
 
 demo: $(STAMP) kafka-fetch
-	$(BIN)/mesh demo
+	$(BIN)/python -m domains.demo
 
 test: $(STAMP) kafka-fetch
 	$(BIN)/python -m pytest

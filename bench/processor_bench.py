@@ -45,7 +45,6 @@ from domains.care.member360.identity import IdentityResolver
 from domains.care.member360.runner import ProcessorProcess
 from domains.care.member360.view import MemberView, render
 from domains.feed import generate
-from domains.wiring import FeedPublisher
 from mesh.core.naming import dlq_topic, product_topic
 from mesh.core.settings import KafkaSettings, MeshSettings, RegistrySettings
 from mesh.processing.bridge import EventDecoder, EventEncoder, event_time, raw_message
@@ -177,14 +176,25 @@ def percentiles(records: list[tuple[int, int]]) -> tuple[float, float]:
     return lags[len(lags) // 2] / 1000, lags[min(len(lags) - 1, int(len(lags) * 0.99))] / 1000
 
 
-def publish_paced(publisher: FeedPublisher, records: Any, rate: float) -> None:
+def producers_for(settings: MeshSettings, products: list[Product], topics: dict[str, str]) -> dict[str, Any]:
+    by_name = {pid.split(".")[1]: topic for pid, topic in topics.items()}
+    return source_producers(products, settings=settings, topics=by_name, auto_register=True)
+
+
+def close(producers: dict[str, Any]) -> None:
+    for producer in producers.values():
+        producer.close()
+
+
+def publish_paced(producers: dict[str, Any], records: Any, rate: float) -> None:
+    by_system = services({name: producer.publish for name, producer in producers.items()})
     began = time.monotonic()
     for i, record in enumerate(records):
-        publisher.services[record.system].handle(record)
+        by_system[record.system].handle(record)
         ahead = began + (i + 1) / rate - time.monotonic()
         if ahead > 0.002:
             time.sleep(ahead)
-    publisher.flush()
+    close(producers)
 
 
 @contextmanager
@@ -258,10 +268,9 @@ def main() -> None:
         for repeat in range(args.repeats):
             # max rate: backlog first
             with topic_set(settings, products) as topics:
-                publisher = FeedPublisher(products, settings=settings, topics=topics)
-                publisher.allow_several_schemas()
-                publisher.publish(feed.records)
-                publisher.close()
+                producers = producers_for(settings, products, topics)
+                publish_records(feed.records, producers)
+                close(producers)
                 config = config_for(topics, port + repeat, tmp)
                 proc_rate, _ = run_processor(settings, config, n, tmp, None)
                 base_out = f"{topics['care.member_360']}.baseline"
@@ -277,13 +286,11 @@ def main() -> None:
             paced = feed.records[:count]
             for kind in ("proc", "base"):
                 with topic_set(settings, products) as topics:
-                    publisher = FeedPublisher(products, settings=settings, topics=topics)
-                    publisher.allow_several_schemas()
+                    producers = producers_for(settings, products, topics)
                     config = config_for(topics, port + 50 + repeat, tmp)
 
-                    def feed_in(publisher: FeedPublisher = publisher, paced: Any = paced) -> None:
-                        publish_paced(publisher, paced, args.rate)
-                        publisher.close()
+                    def feed_in(producers: dict[str, Any] = producers, paced: Any = paced) -> None:
+                        publish_paced(producers, paced, args.rate)
 
                     if kind == "proc":
                         rate, records = run_processor(settings, config, count, tmp, feed_in)

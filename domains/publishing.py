@@ -18,7 +18,7 @@ class Publish(Protocol):
 
     def __call__(
         self, event_type: str, data: Mapping[str, Any], *, key: str, time: datetime, id: str
-    ) -> None: ...
+    ) -> object: ...  # the SDK's Producer.publish returns the CloudEvent id; services ignore it
 
 
 @dataclass(frozen=True, slots=True)

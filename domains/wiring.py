@@ -1,103 +1,114 @@
-"""Wire the domain services to SDK producers: publish a feed's records as CloudEvents on product topics.
+"""Wires the domain services to real data product producers: the path from a feed into Kafka.
 
-One SDK `Producer` per (topic, event type), since a producer is bound to one schema; each product's
-`Publish` picks the producer of the event's type. `topics` maps product ids to the topics to use, so
-tests and demos can publish to topics of their own (the descriptors' topics by default).
-
-The SDK producer looks schema ids up under the topic's value subject, and a product topic carries
-several event schemas: `allow_several_schemas` sets those subjects' compatibility to NONE before the
-producers auto-register (for test and demo topics; production products are provisioned instead).
+Each source product gets one SDK producer built from its descriptor (`mesh.products.clients`), with
+the CloudEvents `source` of the service that owns it; each service publishes its system's records.
+`topics` maps product names to private topic copies (tests); by default the descriptors' topics.
 """
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Iterable, Mapping
-from datetime import datetime
-from typing import Any
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from pathlib import Path
 
+import typer
 from confluent_kafka.schema_registry import SchemaRegistryClient
 
 from domains.claims.service import ClaimsService
 from domains.clinical.service import ClinicalService
+from domains.feed import generate
 from domains.feed.records import SourceRecord
 from domains.membership.service import MembershipService
-from domains.publishing import Publish
+from domains.playback import play
 from domains.service import DomainService
-from mesh.core.naming import value_subject
+from mesh.core.errors import MeshError
 from mesh.core.settings import MeshSettings
-from mesh.products.loader import Product
-from mesh.sdk import Producer
+from mesh.products.clients import producer_for
+from mesh.products.loader import Product, load_all
+from mesh.sdk.producer import Producer
 
-log = logging.getLogger(__name__)
-
-SOURCE_PRODUCTS = ("membership.members", "membership.member_identity", "claims.claims", "clinical.visits")
-
-
-class _ProductPublisher:
-    """A `Publish` for one product: routes each event to the producer of its type."""
-
-    def __init__(self, producers: Mapping[str, Producer]) -> None:
-        self._producers = producers
-
-    def __call__(self, event_type: str, data: Mapping[str, Any], *, key: str, time: datetime, id: str) -> None:
-        self._producers[event_type].publish(event_type, dict(data), key=key, time=time, id=id)
+_SERVICES: tuple[type[DomainService], ...] = (MembershipService, ClaimsService, ClinicalService)
 
 
-class FeedPublisher:
-    """SDK producers for the four source products; `publish(records)` runs the domain services."""
+def _service_sources() -> dict[str, str]:
+    """Product name -> the CloudEvents source of the service that publishes it."""
+    return {route.product: cls.source for cls in _SERVICES for route in cls.routes.values()}
 
-    def __init__(self, products: Iterable[Product], *, settings: MeshSettings, topics: Mapping[str, str],
-                 linger_ms: int = 20) -> None:
-        self.settings = settings
-        self.producers: dict[str, dict[str, Producer]] = {}
-        by_id = {p.id: p for p in products}
-        for product_id in SOURCE_PRODUCTS:
-            product, topic = by_id[product_id], topics[product_id]
-            source = _SOURCES[product.descriptor.domain]
-            self.producers[product.descriptor.product] = {
-                s.event_type: Producer(topic, s.path, source=source, settings=settings, auto_register=True,
-                                       config={"linger.ms": linger_ms})
-                for s in product.schemas
-            }
-        self.topics = dict(topics)
-        publishers: dict[str, Publish] = {name: _ProductPublisher(p) for name, p in self.producers.items()}
-        self.services: dict[str, DomainService] = {
-            "membership": MembershipService(publishers),
-            "claims": ClaimsService(publishers),
-            "clinical": ClinicalService(publishers),
-        }
 
-    def allow_several_schemas(self) -> None:
-        """Set the value subjects of the topics to compatibility NONE (several event schemas per topic)."""
-        client = SchemaRegistryClient({"url": self.settings.registry.url})
+def _observed(records: Iterable[SourceRecord], on_record: Callable[[SourceRecord], None]) -> Iterator[SourceRecord]:
+    for record in records:
+        yield record
+        on_record(record)
+
+
+def source_producers(
+    products: Sequence[Product],
+    *,
+    settings: MeshSettings,
+    topics: Mapping[str, str] | None = None,
+    registry: SchemaRegistryClient | None = None,
+    auto_register: bool = False,
+) -> dict[str, Producer]:
+    """One producer per product that a domain service publishes, keyed by product name."""
+    sources = _service_sources()
+    by_name = {p.descriptor.product: p for p in products}
+    missing = set(sources) - set(by_name)
+    if missing:
+        raise ValueError(f"no descriptor for product(s) {sorted(missing)}; load them with mesh.products.load_all")
+    return {
+        name: producer_for(by_name[name], settings=settings, source=source, registry=registry,
+                           auto_register=auto_register, topic=(topics or {}).get(name))
+        for name, source in sources.items()
+    }
+
+
+def publish_records(
+    records: Iterable[SourceRecord],
+    producers: Mapping[str, Producer],
+    *,
+    on_record: Callable[[SourceRecord], None] | None = None,
+) -> Counter[str]:
+    """Play `records` through the services onto `producers` (see `source_producers`), flush, count per system.
+
+    A delivery failure raises `DeliveryError` at the flush, naming what was not delivered.
+    """
+    publishers = {name: producer.publish for name, producer in producers.items()}
+    if on_record is not None:
+        records = _observed(records, on_record)
+    counts = play(records, publishers)
+    for producer in producers.values():
+        producer.flush()
+    return counts
+
+
+def run_service(system: str, *, members: int, seed: int, settings: MeshSettings, root: Path) -> int:
+    """Play one operational system's records of the seeded feed through its service into Kafka."""
+    products = load_all(root / "domains", project_root=root)
+    feed = generate(members, seed=seed)
+    records = feed.for_system(system)
+    producers = source_producers(products, settings=settings)
+    try:  # the other systems' producers are never used, so they never connect
+        counts = publish_records(records, producers)
+    finally:
+        for producer in producers.values():
+            producer.close()
+    return counts[system]
+
+
+def service_main(system: str) -> Callable[..., None]:
+    """The `python -m domains.<domain>` program of one domain service."""
+
+    def main(
+        members: int = typer.Option(2_000, min=1, help="Members of the seeded feed."),
+        seed: int = typer.Option(42, help="Seed of the feed (the same seed replays the same records)."),
+    ) -> None:
         try:
-            for topic in {self.topics[p] for p in SOURCE_PRODUCTS}:
-                client.set_compatibility(subject_name=value_subject(topic), level="NONE")
-        finally:
-            client.close()
+            root = Path(__file__).resolve().parents[1]
+            count = run_service(system, members=members, seed=seed, settings=MeshSettings.load(), root=root)
+        except MeshError as exc:
+            typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(2) from exc
+        typer.echo(f"{system} service published {count} events")
 
-    def publish(self, records: Iterable[SourceRecord]) -> int:
-        """Publish records in order through their system's service; returns how many."""
-        count = 0
-        for record in records:
-            self.services[record.system].handle(record)
-            count += 1
-        return count
-
-    def flush(self) -> int:
-        """Wait until every producer's events are on the broker."""
-        return sum(p.flush() for by_type in self.producers.values() for p in by_type.values())
-
-    def close(self) -> None:
-        """Flush and release every producer."""
-        for by_type in self.producers.values():
-            for producer in by_type.values():
-                producer.close()
-
-
-_SOURCES = {
-    "membership": MembershipService.source,
-    "claims": ClaimsService.source,
-    "clinical": ClinicalService.source,
-}
+    main.__doc__ = f"Publish the {system} system's records of the seeded feed as events on its data products."
+    return main

@@ -8,7 +8,7 @@ import click
 import typer
 from rich.console import Console
 
-from mesh.cli import demo_cmd, events_cmd, kafka_cmd, products_cmd, registry_cmd
+from mesh.cli import events_cmd, kafka_cmd, products_cmd, registry_cmd, schemas_cmd
 from mesh.core.errors import MeshError
 
 app = typer.Typer(
@@ -19,11 +19,11 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(kafka_cmd.app, name="kafka")
-app.command(name="demo")(demo_cmd.demo)
 app.add_typer(products_cmd.app, name="products")
+app.add_typer(registry_cmd.app, name="registry")
 app.command(name="produce")(events_cmd.produce)
 app.command(name="consume")(events_cmd.consume)
-app.add_typer(registry_cmd.app, name="registry")
+app.add_typer(schemas_cmd.app, name="schemas")
 
 _err = Console(stderr=True)
 
@@ -41,6 +41,14 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(130)
     except click.exceptions.ClickException as exc:
         exc.show()
+        sys.exit(2)
+    except typer.TyperException as exc:
+        # typer 0.29 vendors its own click: its usage errors (bad option values) derive from this.
+        show = getattr(exc, "show", None)
+        if callable(show):
+            show()
+        else:
+            _err.print(f"error: {exc.format_message()}", highlight=False, markup=False)
         sys.exit(2)
     sys.exit(result if isinstance(result, int) else 0)
 

@@ -42,7 +42,7 @@ def list_products(root: Root = Path("domains"), fmt: Format = "text") -> None:
     for row in table_rows:
         table.add_row(*(str(row[k]) for k in ("id", "kind", "lifecycle", "topic", "key", "partitions", "events",
                                               "owner", "freshness_slo")))
-    _out.print(table)
+    Console(highlight=False, width=max(_out.width, 200)).print(table)  # a catalog is wide; don't wrap ids
 
 
 @app.command()
@@ -89,14 +89,18 @@ def apply(
     settings = MeshSettings.load()
     products = load_all(root)
     registrar = None if no_registry else ConfluentRegistrar.for_url(settings.registry.url)
-    provisioner = Provisioner(settings.kafka.client_config(), registrar=registrar, ledger_topic=ledger_topic)
-    plan = provisioner.plan(products)
-    _out.print(f"plan for {len(products)} product(s){' (dry run)' if dry_run else ''}:")
-    _render(plan)
-    if plan.refusals:
-        _out.print("refused: nothing was changed")
-        return 1
-    if not dry_run and not plan.is_noop:
-        provisioner.apply(plan)
-        _out.print(f"applied {len(plan.actions)} action(s)")
-    return 0
+    try:
+        provisioner = Provisioner(settings.kafka.client_config(), registrar=registrar, ledger_topic=ledger_topic)
+        plan = provisioner.plan(products)
+        _out.print(f"plan for {len(products)} product(s){' (dry run)' if dry_run else ''}:")
+        _render(plan)
+        if plan.refusals:
+            _out.print("refused: nothing was changed")
+            return 1
+        if not dry_run and not plan.is_noop:
+            provisioner.apply(plan)
+            _out.print(f"applied {len(plan.actions)} action(s)")
+        return 0
+    finally:
+        if registrar is not None:
+            registrar.close()

@@ -17,8 +17,10 @@ def check_pair(reader: ParsedSchema, writer: ParsedSchema) -> tuple[Incompatibil
     Paths point into the READER schema; `version` is None.
     """
     rindex, windex = schema_index(reader), schema_index(writer)
-    sides = Sides("the reader schema", "the writer schema", None, rindex.named, windex.named)
     found = resolve(reader.parsed, writer.parsed, rindex, windex)
+    if not found:
+        return ()
+    sides = Sides("the reader schema", "the writer schema", None, rindex.named, windex.named)
     return tuple(Incompatibility(f.kind.value, pointer(f.reader_path), *render(f, sides)) for f in found)
 
 

@@ -22,6 +22,7 @@ from mesh.compat.validation import PRIMITIVES
 Segment = str | int
 
 _COMPLEX = frozenset({"record", "enum", "fixed", "array", "map"})
+_NAMED = frozenset({"record", "error", "enum", "fixed"})
 # (writer type, reader type) pairs the spec allows besides equal types.
 PROMOTIONS = frozenset(
     {
@@ -89,10 +90,36 @@ class Resolver:
         self.writer_named = writer.named
         self.reader_aliases = reader.aliases
         self.writer_fields = writer.fields
+        self.reader_layouts = reader.layouts
+        self.reader_prints = reader.fingerprints
+        self.writer_prints = writer.fingerprints
+        self.reader_named_prints = reader.named_fingerprints
+        self.reader_unions = reader.union_choices
+        self.writer_named_prints = writer.named_fingerprints
         self.memo: dict[tuple[str, str], tuple[Found, ...]] = {}
+
+    @staticmethod
+    def _print(node: Any, by_id: Mapping[int, str], by_name: Mapping[str, str]) -> str | None:
+        kind = type(node)
+        if kind is str:
+            return node if node in PRIMITIVES else by_name.get(node)
+        if kind is dict and node["type"] in _NAMED:
+            return by_name.get(node["name"])
+        return by_id.get(id(node))
 
     def resolve(self, reader: Any, writer: Any) -> tuple[Found, ...]:
         """Everything that stops `reader` from decoding data written with `writer`."""
+        if type(reader) is str and type(writer) is str:  # the common leaf: two type names
+            if reader in PRIMITIVES and writer in PRIMITIVES:
+                if reader == writer or (writer, reader) in PROMOTIONS:
+                    return ()
+                return (Found(Kind.TYPE_MISMATCH, (), (), {"reader": reader, "writer": writer}),)
+            memoized = self.memo.get((reader, writer))  # fastavro names types by fullname
+            if memoized is not None:
+                return memoized
+        fingerprint = self._print(reader, self.reader_prints, self.reader_named_prints)
+        if fingerprint is not None and fingerprint == self._print(writer, self.writer_prints, self.writer_named_prints):
+            return ()  # structurally identical: a schema always reads its own data
         rkind, rdef = classify(reader, self.reader_named)
         wkind, wdef = classify(writer, self.writer_named)
         if wkind == "union":
@@ -101,7 +128,8 @@ class Resolver:
             branch = self.select(rdef, wkind, wdef)
             if branch is None:
                 return (Found(Kind.MISSING_UNION_BRANCH, (), (), {"reader": reader, "writer": writer}),)
-            return tuple(_prefix(self.resolve(rdef[branch], writer), (branch,), ()))
+            inner = self.resolve(rdef[branch], writer)
+            return tuple(_prefix(inner, (branch,), ())) if inner else ()
         if rkind != wkind:
             if (wkind, rkind) in PROMOTIONS:
                 return ()
@@ -110,10 +138,10 @@ class Resolver:
             if rkind == "bytes" and type(rdef) is dict and type(wdef) is dict:
                 return self._decimal(rdef, wdef)
             return ()
-        if rkind == "array":
-            return tuple(_prefix(self.resolve(rdef["items"], wdef["items"]), ("items",), ("items",)))
-        if rkind == "map":
-            return tuple(_prefix(self.resolve(rdef["values"], wdef["values"]), ("values",), ("values",)))
+        if rkind == "array" or rkind == "map":
+            part = "items" if rkind == "array" else "values"
+            inner = self.resolve(rdef[part], wdef[part])
+            return tuple(_prefix(inner, (part,), (part,))) if inner else ()
         key = (rdef["name"], wdef["name"])
         memoized = self.memo.get(key)
         if memoized is not None:
@@ -125,16 +153,26 @@ class Resolver:
 
     def _writer_union(self, reader: Any, rkind: str, rdef: Any, wdef: list[Any]) -> tuple[Found, ...]:
         found: list[Found] = []
+        choices = self.reader_unions.get(id(rdef)) if rkind == "union" else None
         for index, branch in enumerate(wdef):
             if rkind != "union":
-                found.extend(_prefix(self.resolve(reader, branch), (), (index,)))
+                inner = self.resolve(reader, branch)
+                if inner:
+                    found.extend(_prefix(inner, (), (index,)))
                 continue
-            bkind, bdef = classify(branch, self.writer_named)
-            chosen = self.select(rdef, bkind, bdef)
+            if choices is not None and type(branch) is str and branch in PRIMITIVES:
+                chosen = choices.get(branch)  # precomputed: the first reader branch matching this primitive
+                if chosen is not None and type(rdef[chosen]) is str:
+                    continue  # primitive read by a plain primitive: same type or a promotion
+            else:
+                bkind, bdef = classify(branch, self.writer_named)
+                chosen = self.select(rdef, bkind, bdef)
             if chosen is None:
                 found.append(Found(Kind.MISSING_UNION_BRANCH, (), (index,), {"reader": reader, "writer": branch}))
             else:
-                found.extend(_prefix(self.resolve(rdef[chosen], branch), (chosen,), (index,)))
+                inner = self.resolve(rdef[chosen], branch)
+                if inner:
+                    found.extend(_prefix(inner, (chosen,), (index,)))
         return tuple(found)
 
     # -- matching (the spec's shallow test used to choose a union branch) ----------------------------
@@ -198,19 +236,21 @@ class Resolver:
     def _record(self, rdef: Mapping[str, Any], wdef: Mapping[str, Any]) -> list[Found]:
         found: list[Found] = []
         writer_fields = self.writer_fields[wdef["name"]]
-        for position, field in enumerate(rdef["fields"]):
-            entry = writer_fields.get(field["name"])
+        for name, aliases, has_default, position, reader_print, field in self.reader_layouts[rdef["name"]]:
+            entry = writer_fields.get(name)
             if entry is None:
-                for alias in field.get("aliases", ()):
+                for alias in aliases:
                     entry = writer_fields.get(alias)
                     if entry is not None:
                         break
-            if entry is None:
-                if "default" not in field:
-                    found.append(Found(Kind.READER_FIELD_MISSING_DEFAULT_VALUE, ("fields", position), (),
-                                       {"field": field, "record": rdef, "writer": wdef}))
-                continue
-            writer_position, writer_field = entry
+                else:
+                    if not has_default:
+                        found.append(Found(Kind.READER_FIELD_MISSING_DEFAULT_VALUE, ("fields", position), (),
+                                           {"field": field, "record": rdef, "writer": wdef}))
+                    continue
+            writer_position, writer_field, writer_print = entry
+            if reader_print is not None and reader_print == writer_print:
+                continue  # identical field types: nothing to check
             inner = self.resolve(field["type"], writer_field["type"])
             if inner:
                 found.extend(_prefix(inner, ("fields", position, "type"), ("fields", writer_position, "type")))

@@ -36,6 +36,10 @@ class ParsedSchema:
     index: SchemaIndex | None = field(default=None, compare=False, repr=False)
     """Lookups for the compatibility walk (includes the references' named types)."""
 
+    def __hash__(self) -> int:
+        # Equal schemas have equal canonical text; the dict fields themselves are unhashable.
+        return hash(self.canonical)
+
 
 def canonical_text(raw: Any) -> str:
     """The identity text of a schema's JSON: sorted keys, compact separators, unicode kept."""
@@ -44,7 +48,11 @@ def canonical_text(raw: Any) -> str:
 
 def _load(schema: str | Mapping[str, Any] | Sequence[Any], source: str | None) -> Any:
     if not isinstance(schema, str):
-        return json.loads(json.dumps(schema)) if isinstance(schema, Mapping) else list(schema)
+        try:  # a deep copy that also proves the value is plain JSON (tuples become lists)
+            return json.loads(json.dumps(schema if isinstance(schema, Mapping) else list(schema)))
+        except (TypeError, ValueError) as exc:
+            raise SchemaParseError(f"not JSON data: {exc}", hint="pass the schema as JSON text, a dict or a list",
+                                   source=source) from None
     bare = schema.strip()
     # A bare type name ("int", "null", "mesh.claims.Claim") is accepted for convenience; no JSON
     # literal that looks like a name (null, true, false) is a schema anyway.
@@ -85,7 +93,7 @@ def parse_schema(
     except (SchemaParseException, UnknownType, KeyError, TypeError, ValueError) as exc:
         raise SchemaParseError(f"fastavro cannot parse it: {exc}", hint="fix the schema", source=source) from None
     own = {name: named_schemas[name] for name in defined if name in named_schemas}
-    index = build_index(MappingProxyType(named_schemas))
+    index = build_index(MappingProxyType(named_schemas), parsed)
     return ParsedSchema(
         raw=raw,
         canonical=canonical_text(raw),
@@ -102,7 +110,7 @@ def schema_index(schema: ParsedSchema) -> SchemaIndex:
     named = dict(schema.named_types)
     if isinstance(schema.parsed, dict):
         named.update(schema.parsed.get("__named_schemas", {}))
-    return build_index(named)
+    return build_index(named, schema.parsed)
 
 
 __all__ = ["PRIMITIVES", "ParsedSchema", "canonical_text", "parse_schema", "schema_index"]

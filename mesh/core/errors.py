@@ -12,7 +12,8 @@
     ├── SerializationError            an event cannot be encoded or decoded
     │   ├── FramingError              bad Confluent wire framing (magic byte, truncated payload)
     │   ├── EventFormatError          not a valid CloudEvent (missing/invalid ce_* attribute)
-    │   └── DataValidationError       data does not match its schema: field path and expected type
+    │   ├── DataValidationError       data does not match its schema: field path and expected type
+    │   └── DecodingError             an Avro body cannot be decoded (truncated, garbage, unresolvable)
     ├── RegistryError                 the schema registry answered with an error (HTTP status + Confluent code)
     │   ├── UnknownSchemaError        client side: no schema with that id / under that subject (404)
     │   └── SubjectNotFoundError, IncompatibleError, InvalidSchemaError, ...  (one per Confluent code: mesh.registry.errors)
@@ -134,6 +135,10 @@ class DataValidationError(SerializationError):
         self.path = path
         self.expected = expected
         super().__init__(message, hint=hint)
+
+
+class DecodingError(SerializationError):
+    """An Avro body could not be decoded with its writer (and reader) schema: truncated, garbage, unresolvable."""
 
 
 class RegistryError(MeshError):

@@ -19,7 +19,7 @@ from typing import Any
 from confluent_kafka.schema_registry import SchemaRegistryClient
 
 from mesh.core.errors import EventFormatError, SchemaError, SerializationError, UnknownSchemaError
-from mesh.core.naming import value_subject
+from mesh.core.naming import record_subject
 from mesh.core.settings import MeshSettings
 from mesh.sdk.envelope import (
     AVRO_CONTENT_TYPE,
@@ -126,8 +126,8 @@ def event_time(event: Event) -> dt.datetime:
 class EventEncoder:
     """Encodes output events of one topic and schema like the SDK producer: framed Avro + `ce_*` headers.
 
-    `start()` resolves the schema id under the topic's value subject (registering it when `register`),
-    then `encode(event_type, data, time=...)` is pure CPU.
+    `start()` resolves the schema id under the product subject `<topic>-<record full name>` (as the
+    SDK producer of a product does; registering it when `register`), then `encode(...)` is pure CPU.
     """
 
     def __init__(self, topic: str, schema: SchemaSource, *, source: str, settings: MeshSettings,
@@ -144,7 +144,8 @@ class EventEncoder:
 
     def start(self) -> int:
         """Look the schema id up (network); returns it."""
-        schema_id = self._schemas.id_for(value_subject(self.topic), self.schema, register=self._register)
+        fullname = ".".join(filter(None, (self.schema.get("namespace"), str(self.schema.get("name")))))
+        schema_id = self._schemas.id_for(record_subject(self.topic, fullname), self.schema, register=self._register)
         self._serialize = ValueSerializer(self.schema, schema_id)
         self._dataschema = self._schemas.schema_url(schema_id)
         return schema_id

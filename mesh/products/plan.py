@@ -130,6 +130,7 @@ def plan(
     """The plan that makes Kafka and the registry match `products` (see the module docstring).
 
     `dlq` adds each product's dead-letter topic; `registry=False` plans topics only (no registry at hand).
+    Retired products are left alone: nothing is created or changed for them, nothing is deleted either.
     """
     topic_actions: list[Action] = []
     schema_actions: list[Action] = []
@@ -137,6 +138,8 @@ def plan(
     refusals: list[Refusal] = []
     for product in products:
         d = product.descriptor
+        if d.lifecycle == "retired":
+            continue  # a retired product keeps whatever exists until someone deletes it on purpose
         existing, entry = topics.get(d.topic), ledger.get(d.topic)
         actions, refused = _topic_actions(product, existing, entry)
         topic_actions += actions

@@ -7,7 +7,8 @@ dicts, for unit tests (confluent's `mock://` client has no compatibility configu
 
 from __future__ import annotations
 
-from typing import Protocol
+from collections.abc import Callable
+from typing import Protocol, Self, TypeVar
 
 from confluent_kafka.schema_registry import Schema, SchemaRegistryClient
 from confluent_kafka.schema_registry.error import SchemaRegistryError
@@ -42,45 +43,64 @@ def _registry_error(action: str, subject: str, exc: SchemaRegistryError) -> Regi
     return error
 
 
+T = TypeVar("T")
+
+
 class ConfluentRegistrar:
     """A `Registrar` over confluent-kafka's `SchemaRegistryClient`."""
 
-    def __init__(self, client: SchemaRegistryClient) -> None:
+    def __init__(self, client: SchemaRegistryClient, *, url: str = "") -> None:
         self._client = client
+        self._url = url
 
     @classmethod
     def for_url(cls, url: str) -> ConfluentRegistrar:
         """A registrar for the registry at `url` (no request is made here)."""
-        return cls(SchemaRegistryClient({"url": url}))
+        return cls(SchemaRegistryClient({"url": url}), url=url)
+
+    def close(self) -> None:
+        """Close the client's HTTP connections."""
+        self._client.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _call(self, action: str, subject: str, call: Callable[[], T], *, missing: T | None = None) -> T | None:
+        """Run one client call; 404 gives `missing`, other registry errors and transport errors raise."""
+        try:
+            return call()
+        except SchemaRegistryError as exc:
+            if exc.http_status_code == 404:
+                return missing
+            raise _registry_error(action, subject, exc) from exc
+        except Exception as exc:  # the client's HTTP layer raises its own transport errors
+            raise RegistryError(f"Cannot reach the schema registry {self._url!r} to {action} subject {subject!r}: "
+                                f"{exc}", hint="start the registry or set MESH_REGISTRY__URL; "
+                                "`mesh products apply --no-registry` provisions topics only") from exc
 
     def is_registered(self, subject: str, schema_text: str) -> bool:
-        try:
-            self._client.lookup_schema(subject, Schema(schema_text, "AVRO"))
-        except SchemaRegistryError as exc:
-            if exc.http_status_code == 404:
-                return False
-            raise _registry_error("look up a schema in", subject, exc) from exc
-        return True
+        found = self._call("look up a schema in", subject,
+                           lambda: self._client.lookup_schema(subject, Schema(schema_text, "AVRO")) is not None,
+                           missing=False)
+        return bool(found)
 
     def register(self, subject: str, schema_text: str) -> int:
-        try:
-            return self._client.register_schema(subject, Schema(schema_text, "AVRO"))
-        except SchemaRegistryError as exc:
-            raise _registry_error("register a schema in", subject, exc) from exc
+        schema_id = self._call("register a schema in", subject,
+                               lambda: self._client.register_schema(subject, Schema(schema_text, "AVRO")))
+        if schema_id is None:
+            raise RegistryError(f"Schema registry answered 404 when registering in subject {subject!r}",
+                                hint="check MESH_REGISTRY__URL points at a schema registry")
+        return schema_id
 
     def compatibility(self, subject: str) -> str | None:
-        try:
-            return self._client.get_compatibility(subject)
-        except SchemaRegistryError as exc:
-            if exc.http_status_code == 404:
-                return None
-            raise _registry_error("read the compatibility of", subject, exc) from exc
+        return self._call("read the compatibility of", subject, lambda: self._client.get_compatibility(subject))
 
     def set_compatibility(self, subject: str, level: str) -> None:
-        try:
-            self._client.set_compatibility(subject_name=subject, level=level)
-        except SchemaRegistryError as exc:
-            raise _registry_error("set the compatibility of", subject, exc) from exc
+        self._call("set the compatibility of", subject,
+                   lambda: self._client.set_compatibility(subject_name=subject, level=level))
 
 
 class InMemoryRegistrar:

@@ -3,6 +3,7 @@
     app.py          routes (FastAPI), error mapping, lifespan (replay before serving)
     fastpath.py     the hot path: GET /schemas/ids/{id} and repeated register requests
     service.py      operations: validate, append a record, confirm it won
+    schemas.py      request schemas parsed with their references; identity fingerprints
     views.py        read-only answers
     state.py        the deterministic state machine that applies log records
     records.py      the records of the `_schemas` topic and their encoding

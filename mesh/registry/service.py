@@ -9,22 +9,17 @@ retried against the newer state, so the answer is always the one the log's order
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import json
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from mesh.compat import Level, ParsedSchema, check, parse_schema
-from mesh.core.errors import SchemaParseError
+from mesh.compat import Level, ParsedSchema, check
 from mesh.registry import views
 from mesh.registry.errors import (
     IdConflictError,
     IncompatibleError,
     InvalidCompatibilityLevelError,
     InvalidModeError,
-    InvalidSchemaError,
     OperationNotPermittedError,
     ReferenceExistsError,
     SchemaNotFoundError,
@@ -44,10 +39,10 @@ from mesh.registry.records import (
     DeleteRecord,
     ModeRecord,
     Record,
-    Reference,
     SchemaRecord,
     new_nonce,
 )
+from mesh.registry.schemas import Candidate, SchemaResolver
 from mesh.registry.state import RegistryState
 from mesh.registry.store import RecordLog
 
@@ -61,25 +56,13 @@ KNOWN_CACHE_SIZE = 10_000
 T = TypeVar("T")
 
 
-@dataclass(frozen=True)
-class Candidate:
-    """A schema from a request, parsed, with the fingerprint that decides its identity (and id)."""
-
-    parsed: ParsedSchema
-    text: str
-    fingerprint: str
-    references: tuple[Reference, ...]
-    metadata: Any
-    rule_set: Any
-
-
 class RegistryService:
     """The registry: state rebuilt from the log, reads answered from it, writes confirmed through it."""
 
     def __init__(self, *, log_store: RecordLog, default_level: str = "BACKWARD") -> None:
         self.state = RegistryState(default_level=validate_level(default_level))
         self._log = log_store
-        self._parsed: dict[int, ParsedSchema] = {}
+        self._schemas = SchemaResolver(self.state)
         self._known: dict[tuple[str, bytes], str] = {}  # (subject, register body) -> fingerprint
         self._write_lock = asyncio.Lock()  # one writer per instance: no self-inflicted races
 
@@ -94,51 +77,12 @@ class RegistryService:
     # ---- schemas --------------------------------------------------------------------------------
 
     def parsed(self, schema_id: int) -> ParsedSchema:
-        """The parsed schema of a registered id (cached; ids never change their schema)."""
-        cached = self._parsed.get(schema_id)
-        if cached is None:
-            entry = self.state.schemas[schema_id]
-            refs = [self.parsed(self._ref_id(r)) for r in entry.references]
-            cached = parse_schema(entry.schema, references=refs, source=f"schema id {schema_id}")
-            self._parsed[schema_id] = cached
-        return cached
-
-    def _ref_id(self, ref: Reference) -> int:
-        target = self.state.subjects.get(ref.subject, {}).get(ref.version)
-        if target is None or target.deleted:
-            raise InvalidSchemaError(
-                f"Reference '{ref.name}' points at subject '{ref.subject}' version {ref.version}, which does not exist",
-                hint="register the referenced schema first or fix the reference",
-            )
-        return target.schema_id
+        """The parsed schema of a registered id."""
+        return self._schemas.parsed(schema_id)
 
     def candidate(self, body: SchemaBody, *, normalize: bool = False) -> Candidate:
         """Parse a request's schema with its references; 42201 if it is not valid Avro."""
-        if body.schema_type not in (None, "AVRO"):
-            raise InvalidSchemaError(
-                f"Unsupported schema type {body.schema_type!r}", hint="this registry stores AVRO schemas only"
-            )
-        references = tuple(Reference(r.name, r.subject, r.version) for r in body.references)
-        refs = [self.parsed(self._ref_id(r)) for r in references]
-        try:
-            parsed = parse_schema(body.schema_, references=refs)
-        except SchemaParseError as exc:
-            raise InvalidSchemaError(f"Invalid schema: {exc}", hint="fix the Avro schema") from exc
-        except (RecursionError, ValueError, TypeError, KeyError, AttributeError) as exc:
-            # a parser tripping over exotic input is still the input's fault: 42201, never a 500
-            log.info("schema parser failed on a request schema: %r", exc)
-            raise InvalidSchemaError(
-                f"Invalid schema: {type(exc).__name__}: {exc}", hint="fix the Avro schema"
-            ) from exc
-        identity = {
-            "canonical": parsed.canonical,
-            "references": [r.to_json() for r in references],
-            "metadata": body.metadata,
-            "ruleSet": body.rule_set,
-        }
-        fingerprint = hashlib.sha256(json.dumps(identity, sort_keys=True).encode()).hexdigest()
-        text = parsed.canonical if normalize else json.dumps(parsed.raw, separators=(",", ":"))
-        return Candidate(parsed, text, fingerprint, references, body.metadata, body.rule_set)
+        return self._schemas.candidate(body, normalize=normalize)
 
     def incompatibilities(self, subject: str, candidate: Candidate, versions: list[int]) -> list[str]:
         """Messages for every way `candidate` breaks the subject's level against `versions` (live)."""
@@ -160,17 +104,11 @@ class RegistryService:
 
         `raw` is the request body as received: remembered for `known_registration`.
         """
-        mode = self.state.mode_of(subject)
-        if mode in READ_ONLY_MODES:
-            raise OperationNotPermittedError(f"Subject '{subject}' is in read-only mode", hint="set its mode to READWRITE")
-        if (body.id is not None or body.version is not None) and mode != "IMPORT":
-            raise OperationNotPermittedError(
-                f"Subject '{subject}' is not in import mode; an explicit id or version is only accepted in IMPORT mode",
-                hint="PUT /mode/{subject} {\"mode\": \"IMPORT\"} first, or leave out id and version",
-            )
+        self._check_mode(subject, body)
         cand = self.candidate(body, normalize=normalize)
 
         def propose() -> tuple[Record | None, dict[str, Any]]:
+            mode = self._check_mode(subject, body)  # again: it may have changed while we waited
             st = self.state
             existing = st.find(subject, cand.fingerprint)
             if existing is not None and body.version in (None, existing.version):
@@ -314,6 +252,17 @@ class RegistryService:
             return DeleteRecord(subject, entry.version, permanent, new_nonce()), entry.version
 
         return await self._write(propose)
+
+    def _check_mode(self, subject: str, body: SchemaBody) -> str:
+        mode = self.state.mode_of(subject)
+        if mode in READ_ONLY_MODES:
+            raise OperationNotPermittedError(f"Subject '{subject}' is in read-only mode", hint="set its mode to READWRITE")
+        if (body.id is not None or body.version is not None) and mode != "IMPORT":
+            raise OperationNotPermittedError(
+                f"Subject '{subject}' is not in import mode; an explicit id or version is only accepted in IMPORT mode",
+                hint="PUT /mode/{subject} {\"mode\": \"IMPORT\"} first, or leave out id and version",
+            )
+        return mode
 
     def _check_writable(self, subject: str) -> None:
         if self.state.mode_of(subject) in READ_ONLY_MODES:

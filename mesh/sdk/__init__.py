@@ -5,6 +5,7 @@
     envelope.py   the CloudEvents envelope and its Kafka binding (pure)
     framing.py    the Confluent wire format (pure)
     serde.py      data <-> framed Avro: codec + framing + schema ids
+    codec/        schema-specialised Avro encoders/decoders generated per schema, equal to fastavro
     schemas.py    schema ids and writer schemas from the registry, cached
     dlq.py        dead letters: `<topic>.dlq` with the reason in `mesh_*` headers
 """

@@ -24,7 +24,7 @@ import confluent_kafka
 from confluent_kafka.schema_registry import SchemaRegistryClient
 
 from mesh.core.errors import ConfigurationError, DataValidationError, DeliveryError, KafkaError
-from mesh.core.naming import check_event_type, value_subject
+from mesh.core.naming import check_event_type, record_subject, value_subject
 from mesh.core.settings import MeshSettings
 from mesh.sdk.envelope import (
     AVRO_CONTENT_TYPE,
@@ -69,6 +69,21 @@ class DeliveryFailure:
     retriable: bool
 
 
+@dataclass(frozen=True, slots=True)
+class _Binding:
+    """What publishing one event type needs, computed on its first publish."""
+
+    serialize: ValueSerializer
+    type_header: _Header
+    headers: list[_Header]
+
+
+def _fullname(schema: Mapping[str, Any]) -> str:
+    name = str(schema.get("name", ""))
+    namespace = schema.get("namespace")
+    return name if "." in name or not namespace else f"{namespace}.{name}"
+
+
 class UtcClock:
     """RFC 3339 UTC timestamps with millisecond precision, formatting the seconds once per second."""
 
@@ -99,9 +114,10 @@ class Producer:
     def __init__(
         self,
         topic: str,
-        schema: SchemaSource,
+        schema: SchemaSource | None = None,
         *,
         source: str,
+        event_schemas: Mapping[str, SchemaSource] | None = None,
         settings: MeshSettings,
         registry: SchemaRegistryClient | None = None,
         auto_register: bool = False,
@@ -112,9 +128,16 @@ class Producer:
         if not source:
             raise ConfigurationError("A producer needs a non-empty CloudEvents source",
                                      hint="pass source='/claims/intake' or another URI-reference")
+        if (schema is None) == (event_schemas is None):
+            raise ConfigurationError(
+                f"A producer for {topic!r} needs either one `schema` or `event_schemas` (event type -> schema)",
+                hint="pass schema=... for a topic bound to one schema, event_schemas=... for a multi-event product",
+            )
         self.topic = topic
         self.source = source
-        self.schema = load_schema(schema)
+        self.schema = load_schema(schema) if schema is not None else None
+        # Multi-event products: each event type has its own schema under `<topic>-<record fullname>`.
+        self._event_schemas = {t: load_schema(s) for t, s in (event_schemas or {}).items()}
         self._settings = settings
         self._schemas = SchemaCache(client=registry) if registry else SchemaCache(url=settings.registry.url)
         self._auto_register = auto_register
@@ -127,18 +150,13 @@ class Producer:
         self._clock = UtcClock()
         self._ids: Iterator[int] = itertools.count(1)
         self._id_prefix = f"{secrets.token_hex(6)}-"
-        self._type_headers: dict[str, _Header] = {}
-        self._constant_headers: list[_Header] = []
+        self._bindings: dict[str, _Binding] = {}
         self._kafka: confluent_kafka.Producer | None = None
         self._produce: Callable[..., None] = _not_started
-        self._serialize: ValueSerializer | None = None
         self.schema_id: int | None = None
 
     # -- first use -------------------------------------------------------------------------------------
-    def _start(self) -> ValueSerializer:
-        subject = value_subject(self.topic)
-        schema_id = self._schemas.id_for(subject, self.schema, register=self._auto_register)
-        serializer = ValueSerializer(self.schema, schema_id)
+    def _start(self) -> None:
         conf: dict[str, ConfigValue] = {**self._settings.kafka.client_config(), **_DEFAULTS, **self._config}
         conf["on_delivery"] = self._delivery_report  # type: ignore[assignment]
         try:
@@ -146,24 +164,37 @@ class Producer:
         except confluent_kafka.KafkaException as exc:
             raise KafkaError(f"Cannot create a Kafka producer: {exc}", cause=exc,
                              hint="check the producer config and MESH_KAFKA__* settings") from exc
-        self._constant_headers = [
+        self._produce = self._kafka.produce
+
+    def _bind(self, event_type: str) -> _Binding:
+        """Everything constant for one event type: serializer, schema id, `ce_type` and constant headers."""
+        if self._check_types:
+            check_event_type(event_type)
+        if self.schema is not None:
+            schema, subject = self.schema, value_subject(self.topic)
+        elif event_type in self._event_schemas:
+            schema = self._event_schemas[event_type]
+            subject = record_subject(self.topic, _fullname(schema))
+        else:
+            raise ConfigurationError(
+                f"Producer for {self.topic!r} has no schema for event type {event_type!r}",
+                hint=f"publish one of {sorted(self._event_schemas)} or add it to the product's events",
+            )
+        schema_id = self._schemas.id_for(subject, schema, register=self._auto_register)
+        if self._kafka is None:
+            self._start()
+        headers: list[_Header] = [
             ("ce_specversion", SPECVERSION),
             ("ce_source", self.source),
             ("ce_dataschema", self._schemas.schema_url(schema_id)),
             (CONTENT_TYPE_HEADER, AVRO_CONTENT_TYPE),
         ]
-        self.schema_id = schema_id
-        self._produce = self._kafka.produce
-        self._serialize = serializer
-        log.info("producer for %s ready: schema id %s (subject %s)", self.topic, schema_id, subject)
-        return serializer
-
-    def _type_header(self, event_type: str) -> _Header:
-        if self._check_types:
-            check_event_type(event_type)
-        header = ("ce_type", event_type)
-        self._type_headers[event_type] = header
-        return header
+        binding = _Binding(ValueSerializer(schema, schema_id), ("ce_type", event_type), headers)
+        self._bindings[event_type] = binding
+        if self.schema is not None:
+            self.schema_id = schema_id
+        log.info("producer for %s ready for %s: schema id %s (subject %s)", self.topic, event_type, schema_id, subject)
+        return binding
 
     # -- hot path --------------------------------------------------------------------------------------
     def publish(
@@ -182,18 +213,18 @@ class Producer:
         Raises `DataValidationError` (field path, expected type) before anything is sent when `data`
         does not match the schema. `time` defaults to now; the key becomes the `partitionkey`.
         """
-        serialize = self._serialize or self._start()
+        binding = self._bindings.get(event_type) or self._bind(event_type)
         if type(data) is not dict:
             data = _as_mapping(data)
-        value = serialize(data)
+        value = binding.serialize(data)
         if id is None:
             id = f"{self._id_prefix}{next(self._ids)}"
         headers: list[_Header] = [
             ("ce_id", id),
-            self._type_headers.get(event_type) or self._type_header(event_type),
+            binding.type_header,
             ("ce_time", self._clock.now() if time is None else time if isinstance(time, str) else format_time(time)),
         ]
-        headers += self._constant_headers
+        headers += binding.headers
         if subject is not None:
             headers.append(("ce_subject", subject))
         if extensions:
@@ -272,7 +303,7 @@ class Producer:
             return self.flush(timeout)
         finally:
             self._kafka = None
-            self._serialize = None
+            self._bindings = {}
             self._produce = _not_started
             self._schemas.close()
 

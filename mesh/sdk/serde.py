@@ -1,8 +1,8 @@
 """Event data to and from Confluent-framed Avro: binds the codec, the framing and schema ids.
 
-`compile_encoder` / `compile_decoder` are the codec's two entry points. Until `mesh.sdk.codec` is
-available they are implemented here with fastavro behind exactly the same signatures, so switching is
-the import at the top of this module. `ValueSerializer` frames with a precomputed 5-byte prefix;
+`compile_encoder` / `compile_decoder` are the codec's two entry points, bound to `mesh.sdk.codec`'s
+generated codecs; the fastavro versions kept here have exactly the same signatures (switching back is
+one line). `ValueSerializer` frames with a precomputed 5-byte prefix;
 `ValueDeserializer` reads the schema id, finds (and caches) a decoder for it and decodes.
 """
 
@@ -15,7 +15,9 @@ from typing import Any
 
 import fastavro
 
+from mesh.compat import check_pair, parse_schema
 from mesh.core.errors import DataValidationError, MeshError, SchemaResolutionError, SerializationError
+from mesh.sdk import codec
 from mesh.sdk.framing import HEADER_SIZE, frame_prefix, schema_id_of
 from mesh.sdk.validation import find_problem
 
@@ -77,9 +79,32 @@ def _fastavro_decoder(writer_schema: Any, reader_schema: Any | None = None) -> D
     return decode
 
 
-# One line to switch to the codec helper's compiled encoder/decoder.
-compile_encoder: Callable[[Any], Encoder] = _fastavro_encoder
-compile_decoder: Callable[..., Decoder] = _fastavro_decoder
+def _resolution_problem(
+    reader: Mapping[str, Any], writer: Mapping[str, Any], schema_id: int
+) -> SchemaResolutionError | None:
+    """Avro schema resolution checked once per writer schema, with the compat engine's located messages."""
+    problems = check_pair(parse_schema(dict(reader)), parse_schema(dict(writer)))
+    if not problems:
+        return None
+    first = problems[0]
+    more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+    return SchemaResolutionError(
+        f"Data written with schema id {schema_id} ({writer.get('name', '?')}) cannot be read with the reader "
+        f"schema ({reader.get('name', '?')}): at {first.path}: {first.message}{more}",
+        hint=first.hint or "make the reader schema compatible with the writer's",
+    )
+
+
+def _always(error: MeshError) -> Decoder:
+    def fail(body: bytes | memoryview) -> dict[str, Any]:
+        raise error
+
+    return fail
+
+
+# The codec's generated encoder/decoder (byte- and value-equal to fastavro; fastavro behind its failure path).
+compile_encoder: Callable[[Any], Encoder] = codec.compile_encoder
+compile_decoder: Callable[..., Decoder] = codec.compile_decoder
 
 
 class ValueSerializer:
@@ -126,6 +151,12 @@ class ValueDeserializer:
 
     def _decoder(self, schema_id: int) -> Decoder:
         writer = self._writer_schema(schema_id)
+        if self._reader_schema is not None:
+            problem = _resolution_problem(self._reader_schema, writer, schema_id)
+            if problem is not None:
+                # Every payload of this writer id fails the same way: remember that, off the hot path.
+                self._decoders[schema_id] = _always(problem)
+                raise problem
         try:
             decoder = compile_decoder(writer, self._reader_schema)
         except MeshError:

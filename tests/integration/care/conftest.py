@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import socket
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,10 +19,11 @@ from confluent_kafka.admin import AdminClient, NewTopic  # type: ignore[attr-def
 
 from domains.care.member360.config import ROOT, Member360Config
 from domains.care.member360.runner import ProcessorProcess
-from domains.wiring import FeedPublisher
+from domains.wiring import source_producers
 from mesh.core.naming import dlq_topic, product_topic
 from mesh.core.settings import KafkaSettings, MeshSettings, RegistrySettings
 from mesh.products.loader import Product, load_all
+from mesh.sdk.producer import Producer
 
 
 @pytest.fixture(scope="session")
@@ -52,10 +53,10 @@ class Mesh360:
     config: Member360Config
     tmp: Path
 
-    def publisher(self) -> FeedPublisher:
-        publisher = FeedPublisher(self.products, settings=self.settings, topics=self.topics)
-        publisher.allow_several_schemas()
-        return publisher
+    def producers(self) -> dict[str, Producer]:
+        """SDK producers of the four source products on this test's topics, by product name."""
+        topics = {pid.split(".")[1]: topic for pid, topic in self.topics.items()}
+        return source_producers(self.products, settings=self.settings, topics=topics, auto_register=True)
 
     def processor(self, name: str = "processor", **changes: Any) -> ProcessorProcess:
         config = self.config.model_copy(update=changes) if changes else self.config
@@ -88,5 +89,3 @@ def mesh360(care_settings: MeshSettings, products: list[Product], kafka_bootstra
         for future in admin.delete_topics(sorted(existing)).values():
             future.result(30)
 
-
-Wait = Callable[[], None]

@@ -14,9 +14,10 @@ import confluent_kafka
 from domains.care.member360.events import CLAIM_PAID
 from domains.care.member360.runner import ProcessorProcess
 from domains.feed import generate, with_redeliveries
+from domains.wiring import publish_records
 from mesh.core.naming import dlq_topic
 from mesh.processing.web import as_json
-from mesh.sdk import Consumer
+from mesh.sdk import Consumer, Producer
 from tests.integration.care.conftest import Mesh360
 
 MEMBERS = int(__import__("os").environ.get("M360_MEMBERS", 5_000))
@@ -35,6 +36,11 @@ def views_on_topic(mesh: Mesh360, group: str) -> dict[str, Any]:
     return latest
 
 
+def close(producers: dict[str, Producer]) -> None:
+    for producer in producers.values():
+        producer.close()
+
+
 def views_over_http(proc: ProcessorProcess, member_ids: list[str]) -> dict[str, Any]:
     return {member_id: proc.member(member_id) for member_id in member_ids}
 
@@ -51,13 +57,12 @@ def assert_exact(mesh: Mesh360, proc: ProcessorProcess, expected: dict[str, dict
 
 def test_every_view_matches_the_ground_truth(mesh360: Mesh360) -> None:
     feed = generate(MEMBERS, seed=360)
-    publisher = mesh360.publisher()
+    producers = mesh360.producers()
     half = len(feed.records) // 2
-    publisher.publish(feed.records[:half])
-    publisher.flush()
+    publish_records(feed.records[:half], producers)
     with mesh360.processor() as proc:
-        publisher.publish(feed.records[half:])  # the rest arrives while the processor runs
-        publisher.close()
+        publish_records(feed.records[half:], producers)  # the rest arrives while the processor runs
+        close(producers)
         proc.wait_caught_up(timeout_s=900)
         proc.wait_serving()
         stats = proc.stats()
@@ -70,9 +75,9 @@ def test_every_view_matches_the_ground_truth(mesh360: Mesh360) -> None:
 def test_sigkill_mid_run_then_restart_still_gives_the_ground_truth(mesh360: Mesh360) -> None:
     feed = generate(CRASH_MEMBERS, seed=361)
     records = with_redeliveries(feed.records, rate=0.05)  # the sources redeliver too
-    publisher = mesh360.publisher()
-    publisher.publish(records)
-    publisher.close()
+    producers = mesh360.producers()
+    publish_records(records, producers)
+    close(producers)
     first = mesh360.processor("first").start()
     first.wait_serving()
     while first.stats().get("published", 0) < len(records) // 4:
@@ -89,9 +94,8 @@ def test_sigkill_mid_run_then_restart_still_gives_the_ground_truth(mesh360: Mesh
 def test_undecodable_and_unresolvable_events_go_to_the_dead_letter_topic(mesh360: Mesh360) -> None:
     feed = generate(DLQ_MEMBERS, seed=362)
     claims_topic = mesh360.config.claims_topic
-    publisher = mesh360.publisher()
-    publisher.publish(feed.records[: len(feed.records) // 2])
-    publisher.flush()
+    producers = mesh360.producers()
+    publish_records(feed.records[: len(feed.records) // 2], producers)
     raw = confluent_kafka.Producer({"bootstrap.servers": mesh360.settings.kafka.bootstrap_servers})
     # undecodable: a CloudEvent whose value is not Confluent-framed Avro
     raw.produce(claims_topic, b"not avro", b"S-1", headers=[
@@ -101,14 +105,14 @@ def test_undecodable_and_unresolvable_events_go_to_the_dead_letter_topic(mesh360
     raw.flush(30)
     # unresolvable: more claims of an unknown subscriber than the buffer holds; a real subscriber has at
     # most 8 claims x 3 events, so no real event overflows it
-    claims = publisher.producers["claims"][CLAIM_PAID]
+    claims = producers["claims"]
     for n in range(MAX_PENDING + 1):
         claims.publish(CLAIM_PAID, {"claim_id": f"CLM-GHOST-{n}", "subscriber_id": "S-GHOST",
                                     "paid_at": datetime(2025, 3, 1, tzinfo=UTC), "paid_amount": Decimal("1.00"),
                                     "payment_reference": f"PAY-{n}"},
                        key="S-GHOST", time=datetime(2025, 3, 1, tzinfo=UTC), id=f"ghost-{n}")
-    publisher.publish(feed.records[len(feed.records) // 2:])
-    publisher.close()
+    publish_records(feed.records[len(feed.records) // 2:], producers)
+    close(producers)
     with mesh360.processor(max_pending=MAX_PENDING) as proc:
         proc.wait_caught_up(timeout_s=600)
         proc.wait_serving()

@@ -14,7 +14,7 @@ from confluent_kafka.admin import AdminClient
 from mesh.core.errors import ProvisioningError
 from mesh.products.loader import Product, load_descriptor
 from mesh.products.provision import Provisioner
-from mesh.products.registrar import InMemoryRegistrar
+from mesh.products.registrar import ConfluentRegistrar, InMemoryRegistrar
 
 MakeProduct = Callable[..., Product]
 
@@ -113,3 +113,20 @@ def test_apply_makes_the_changes_kafka_can_make(
     provisioner.apply(second)
     assert topic_facts(admin, grown.descriptor.topic) == (2, "delete", str(30 * 86_400_000))
     assert provisioner.plan([grown]).is_noop
+
+
+def test_apply_registers_schemas_with_their_compatibility_level_in_a_real_registry(
+    request: pytest.FixtureRequest, kafka_bootstrap: str, make_product: MakeProduct, ledger_topic: str
+) -> None:
+    try:
+        url = request.getfixturevalue("schema_registry_url")  # provided by the registry work in tests/conftest.py
+    except pytest.FixtureLookupError:
+        pytest.skip("no schema_registry_url fixture on this branch yet")
+    with ConfluentRegistrar.for_url(str(url)) as registrar:
+        provisioner = Provisioner({"bootstrap.servers": kafka_bootstrap}, registrar=registrar,
+                                  ledger_topic=ledger_topic, dlq=False, timeout_s=20)
+        members = make_product("domains/membership/products/members.yaml", partitions=1)
+        provisioner.apply(provisioner.plan([members]))
+        assert {registrar.compatibility(s.subject) for s in members.schemas} == {"BACKWARD_TRANSITIVE"}
+        assert all(registrar.is_registered(s.subject, s.text) for s in members.schemas)
+        assert provisioner.plan([members]).is_noop

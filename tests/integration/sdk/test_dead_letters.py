@@ -53,7 +53,7 @@ def test_poison_messages_go_to_the_dlq_with_why_and_good_ones_are_handled_in_ord
         (b"k1", b"hello, not an event", [], "EventFormatError"),
         (b"k2", b"\x05garbage", _ce("bad-frame"), "FramingError"),
         (b"k3", b"\x00\x00\x0f\x42\x3f" + good(claim(2))[5:], _ce("unknown-id"), "UnknownSchemaError"),
-        (b"k4", good(claim(2))[:5] + b"\xff\xff\xff\xff\x0f", _ce("not-avro"), "SerializationError"),
+        (b"k4", good(claim(2))[:5] + b"\xff\xff\xff\xff\x0f", _ce("not-avro"), "DecodingError"),
         (b"k5", ValueSerializer(OTHER, other_id)({"x": 1}), _ce("unresolvable"), "SchemaResolutionError"),
     ]
     raw = confluent_kafka.Producer(sdk_settings.kafka.client_config())

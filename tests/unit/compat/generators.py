@@ -55,8 +55,12 @@ def avro_type(draw: st.DrawFn, names: Names, depth: int = 0, *, branch: bool = F
         inner = draw(avro_type(names, depth + 1))
         return {"type": "array", "items": inner} if kind == "array" else {"type": "map", "values": inner}
     if kind == "union":
-        inner = draw(avro_type(names, depth + 1, branch=True))
-        return ["null", inner]
+        if draw(st.booleans()):
+            return ["null", draw(avro_type(names, depth + 1, branch=True))]
+        branches: list[Any] = draw(st.lists(st.sampled_from(PRIMITIVES), min_size=2, max_size=3, unique=True))
+        if draw(st.booleans()):
+            branches.append(draw(avro_type(names, depth + 1, branch=True)))
+        return _distinct(branches)
     return draw(record(names, depth + 1))
 
 
@@ -66,6 +70,21 @@ def record(draw: st.DrawFn, names: Names, depth: int = 0) -> dict[str, Any]:
     count = draw(st.integers(1, 4))
     fields = [{"name": names.fresh("f"), "type": draw(avro_type(names, depth))} for _ in range(count)]
     return {"type": "record", "name": names.fresh("R"), "fields": fields}
+
+
+def _branch_key(node: Any) -> str:
+    if isinstance(node, str):
+        return node
+    return str(node["name"] if node["type"] in ("record", "enum", "fixed") else node["type"])
+
+
+def _distinct(branches: list[Any]) -> Any:
+    """A valid union of `branches`: duplicates (by union rules) dropped; a lone branch stands alone."""
+    seen: dict[str, Any] = {}
+    for branch in branches:
+        seen.setdefault(_branch_key(branch), branch)
+    unique = list(seen.values())
+    return unique if len(unique) > 1 else unique[0]
 
 
 def default_for(node: Any) -> Any:
@@ -103,12 +122,20 @@ def evolved(draw: st.DrawFn, node: Any, names: Names, depth: int = 0) -> Any:
                       "string": ["bytes"], "bytes": ["string"]}
         return draw(st.sampled_from([node] * 3 + promotions.get(node, [])))
     if isinstance(node, list):
-        inner = draw(evolved(node[1], names, depth + 1))
-        if isinstance(inner, list):
-            inner = inner[1]
-        if inner == "null":
-            return ["null", "string"]
-        return draw(st.sampled_from([["null", inner], inner, [inner, "null"]]))
+        branches: list[Any] = []
+        for branch in node:
+            changed = draw(evolved(branch, names, depth + 1))
+            branches.extend(changed if isinstance(changed, list) else [changed])
+        edit = draw(st.sampled_from(["keep", "keep", "drop", "add", "reverse", "unwrap"]))
+        if edit == "drop" and len(branches) > 1:
+            del branches[draw(st.integers(0, len(branches) - 1))]
+        elif edit == "add":
+            branches.append(draw(st.sampled_from(PRIMITIVES)))
+        elif edit == "reverse":
+            branches.reverse()
+        elif edit == "unwrap" and len(branches) > 1 and branches[0] == "null":
+            return branches[1]
+        return _distinct(branches)
     kind = node["type"]
     if kind in PRIMITIVES:  # decimal
         if draw(st.booleans()):

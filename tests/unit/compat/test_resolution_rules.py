@@ -204,3 +204,24 @@ def test_incompatibility_carries_message_and_actionable_hint() -> None:
     assert "currency" in item.message and "mesh.claims.Claim" in item.message
     assert '"default": ""' in item.hint and "currency" in item.hint
     assert item.version is None
+
+
+def test_named_types_from_references_are_resolved() -> None:
+    address_v1 = parse_schema(record("Address", field("city", "string"), namespace="mesh.common"))
+    address_v2 = parse_schema(record("Address", field("city", "string"), field("zip", "string"), namespace="mesh.common"))
+    member = record("Member", field("home", "mesh.common.Address"), namespace="mesh.members")
+    reader = parse_schema(member, references=[address_v2])
+    writer = parse_schema(member, references=[address_v1])
+    assert [(item.kind, item.path) for item in check_pair(reader, writer)] == [
+        (Kind.READER_FIELD_MISSING_DEFAULT_VALUE, "/fields/0/type/fields/1")]
+    assert check_pair(writer, reader) == ()
+
+
+def test_mutually_recursive_records_terminate() -> None:
+    tree = record("Tree", field("label", "int"), field("forest", {"type": "array", "items": record(
+        "Forest", field("trees", {"type": "array", "items": "Tree"}), field("size", "int"))}))
+    wider = record("Tree", field("label", "long"), field("forest", {"type": "array", "items": record(
+        "Forest", field("trees", {"type": "array", "items": "Tree"}), field("size", "long"))}))
+    assert findings(wider, tree) == []
+    assert findings(tree, wider) == sorted([(Kind.TYPE_MISMATCH.value, "/fields/0/type"),
+                                            (Kind.TYPE_MISMATCH.value, "/fields/1/type/items/fields/1/type")])

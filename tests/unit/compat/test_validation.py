@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import io
+import json
 from typing import Any
 
 import fastavro
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from mesh.compat import parse_schema
 from mesh.core.errors import SchemaParseError
@@ -153,3 +156,37 @@ def test_reference_type_cannot_be_redefined() -> None:
     address = parse_schema({"type": "fixed", "name": "Id", "size": 4})
     with pytest.raises(SchemaParseError, match="defined twice"):
         parse_schema({"type": "fixed", "name": "Id", "size": 8}, references=[address])
+
+
+def test_parsed_schemas_are_hashable_by_identity_text() -> None:
+    first = parse_schema('{"type": "enum", "name": "E", "symbols": ["A"]}')
+    second = parse_schema({"symbols": ["A"], "name": "E", "type": "enum"})
+    assert first == second and len({first, second}) == 1
+
+
+def test_non_json_input_is_a_parse_error() -> None:
+    with pytest.raises(SchemaParseError, match="not JSON data"):
+        parse_schema({"type": "record", "name": "R", "fields": [{"name": "a", "type": object()}]})
+
+
+_KEYS = ["type", "name", "namespace", "fields", "symbols", "items", "values", "size", "default", "aliases",
+         "logicalType", "precision", "scale", "order"]
+_WORDS = ["record", "enum", "fixed", "array", "map", "int", "long", "string", "null", "bytes", "decimal", "A", "R",
+          "a.b", "", "1x"]
+_JSON = st.recursive(
+    st.one_of(st.none(), st.booleans(), st.integers(-3, 40), st.floats(allow_nan=False), st.sampled_from(_WORDS)),
+    lambda inner: st.one_of(st.lists(inner, max_size=4), st.dictionaries(st.sampled_from(_KEYS), inner, max_size=6)),
+    max_leaves=25,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(schema=_JSON)
+def test_any_json_is_parsed_or_rejected_with_a_parse_error(schema: Any) -> None:
+    """A registry must answer 422 to any bad schema, never crash: only SchemaParseError may escape."""
+    try:
+        parsed = parse_schema(json.dumps(schema))
+    except SchemaParseError as exc:
+        assert exc.message
+    else:
+        assert parsed.canonical == json.dumps(parsed.raw, sort_keys=True, separators=(",", ":"), ensure_ascii=False)

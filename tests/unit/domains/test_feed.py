@@ -4,21 +4,24 @@ from __future__ import annotations
 
 import io
 import json
+import random
 from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
 
 import fastavro
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from domains.care.member360.events import DomainEvent
 from domains.care.member360.replay import replay
 from domains.claims.service import ClaimsService
-from domains.clinical.service import ClinicalService
 from domains.feed import Feed, SourceRecord, generate, with_redeliveries
 from domains.membership.service import MembershipService
+from domains.playback import PRODUCTS, play
 from domains.publishing import Published, RecordingPublisher
-from domains.service import DomainService, UnknownRecordError
+from domains.service import UnknownRecordError
 
 SCHEMA_FILES = {
     "MemberEnrolled": "membership/member_enrolled.avsc", "MemberProfileUpdated": "membership/member_profile_updated.avsc",
@@ -38,12 +41,8 @@ def feed() -> Feed:
 def publish_all(records: list[SourceRecord]) -> list[Published]:
     """Run the records, in arrival order, through the three domain services with recording publishers."""
     log: list[Published] = []
-    pubs = {name: RecordingPublisher(name, log) for name in ("members", "member_identity", "claims", "visits")}
-    services: dict[str, DomainService] = {
-        "membership": MembershipService(pubs), "claims": ClaimsService(pubs), "clinical": ClinicalService(pubs),
-    }
-    for record in records:
-        services[record.system].handle(record)
+    counts = play(records, {name: RecordingPublisher(name, log) for name in PRODUCTS})
+    assert sum(counts.values()) == len(log) == len(records)
     return log
 
 
@@ -129,3 +128,14 @@ def test_a_service_refuses_another_systems_records(feed: Feed) -> None:
 def test_a_service_needs_a_publisher_per_product() -> None:
     with pytest.raises(ValueError, match="member_identity"):
         MembershipService({"members": RecordingPublisher("members")})
+
+
+SMALL = generate(40, seed=11)
+
+
+@settings(max_examples=10, deadline=None)
+@given(shuffle=st.randoms(use_true_random=False), redeliver=st.floats(0.0, 0.5))
+def test_any_arrival_order_with_redeliveries_reaches_the_truth(shuffle: random.Random, redeliver: float) -> None:
+    records = with_redeliveries(SMALL.records, rate=redeliver, seed=shuffle.randrange(1000))
+    shuffle.shuffle(records)
+    assert replay(as_events(publish_all(records))).records() == SMALL.expected

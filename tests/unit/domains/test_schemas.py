@@ -68,3 +68,21 @@ def test_rendered_view_round_trips_through_the_member_360_schema() -> None:
     fastavro.schemaless_writer(buffer, schema, record)
     buffer.seek(0)
     assert fastavro.schemaless_reader(buffer, schema, schema) == record
+
+
+def test_the_member_360_schema_mirrors_the_rendered_view_field_for_field() -> None:
+    schema = json.loads(Path("schemas/care/member_360.avsc").read_text())
+    record = render(fold_all(HISTORY))
+
+    def names(value: dict[str, Any], prefix: str = "") -> set[str]:
+        out = set()
+        for key, inner in value.items():
+            out.add(f"{prefix}{key}")
+            if key == "by_type":  # an Avro map: its keys are data, not fields
+                continue
+            for item in inner if isinstance(inner, list) else [inner]:
+                if isinstance(item, dict):
+                    out |= names(item, f"{prefix}{key}.")
+        return out
+
+    assert names(record) == {path for path, _ in _fields(schema, "")}

@@ -40,3 +40,16 @@ def test_docker_compose_kafka_matches_the_local_runner() -> None:
             continue  # compose adds a listener for containers on the compose network
         env_key = "KAFKA_" + key.upper().replace(".", "_")
         assert str(env.get(env_key)) == value, f"{env_key} in docker-compose.yml should be {value!r}"
+
+
+def test_docker_compose_services_point_at_the_compose_network_and_real_commands() -> None:
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    services = compose["services"]
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    assert "MESH_KAFKA__BOOTSTRAP_SERVERS=kafka:29092" in dockerfile
+    assert "INTERNAL://kafka:29092" in services["kafka"]["environment"]["KAFKA_ADVERTISED_LISTENERS"]
+    assert services["registry"]["command"][:3] == ["mesh", "registry", "serve"]
+    for domain in ("membership", "claims", "clinical"):
+        command = services[domain]["command"]
+        assert command[:3] == ["python", "-m", f"domains.{domain}"]
+        assert (ROOT / "domains" / domain / "__main__.py").exists()

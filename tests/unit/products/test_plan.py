@@ -109,3 +109,22 @@ def test_confluent_registrar_registers_once_on_confluents_mock_client() -> None:
     schema_id = registrar.register(schema.subject, schema.text)
     assert registrar.is_registered(schema.subject, schema.text)
     assert registrar.register(schema.subject, schema.text) == schema_id
+
+
+def test_an_unreachable_registry_is_a_registry_error_with_a_hint() -> None:
+    from confluent_kafka.schema_registry import SchemaRegistryClient
+
+    from mesh.core.errors import RegistryError
+    from mesh.products.registrar import ConfluentRegistrar
+
+    url = "http://127.0.0.1:9"  # the discard port: nothing answers
+    registrar = ConfluentRegistrar(SchemaRegistryClient({"url": url, "max.retries": 0}), url=url)
+    with registrar, pytest.raises(RegistryError, match="Cannot reach the schema registry") as info:
+        registrar.is_registered("s", CLAIMS.schemas[0].text)
+    assert "--no-registry" in str(info.value)
+
+
+def test_a_retired_product_is_left_alone() -> None:
+    retired = Product(descriptor=CLAIMS.descriptor.model_copy(update={"lifecycle": "retired"}), file=CLAIMS.file,
+                      schemas=CLAIMS.schemas)
+    assert plan([retired], topics={}, ledger={}, subjects={}).is_noop

@@ -72,7 +72,7 @@ def test_delivery_failures_go_to_the_callback_when_given(registry: SchemaRegistr
     producer.publish(CLAIM_TYPE, claim(1), key="M-1")
     assert producer.flush(timeout=10) == 0
     assert [(f.key, f.value) for f in failures] == [  # type: ignore[attr-defined]
-        (b"M-1", producer._serialize(claim(1)) if producer._serialize else None)]
+        (b"M-1", producer._bindings[CLAIM_TYPE].serialize(claim(1)))]
 
 
 def test_ids_are_unique_per_producer_and_keep_a_random_prefix(registry: SchemaRegistryClient) -> None:
@@ -119,3 +119,27 @@ def test_clock_gives_rfc3339_utc_milliseconds() -> None:
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", stamp)
     parsed = dt.datetime.fromisoformat(stamp)
     assert abs((dt.datetime.now(dt.UTC) - parsed).total_seconds()) < 60
+
+
+def test_multi_event_product_registers_one_subject_per_event_schema(registry: SchemaRegistryClient) -> None:
+    from mesh.core.naming import record_subject
+
+    other = {"type": "record", "name": "ClaimPaid", "namespace": "mesh.claims",
+             "fields": [{"name": "claim_id", "type": "string"}]}
+    paid_type = "com.healthco.claims.ClaimPaid.v1"
+    settings = MeshSettings(kafka=KafkaSettings(bootstrap_servers="127.0.0.1:1"))  # never reached: nothing is sent
+    producer = Producer("prod.claims.claims.v1", source="/claims", settings=settings, registry=registry,
+                        auto_register=True, event_schemas={CLAIM_TYPE: CLAIM_V1, paid_type: other})
+    claim_binding = producer._bind(CLAIM_TYPE)
+    paid_binding = producer._bind(paid_type)
+    assert claim_binding.serialize.schema_id != paid_binding.serialize.schema_id
+    subjects = set(registry.get_subjects())
+    assert record_subject("prod.claims.claims.v1", "mesh.claims.ClaimPaid") in subjects
+    assert dict(paid_binding.headers)["ce_dataschema"].endswith(f"/schemas/ids/{paid_binding.serialize.schema_id}")
+    with pytest.raises(ConfigurationError, match="no schema for event type"):
+        producer.publish("com.healthco.claims.ClaimVoided.v1", {"claim_id": "c"})
+
+
+def test_producer_needs_exactly_one_way_to_know_its_schemas() -> None:
+    with pytest.raises(ConfigurationError, match="either one `schema` or `event_schemas`"):
+        Producer("prod.claims.claims.v1", source="/claims", settings=MeshSettings())

@@ -43,7 +43,7 @@ def test_claim_round_trips(adjudicated: bool) -> None:
     [
         ({"priority": "high"}, "priority", "int"),
         ({"claim_type": "SURGERY"}, "claim_type", "enum"),
-        ({"amount": "lots"}, "amount", "bytes"),
+        ({"amount": "lots"}, "amount", "decimal"),
         ({"diagnosis_codes": ["ok", 7]}, "diagnosis_codes", "string"),
         ({"adjudication": {"adjudicator": 1, "decided_on": None, "approved_amount": None}}, "adjudicator", "string"),
     ],
@@ -75,7 +75,7 @@ def test_v1_reader_reads_v2_data_as_v1() -> None:
 def test_reader_that_cannot_resolve_raises_schema_resolution_error() -> None:
     reader = {**CLAIM_V1, "fields": [*CLAIM_V1["fields"], {"name": "region", "type": "string"}]}
     payload = ValueSerializer(CLAIM_V1, 1)(claim(1))
-    with pytest.raises(SchemaResolutionError, match="schema id 1"):
+    with pytest.raises(SchemaResolutionError, match="schema id 1.*region"):
         ValueDeserializer(_writer({1: CLAIM_V1}), reader_schema=reader)(payload)
 
 

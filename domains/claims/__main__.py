@@ -1,0 +1,8 @@
+"""`python -m domains.claims`: the claims domain service as a program (see domains/wiring.py)."""
+
+import typer
+
+from domains.wiring import service_main
+
+if __name__ == "__main__":
+    typer.run(service_main("claims"))

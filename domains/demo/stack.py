@@ -1,0 +1,133 @@
+"""The demo's running parts: the Kafka broker, the schema registry and the processor, started or found.
+
+Each part is found when it already answers (and then left alone) or started by us (and then stopped by
+`Stack.stop`, unless the demo keeps it running). Services run as detached processes so that
+`--keep-running` can leave them up after the demo exits; their logs go to `<state>/logs/`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+from mesh.core.errors import ConfigurationError
+from mesh.core.settings import MeshSettings
+from mesh.kafka.runner import LocalBroker
+
+
+@dataclass
+class ServiceProcess:
+    """A detached child process with a log file; `pid` is None when it was found, not started."""
+
+    name: str
+    url: str
+    log_file: Path
+    pid: int | None = None
+
+    def stop(self, timeout: float = 20.0) -> None:
+        """SIGTERM, wait, then SIGKILL; the process is gone when this returns."""
+        if self.pid is None:
+            return
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(self.pid, signal.SIGTERM)
+        deadline = time.monotonic() + timeout
+        while _alive(self.pid) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(self.pid, signal.SIGKILL)
+        self.pid = None
+
+
+def _alive(pid: int) -> bool:
+    with contextlib.suppress(ChildProcessError, OSError):
+        os.waitpid(pid, os.WNOHANG)
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return False
+
+
+def answers(url: str) -> bool:
+    """True when an HTTP service answers GET url with a 2xx."""
+    try:
+        return httpx.get(url, timeout=1.0).is_success
+    except httpx.HTTPError:
+        return False
+
+
+def spawn(name: str, args: list[str], *, env: dict[str, str], log_dir: Path, ready_url: str,
+          timeout: float = 120.0) -> ServiceProcess:
+    """Start `python args...` detached, wait until `ready_url` answers; on failure show its last log lines."""
+    log_dir.mkdir(parents=True, exist_ok=True)
+    log_file = log_dir / f"{name}.log"
+    with log_file.open("ab") as log:
+        proc = subprocess.Popen([sys.executable, *args], stdout=log, stderr=subprocess.STDOUT,
+                                stdin=subprocess.DEVNULL, env=env, start_new_session=True)
+    service = ServiceProcess(name, ready_url, log_file, proc.pid)
+    deadline = time.monotonic() + timeout
+    while not answers(ready_url):
+        if proc.poll() is not None or time.monotonic() > deadline:
+            service.stop()
+            tail = log_file.read_text(errors="replace").splitlines()[-15:]
+            raise ConfigurationError(
+                f"The {name} did not come up at {ready_url} (see {log_file}):\n" + "\n".join(f"  {t}" for t in tail),
+                hint="read the log lines above; check that Kafka answers and the port is free",
+            )
+        time.sleep(0.2)
+    proc.returncode = 0  # detached on purpose: Stack.stop or the user ends it, not this object's finalizer
+    return service
+
+
+@dataclass
+class Stack:
+    """What the demo runs on: bootstrap servers, registry URL, and what we started."""
+
+    settings: MeshSettings
+    state_dir: Path
+    bootstrap: str = ""
+    registry_url: str = ""
+    broker: LocalBroker | None = None
+    services: list[ServiceProcess] = field(default_factory=list)
+
+    def child_env(self) -> dict[str, str]:
+        """Environment for our child processes: they reach the same broker and registry."""
+        return {**os.environ, "MESH_KAFKA__BOOTSTRAP_SERVERS": self.bootstrap, "MESH_REGISTRY__URL": self.registry_url}
+
+    def start_kafka(self) -> bool:
+        """Use MESH_KAFKA__BOOTSTRAP_SERVERS, or start/find the local broker; True if we started it."""
+        if self.settings.kafka.bootstrap_servers:
+            self.bootstrap = self.settings.kafka.bootstrap_servers
+            return False
+        broker = LocalBroker(self.settings.local_broker)
+        started = broker.ensure_running()
+        self.bootstrap = broker.settings.bootstrap
+        self.broker = broker if started else None
+        return started
+
+    def start_registry(self) -> bool:
+        """Find the registry at MESH_REGISTRY__URL or start `mesh registry serve` there; True if started."""
+        self.registry_url = self.settings.registry.url.rstrip("/")
+        if answers(f"{self.registry_url}/subjects"):
+            return False
+        port = httpx.URL(self.registry_url).port or 8081
+        self.services.append(spawn(
+            "registry", ["-m", "mesh.cli.main", "registry", "serve", "--port", str(port), "--log-level", "warning"],
+            env=self.child_env(), log_dir=self.state_dir / "logs", ready_url=f"{self.registry_url}/subjects"))
+        return True
+
+    def stop(self) -> None:
+        """Stop what we started, newest first; leave what we found."""
+        for service in reversed(self.services):
+            service.stop()
+        self.services.clear()
+        if self.broker is not None:
+            self.broker.stop()
+            self.broker = None

@@ -1,0 +1,40 @@
+"""Deploy-time governance checks: pure check functions, a rule catalogue, reports.
+
+`schema_check` compares local schema files with what is deployed and returns `Finding`s;
+`report` renders them; `files` and `registry_source` are the thin I/O adapters the CLI wires in.
+"""
+
+from mesh.governance.findings import Finding, Severity
+from mesh.governance.report import ReportFormat, render
+from mesh.governance.rules import CATALOGUE, RULES, Rule
+from mesh.governance.schema_check import (
+    CheckResult,
+    DeployedSubject,
+    DeployedVersion,
+    LocalSchema,
+    SchemaFile,
+    check_files,
+    check_schemas,
+    load_schemas,
+)
+from mesh.governance.subjects import SubjectResolver, convention_resolver
+
+__all__ = [
+    "CATALOGUE",
+    "RULES",
+    "CheckResult",
+    "DeployedSubject",
+    "DeployedVersion",
+    "Finding",
+    "LocalSchema",
+    "ReportFormat",
+    "Rule",
+    "SchemaFile",
+    "Severity",
+    "SubjectResolver",
+    "check_files",
+    "check_schemas",
+    "convention_resolver",
+    "load_schemas",
+    "render",
+]
