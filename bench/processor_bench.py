@@ -42,9 +42,12 @@ from domains.care.member360.config import ROOT, SCHEMA, Member360Config
 from domains.care.member360.events import DomainEvent
 from domains.care.member360.fold import apply, handles
 from domains.care.member360.identity import IdentityResolver
+from domains.care.member360.metrics import ViewTimings, view_timings
 from domains.care.member360.runner import ProcessorProcess
 from domains.care.member360.view import MemberView, render
 from domains.feed import generate
+from domains.playback import services
+from domains.wiring import publish_records, source_producers
 from mesh.core.naming import dlq_topic, product_topic
 from mesh.core.settings import KafkaSettings, MeshSettings, RegistrySettings
 from mesh.processing.bridge import EventDecoder, EventEncoder, event_time, raw_message
@@ -145,37 +148,6 @@ class _FaustLike:
 
 
 # -- measuring ----------------------------------------------------------------------------------------------
-def output_records(settings: MeshSettings, topic: str) -> list[tuple[int, int]]:
-    """(output CreateTime ms, input CreateTime ms) of every record on `topic`."""
-    consumer = confluent_kafka.Consumer({**settings.kafka.client_config(), "group.id": f"b-{uuid.uuid4().hex}",
-                                         "auto.offset.reset": "earliest"})
-    consumer.subscribe([topic])
-    found: list[tuple[int, int]] = []
-    idle = time.monotonic()
-    while time.monotonic() - idle < 5:
-        for message in consumer.consume(1000, 0.5):
-            if message.error():
-                continue
-            idle = time.monotonic()
-            headers = dict(message.headers() or [])
-            found.append((message.timestamp()[1], int(headers[INPUT_TS_HEADER])))
-    consumer.close()
-    return found
-
-
-def first_output_ms(records: list[tuple[int, int]]) -> int:
-    return min(out for out, _ in records)
-
-
-def last_output_ms(records: list[tuple[int, int]]) -> int:
-    return max(out for out, _ in records)
-
-
-def percentiles(records: list[tuple[int, int]]) -> tuple[float, float]:
-    lags = sorted(out - inp for out, inp in records)
-    return lags[len(lags) // 2] / 1000, lags[min(len(lags) - 1, int(len(lags) * 0.99))] / 1000
-
-
 def producers_for(settings: MeshSettings, products: list[Product], topics: dict[str, str]) -> dict[str, Any]:
     by_name = {pid.split(".")[1]: topic for pid, topic in topics.items()}
     return source_producers(products, settings=settings, topics=by_name, auto_register=True)
@@ -207,20 +179,19 @@ def topic_set(settings: MeshSettings, products: list[Product]) -> Iterator[dict[
 
 
 def run_processor(settings: MeshSettings, config: Member360Config, n_inputs: int, tmp: Path,
-                  feed_in: Callable[[], None] | None) -> tuple[float, list[tuple[int, int]]]:
+                  feed_in: Callable[[], None] | None) -> tuple[float, ViewTimings]:
     """Run one worker until caught up; (input events / s from first to last output, output records)."""
     with ProcessorProcess(config, settings=settings, log_file=tmp / f"{config.app_id}.log") as proc:
         proc.wait_serving(timeout_s=120)
         if feed_in is not None:
             feed_in()
         proc.wait_caught_up(timeout_s=3600, poll_s=0.5)
-    records = output_records(settings, config.output_topic)
-    seconds = (last_output_ms(records) - first_output_ms(records)) / 1000
-    return n_inputs / seconds, records
+    timings = view_timings(settings, config.output_topic)
+    return timings.throughput(n_inputs), timings
 
 
 def run_baseline(settings: MeshSettings, config: Member360Config, n_inputs: int, output: str,
-                 feed_in: Callable[[], None] | None) -> tuple[float, list[tuple[int, int]]]:
+                 feed_in: Callable[[], None] | None) -> tuple[float, ViewTimings]:
     done = multiprocessing.Value("d", 0.0)
     worker = multiprocessing.Process(target=baseline, args=(settings, config, n_inputs, output, done))
     worker.start()
@@ -228,9 +199,8 @@ def run_baseline(settings: MeshSettings, config: Member360Config, n_inputs: int,
     if feed_in is not None:
         feed_in()
     worker.join(3600)
-    records = output_records(settings, output)
-    seconds = (last_output_ms(records) - first_output_ms(records)) / 1000
-    return n_inputs / seconds, records
+    timings = view_timings(settings, output)
+    return timings.throughput(n_inputs), timings
 
 
 def stats(values: list[float]) -> str:
@@ -300,7 +270,7 @@ def main() -> None:
                             [NewTopic(out, num_partitions=6, replication_factor=1)])[out].result(30)
                         topics["_baseline_out"] = out
                         rate, records = run_baseline(settings, config, count, out, feed_in)
-                    p50, p99 = percentiles(records)
+                    p50, p99 = records.freshness(0.5), records.freshness(0.99)
                     results[f"{kind}_p50"].append(p50)
                     results[f"{kind}_p99"].append(p99)
                     results[f"{kind}_fixed"].append(rate)
