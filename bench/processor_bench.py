@@ -4,7 +4,7 @@ Run (from the repository root, against a real broker; the registry is MESH_REGIS
 else ours, started in-process):
 
     MESH_KAFKA__BOOTSTRAP_SERVERS=127.0.0.1:9092 python bench/processor_bench.py \
-        [--members 2000] [--repeats 3] [--rate 2000] [--seconds 20]
+        [--members 2000] [--repeats 3] [--rates 2000,400] [--seconds 20]
 
 Same run, fresh topics per measurement, the generator's feed published through the SDK producers.
 
@@ -13,7 +13,7 @@ Same run, fresh topics per measurement, the generator's feed published through t
   (subprocess, one worker); the baseline is one confluent-kafka consume -> decode (SDK serde) ->
   resolve identities (same pure helpers, in-memory state) -> fold -> render -> encode -> produce loop
   in a subprocess, with no changelog (the Python ceiling for this work on this machine).
-- Fixed rate: the consumer runs first; the feed is published at `--rate` events/s for `--seconds`;
+- Fixed rate: the consumer runs first; the feed is published at each of `--rates` events/s for `--seconds`;
   freshness is output record time - input record time (Kafka CreateTime of the input event that
   caused the view update, carried in the `mesh_input_ts` header), p50/p99 over every output record.
 Prints min/median/max over the repeats and the ratios of medians.
@@ -27,6 +27,7 @@ import statistics
 import sys
 import time
 import uuid
+from collections import defaultdict
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
@@ -211,7 +212,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--members", type=int, default=2000)
     parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--rate", type=float, default=2000.0)
+    parser.add_argument("--rates", default="2000", help="fixed input rates, events/s, comma-separated")
     parser.add_argument("--seconds", type=float, default=20.0)
     args = parser.parse_args()
 
@@ -232,8 +233,8 @@ def main() -> None:
         feed = generate(args.members, seed=2026)
         n = len(feed.records)
         print(f"feed: {args.members} members, {n} input events; repeats {args.repeats}; log dir {tmp}")
-        results: dict[str, list[float]] = {k: [] for k in ("proc_max", "base_max", "proc_p50", "proc_p99",
-                                                           "base_p50", "base_p99", "proc_fixed", "base_fixed")}
+        rates = [float(r) for r in args.rates.split(",")]
+        results: dict[str, list[float]] = defaultdict(list)
         port = 16066
         for repeat in range(args.repeats):
             # max rate: backlog first
@@ -251,16 +252,17 @@ def main() -> None:
                 results["proc_max"].append(proc_rate)
                 results["base_max"].append(base_rate)
                 print(f"[{repeat}] max rate: processor {proc_rate:,.0f} ev/s, baseline {base_rate:,.0f} ev/s")
-            # fixed rate: consumers first, then the feed at --rate
-            count = min(n, int(args.rate * args.seconds))
-            paced = feed.records[:count]
-            for kind in ("proc", "base"):
+            # fixed rate: consumers first, then the feed at each rate
+            for rate_in, kind in [(r, k) for r in rates for k in ("proc", "base")]:
+                count = min(n, int(rate_in * args.seconds))
+                paced = feed.records[:count]
                 with topic_set(settings, products) as topics:
                     producers = producers_for(settings, products, topics)
                     config = config_for(topics, port + 50 + repeat, tmp)
 
-                    def feed_in(producers: dict[str, Any] = producers, paced: Any = paced) -> None:
-                        publish_paced(producers, paced, args.rate)
+                    def feed_in(producers: dict[str, Any] = producers, paced: Any = paced,
+                                rate_in: float = rate_in) -> None:
+                        publish_paced(producers, paced, rate_in)
 
                     if kind == "proc":
                         rate, records = run_processor(settings, config, count, tmp, feed_in)
@@ -271,21 +273,22 @@ def main() -> None:
                         topics["_baseline_out"] = out
                         rate, records = run_baseline(settings, config, count, out, feed_in)
                     p50, p99 = records.freshness(0.5), records.freshness(0.99)
-                    results[f"{kind}_p50"].append(p50)
-                    results[f"{kind}_p99"].append(p99)
-                    results[f"{kind}_fixed"].append(rate)
-                    print(f"[{repeat}] {kind} at {args.rate:,.0f} ev/s: freshness p50 {p50:.3f} s p99 {p99:.3f} s")
+                    results[f"{kind}_p50@{rate_in}"].append(p50)
+                    results[f"{kind}_p99@{rate_in}"].append(p99)
+                    print(f"[{repeat}] {kind} at {rate_in:,.0f} ev/s: freshness p50 {p50:.3f} s p99 {p99:.3f} s "
+                          f"(throughput {rate:,.0f} ev/s)")
         print("\nmax throughput, input events/s")
         print(f"  faust processor   {stats(results['proc_max'])}")
         print(f"  confluent loop    {stats(results['base_max'])}")
         print(f"  ratio (medians)   processor/baseline = "
               f"{statistics.median(results['proc_max']) / statistics.median(results['base_max']):.3f}")
-        print(f"\nfreshness at {args.rate:,.0f} input events/s, seconds")
-        for kind, label in (("proc", "faust processor"), ("base", "confluent loop ")):
-            print(f"  {label} p50 {stats(results[f'{kind}_p50'])}")
-            print(f"  {label} p99 {stats(results[f'{kind}_p99'])}")
-        print(f"  ratio of p99 medians processor/baseline = "
-              f"{statistics.median(results['proc_p99']) / statistics.median(results['base_p99']):.1f}")
+        for rate_in in rates:
+            print(f"\nfreshness at {rate_in:,.0f} input events/s, seconds")
+            for kind, label in (("proc", "faust processor"), ("base", "confluent loop ")):
+                print(f"  {label} p50 {stats(results[f'{kind}_p50@{rate_in}'])}")
+                print(f"  {label} p99 {stats(results[f'{kind}_p99@{rate_in}'])}")
+            print(f"  ratio of p99 medians processor/baseline = "
+                  f"{statistics.median(results[f'proc_p99@{rate_in}']) / statistics.median(results[f'base_p99@{rate_in}']):.1f}")
 
 
 if __name__ == "__main__":
