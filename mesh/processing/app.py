@@ -88,4 +88,13 @@ def make_app(
     }
     options.update(overrides)
     log.info("faust app %s on %s (web %s:%s)", app_id, options["broker"], web_host, web_port)
-    return faust.App(app_id, **options)
+    app = faust.App(app_id, **options)
+    app.task(_quiet_client_logs)
+    return app
+
+
+async def _quiet_client_logs() -> None:
+    # A profile of a worker started with `-l warn` showed aiokafka building a debug record for every
+    # produce request and response (~8% of the time); keep the client's own loggers at INFO or above.
+    for name in ("aiokafka", "kafka"):
+        logging.getLogger(name).setLevel(max(logging.INFO, logging.getLogger().getEffectiveLevel()))
