@@ -73,6 +73,11 @@ def create_topics(settings: MeshSettings, products: list[Product]) -> dict[str, 
     return topics
 
 
+def create_topic(settings: MeshSettings, name: str) -> None:
+    admin = AdminClient(dict(settings.kafka.client_config()))  # kept alive until the result arrives
+    admin.create_topics([NewTopic(name, num_partitions=6, replication_factor=1)])[name].result(30)
+
+
 def delete_topics(settings: MeshSettings, topics: dict[str, str], app_ids: list[str]) -> None:
     admin = AdminClient(dict(settings.kafka.client_config()))
     doomed = set(topics.values()) | {dlq_topic(t) for t in topics.values()}
@@ -245,8 +250,7 @@ def main() -> None:
                 config = config_for(topics, port + repeat, tmp)
                 proc_rate, _ = run_processor(settings, config, n, tmp, None)
                 base_out = f"{topics['care.member_360']}.baseline"
-                AdminClient(dict(settings.kafka.client_config())).create_topics(
-                    [NewTopic(base_out, num_partitions=6, replication_factor=1)])[base_out].result(30)
+                create_topic(settings, base_out)
                 topics["_baseline_out"] = base_out
                 base_rate, _ = run_baseline(settings, config, n, base_out, None)
                 results["proc_max"].append(proc_rate)
@@ -268,8 +272,7 @@ def main() -> None:
                         rate, records = run_processor(settings, config, count, tmp, feed_in)
                     else:
                         out = f"{topics['care.member_360']}.baseline"
-                        AdminClient(dict(settings.kafka.client_config())).create_topics(
-                            [NewTopic(out, num_partitions=6, replication_factor=1)])[out].result(30)
+                        create_topic(settings, out)
                         topics["_baseline_out"] = out
                         rate, records = run_baseline(settings, config, count, out, feed_in)
                     p50, p99 = records.freshness(0.5), records.freshness(0.99)
