@@ -19,6 +19,7 @@
     │   └── SubjectNotFoundError, IncompatibleError, InvalidSchemaError, ...  (one per Confluent code: mesh.registry.errors)
     ├── DescriptorError               a data product descriptor is invalid: file and field
     ├── ProvisioningError             `mesh products apply` refused a change Kafka cannot make safely
+    ├── ProcessingError               a stream processor cannot handle one event (dead-lettered with this reason)
     └── GovernanceError               a deploy-time check could not run (not a finding: findings are data)
 
 Names end in `Error`; data lives in attributes so callers never parse messages.
@@ -168,6 +169,10 @@ class ProvisioningError(MeshError):
         target, problem, hint = self.refusals[0] if self.refusals else ("?", "?", "")
         more = f" (and {len(self.refusals) - 1} more)" if len(self.refusals) > 1 else ""
         super().__init__(f"Refused to provision: {target} {problem}{more}; nothing was changed", hint=hint)
+
+
+class ProcessingError(MeshError):
+    """A stream processor cannot handle one event (e.g. its local ID never resolves); it is dead-lettered."""
 
 
 class GovernanceError(MeshError):

@@ -1,0 +1,298 @@
+"""Member-360 processor throughput and freshness against a plain confluent-kafka loop doing the same work.
+
+Run (from the repository root, against a real broker; the registry is MESH_REGISTRY__URL when set,
+else ours, started in-process):
+
+    MESH_KAFKA__BOOTSTRAP_SERVERS=127.0.0.1:9092 python bench/processor_bench.py \
+        [--members 2000] [--repeats 3] [--rates 2000,400] [--seconds 20]
+
+Same run, fresh topics per measurement, the generator's feed published through the SDK producers.
+
+- Max rate: the whole feed is on the input topics before the consumer starts; throughput is input
+  events / (time caught up - time of the first output). The processor is the faust worker
+  (subprocess, one worker); the baseline is one confluent-kafka consume -> decode (SDK serde) ->
+  resolve identities (same pure helpers, in-memory state) -> fold -> render -> encode -> produce loop
+  in a subprocess, with no changelog (the Python ceiling for this work on this machine).
+- Fixed rate: the consumer runs first; the feed is published at each of `--rates` events/s for `--seconds`;
+  freshness is output record time - input record time (Kafka CreateTime of the input event that
+  caused the view update, carried in the `mesh_input_ts` header), p50/p99 over every output record.
+Prints min/median/max over the repeats and the ratios of medians.
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing
+import statistics
+import sys
+import time
+import uuid
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
+from typing import Any
+
+import confluent_kafka
+from confluent_kafka.admin import AdminClient, NewTopic  # type: ignore[attr-defined]
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from domains.care.member360.app import INPUT_TS_HEADER, MEMBER_360
+from domains.care.member360.config import ROOT, SCHEMA, Member360Config
+from domains.care.member360.events import DomainEvent
+from domains.care.member360.fold import apply, handles
+from domains.care.member360.identity import IdentityResolver
+from domains.care.member360.metrics import ViewTimings, view_timings
+from domains.care.member360.runner import ProcessorProcess
+from domains.care.member360.view import MemberView, render
+from domains.feed import generate
+from domains.playback import services
+from domains.wiring import publish_records, source_producers
+from mesh.core.naming import dlq_topic, product_topic
+from mesh.core.settings import KafkaSettings, MeshSettings, RegistrySettings
+from mesh.processing.bridge import EventDecoder, EventEncoder, event_time, raw_message
+from mesh.processing.partitioning import consistent_partition
+from mesh.products.loader import Product, load_all
+
+APP_IDS: list[str] = []  # internal and changelog topics start with these; deleted with each topic set
+
+
+def create_topics(settings: MeshSettings, products: list[Product]) -> dict[str, str]:
+    token = uuid.uuid4().hex[:8]
+    admin = AdminClient(dict(settings.kafka.client_config()))
+    topics, new = {}, []
+    for product in products:
+        d = product.descriptor
+        topics[product.id] = product_topic("test", d.domain, f"{d.product}_b{token}", d.version)
+        new.append(NewTopic(topics[product.id], num_partitions=d.partitions, replication_factor=1,
+                            config=d.topic_configs()))
+    for future in admin.create_topics(new).values():
+        future.result(30)
+    time.sleep(1)  # leaders elected
+    return topics
+
+
+def create_topic(settings: MeshSettings, name: str) -> None:
+    admin = AdminClient(dict(settings.kafka.client_config()))  # kept alive until the result arrives
+    admin.create_topics([NewTopic(name, num_partitions=6, replication_factor=1)])[name].result(30)
+
+
+def delete_topics(settings: MeshSettings, topics: dict[str, str], app_ids: list[str]) -> None:
+    admin = AdminClient(dict(settings.kafka.client_config()))
+    doomed = set(topics.values()) | {dlq_topic(t) for t in topics.values()}
+    existing = [t for t in admin.list_topics(timeout=10).topics
+                if t in doomed or any(t.startswith(a) for a in app_ids)]
+    if existing:
+        for future in admin.delete_topics(existing).values():
+            future.result(30)
+
+
+def config_for(topics: dict[str, str], port: int, tmp: Path) -> Member360Config:
+    app_id = f"b-m360-{uuid.uuid4().hex[:8]}"
+    APP_IDS.append(app_id)
+    return Member360Config(app_id=app_id, members_topic=topics["membership.members"],
+                           identity_topic=topics["membership.member_identity"], claims_topic=topics["claims.claims"],
+                           visits_topic=topics["clinical.visits"], output_topic=topics["care.member_360"],
+                           web_port=port, datadir=tmp / app_id)
+
+
+# -- the baseline: a plain confluent-kafka loop --------------------------------------------------------------
+def baseline(settings: MeshSettings, config: Member360Config, expected_inputs: int, output: str,
+             done: Any) -> None:
+    """Consume the four inputs, resolve, fold, render, encode, produce; stop after `expected_inputs`."""
+    decoder = EventDecoder(settings=settings)
+    encoder = EventEncoder(output, SCHEMA, source="/bench/baseline", settings=settings, register=True)
+    encoder.start()
+    consumer = confluent_kafka.Consumer({**settings.kafka.client_config(), "group.id": f"{config.app_id}-base",
+                                         "auto.offset.reset": "earliest", "enable.auto.commit": True})
+    producer = confluent_kafka.Producer({**settings.kafka.client_config(), "linger.ms": 5, "acks": "all",
+                                         "enable.idempotence": True})
+    consumer.subscribe(config.input_topics)
+    resolver = IdentityResolver()
+    views: dict[str, MemberView] = {}
+    input_ts: dict[str, int] = {}
+    seen = 0
+    partitions = 6
+    while seen < expected_inputs:
+        for message in consumer.consume(500, 0.5):
+            if message.error():
+                continue
+            seen += 1
+            raw = raw_message(_FaustLike(message))
+            event = decoder.decode(raw)
+            domain_event = DomainEvent(event.id, event.type, event.source, event_time(event), event.data)
+            input_ts[domain_event.id] = raw.timestamp_ms
+            for ready in resolver.submit(domain_event):
+                if not handles(ready.type):
+                    continue
+                member_id = str(ready.resolved_member_id)
+                view = views[member_id] = apply(views.get(member_id), ready)
+                value, headers = encoder.encode(MEMBER_360, render(view), time=view.updated_at,
+                                                extra_headers=[(INPUT_TS_HEADER, str(input_ts[ready.id]).encode())])
+                key = member_id.encode()
+                while True:
+                    try:
+                        producer.produce(output, value, key, partition=consistent_partition(key, partitions),
+                                         headers=headers)
+                        break
+                    except BufferError:
+                        producer.poll(0.05)
+                producer.poll(0)
+    producer.flush(60)
+    consumer.close()
+    done.value = time.time()
+
+
+class _FaustLike:
+    """A confluent-kafka message with the attribute names of a faust message."""
+
+    def __init__(self, message: Any) -> None:
+        self.topic, self.partition, self.offset = message.topic(), message.partition(), message.offset()
+        self.key, self.value, self.headers = message.key(), message.value(), message.headers()
+        self.timestamp = message.timestamp()[1] / 1000
+
+
+# -- measuring ----------------------------------------------------------------------------------------------
+def producers_for(settings: MeshSettings, products: list[Product], topics: dict[str, str]) -> dict[str, Any]:
+    by_name = {pid.split(".")[1]: topic for pid, topic in topics.items()}
+    return source_producers(products, settings=settings, topics=by_name, auto_register=True)
+
+
+def close(producers: dict[str, Any]) -> None:
+    for producer in producers.values():
+        producer.close()
+
+
+def publish_paced(producers: dict[str, Any], records: Any, rate: float) -> None:
+    by_system = services({name: producer.publish for name, producer in producers.items()})
+    began = time.monotonic()
+    for i, record in enumerate(records):
+        by_system[record.system].handle(record)
+        ahead = began + (i + 1) / rate - time.monotonic()
+        if ahead > 0.002:
+            time.sleep(ahead)
+    close(producers)
+
+
+@contextmanager
+def topic_set(settings: MeshSettings, products: list[Product]) -> Iterator[dict[str, str]]:
+    topics = create_topics(settings, products)
+    try:
+        yield topics
+    finally:
+        delete_topics(settings, topics, APP_IDS)
+
+
+def run_processor(settings: MeshSettings, config: Member360Config, n_inputs: int, tmp: Path,
+                  feed_in: Callable[[], None] | None) -> tuple[float, ViewTimings]:
+    """Run one worker until caught up; (input events / s from first to last output, output records)."""
+    with ProcessorProcess(config, settings=settings, log_file=tmp / f"{config.app_id}.log") as proc:
+        proc.wait_serving(timeout_s=120)
+        if feed_in is not None:
+            feed_in()
+        proc.wait_caught_up(timeout_s=3600, poll_s=0.5)
+    timings = view_timings(settings, config.output_topic)
+    return timings.throughput(n_inputs), timings
+
+
+def run_baseline(settings: MeshSettings, config: Member360Config, n_inputs: int, output: str,
+                 feed_in: Callable[[], None] | None) -> tuple[float, ViewTimings]:
+    done = multiprocessing.Value("d", 0.0)
+    worker = multiprocessing.Process(target=baseline, args=(settings, config, n_inputs, output, done))
+    worker.start()
+    time.sleep(3)  # group join
+    if feed_in is not None:
+        feed_in()
+    worker.join(3600)
+    timings = view_timings(settings, output)
+    return timings.throughput(n_inputs), timings
+
+
+def stats(values: list[float]) -> str:
+    return f"min {min(values):>9,.1f}  median {statistics.median(values):>9,.1f}  max {max(values):>9,.1f}"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--members", type=int, default=2000)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--rates", default="2000", help="fixed input rates, events/s, comma-separated")
+    parser.add_argument("--seconds", type=float, default=20.0)
+    args = parser.parse_args()
+
+    with ExitStack() as stack:
+        base = MeshSettings.load()
+        url = base.registry.url
+        import os
+
+        if not os.environ.get("MESH_REGISTRY__URL"):
+            from tests.support.registry import running_registry
+
+            url = stack.enter_context(running_registry(str(base.kafka.bootstrap_servers)))
+        settings = MeshSettings(kafka=KafkaSettings(bootstrap_servers=base.kafka.bootstrap_servers),
+                                registry=RegistrySettings(url=url))
+        products = load_all(ROOT / "domains", project_root=ROOT)
+        tmp = Path(f"/tmp/mesh-processor-bench-{uuid.uuid4().hex[:6]}")
+        tmp.mkdir(parents=True)
+        feed = generate(args.members, seed=2026)
+        n = len(feed.records)
+        print(f"feed: {args.members} members, {n} input events; repeats {args.repeats}; log dir {tmp}")
+        rates = [float(r) for r in args.rates.split(",")]
+        results: dict[str, list[float]] = defaultdict(list)
+        port = 16066
+        for repeat in range(args.repeats):
+            # max rate: backlog first
+            with topic_set(settings, products) as topics:
+                producers = producers_for(settings, products, topics)
+                publish_records(feed.records, producers)
+                close(producers)
+                config = config_for(topics, port + repeat, tmp)
+                proc_rate, _ = run_processor(settings, config, n, tmp, None)
+                base_out = f"{topics['care.member_360']}.baseline"
+                create_topic(settings, base_out)
+                topics["_baseline_out"] = base_out
+                base_rate, _ = run_baseline(settings, config, n, base_out, None)
+                results["proc_max"].append(proc_rate)
+                results["base_max"].append(base_rate)
+                print(f"[{repeat}] max rate: processor {proc_rate:,.0f} ev/s, baseline {base_rate:,.0f} ev/s")
+            # fixed rate: consumers first, then the feed at each rate
+            for rate_in, kind in [(r, k) for r in rates for k in ("proc", "base")]:
+                count = min(n, int(rate_in * args.seconds))
+                paced = feed.records[:count]
+                with topic_set(settings, products) as topics:
+                    producers = producers_for(settings, products, topics)
+                    config = config_for(topics, port + 50 + repeat, tmp)
+
+                    def feed_in(producers: dict[str, Any] = producers, paced: Any = paced,
+                                rate_in: float = rate_in) -> None:
+                        publish_paced(producers, paced, rate_in)
+
+                    if kind == "proc":
+                        rate, records = run_processor(settings, config, count, tmp, feed_in)
+                    else:
+                        out = f"{topics['care.member_360']}.baseline"
+                        create_topic(settings, out)
+                        topics["_baseline_out"] = out
+                        rate, records = run_baseline(settings, config, count, out, feed_in)
+                    p50, p99 = records.freshness(0.5), records.freshness(0.99)
+                    results[f"{kind}_p50@{rate_in}"].append(p50)
+                    results[f"{kind}_p99@{rate_in}"].append(p99)
+                    print(f"[{repeat}] {kind} at {rate_in:,.0f} ev/s: freshness p50 {p50:.3f} s p99 {p99:.3f} s "
+                          f"(throughput {rate:,.0f} ev/s)")
+        print("\nmax throughput, input events/s")
+        print(f"  faust processor   {stats(results['proc_max'])}")
+        print(f"  confluent loop    {stats(results['base_max'])}")
+        print(f"  ratio (medians)   processor/baseline = "
+              f"{statistics.median(results['proc_max']) / statistics.median(results['base_max']):.3f}")
+        for rate_in in rates:
+            print(f"\nfreshness at {rate_in:,.0f} input events/s, seconds")
+            for kind, label in (("proc", "faust processor"), ("base", "confluent loop ")):
+                print(f"  {label} p50 {stats(results[f'{kind}_p50@{rate_in}'])}")
+                print(f"  {label} p99 {stats(results[f'{kind}_p99@{rate_in}'])}")
+            print(f"  ratio of p99 medians processor/baseline = "
+                  f"{statistics.median(results[f'proc_p99@{rate_in}']) / statistics.median(results[f'base_p99@{rate_in}']):.1f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,97 @@
+"""The member-360 processor's configuration: which topics, which app id, where it serves, how it buffers.
+
+`Member360Config` is plain data; `from_products()` fills the topics from the data product descriptors
+(`domains/*/products/*.yaml`). The process entry point reads overrides from `MEMBER360_*` environment
+variables (`Member360Env`), next to `MESH_*` for Kafka and the registry.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from domains.care.member360.identity import DEFAULT_MAX_PENDING
+from mesh.products.loader import load_all
+
+ROOT = Path(__file__).resolve().parents[3]
+SCHEMA = ROOT / "schemas" / "care" / "member_360.avsc"
+SOURCE = "/healthco/care/member360"
+PRODUCTS = {
+    "members": "membership.members",
+    "identity": "membership.member_identity",
+    "claims": "claims.claims",
+    "visits": "clinical.visits",
+    "output": "care.member_360",
+}
+
+
+class Member360Config(BaseModel):
+    """Everything the processor needs besides `MeshSettings`."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    app_id: str = Field(default="member360", description="faust app id = consumer group = topic prefix")
+    members_topic: str
+    identity_topic: str
+    claims_topic: str
+    visits_topic: str
+    output_topic: str
+    web_host: str = "127.0.0.1"
+    web_port: int = Field(default=6066, ge=1, le=65535)
+    datadir: Path = Path("/tmp/mesh-member360")
+    max_pending: int = Field(default=DEFAULT_MAX_PENDING, ge=1, description="held events per local ID")
+    register_schema: bool = Field(default=True, description="register member_360.avsc under the output subject")
+    replication_factor: int = Field(default=1, ge=1, description="of the internal and changelog topics")
+    source: str = SOURCE
+
+    @property
+    def links_topic(self) -> str:
+        """Internal: identity links re-keyed by local ID (co-partitioned with claims and visits)."""
+        return f"{self.app_id}-links-by-local-id"
+
+    @property
+    def resolved_topic(self) -> str:
+        """Internal: claims and visits re-keyed by member ID (co-partitioned with members)."""
+        return f"{self.app_id}-resolved-by-member"
+
+    @property
+    def input_topics(self) -> list[str]:
+        """The four product topics the processor reads."""
+        return [self.members_topic, self.identity_topic, self.claims_topic, self.visits_topic]
+
+    @property
+    def consumed_topics(self) -> list[str]:
+        """Every topic the consumer group commits offsets on (inputs and internal topics)."""
+        return [*self.input_topics, self.links_topic, self.resolved_topic]
+
+    @classmethod
+    def from_products(cls, *, root: Path = ROOT, **overrides: object) -> Member360Config:
+        """Topics from the product descriptors under `root/domains`; `overrides` replace any field."""
+        products = {p.id: p for p in load_all(root / "domains", project_root=root)}
+        topics = {f"{name}_topic": products[pid].descriptor.topic for name, pid in PRODUCTS.items()}
+        return cls.model_validate({**topics, **overrides})
+
+
+class Member360Env(BaseSettings):
+    """`MEMBER360_*` overrides read by the process entry point (every field optional)."""
+
+    model_config = SettingsConfigDict(env_prefix="MEMBER360_", extra="ignore")
+
+    app_id: str | None = None
+    members_topic: str | None = None
+    identity_topic: str | None = None
+    claims_topic: str | None = None
+    visits_topic: str | None = None
+    output_topic: str | None = None
+    web_host: str | None = None
+    web_port: int | None = None
+    datadir: Path | None = None
+    max_pending: int | None = None
+    register_schema: bool | None = None
+    replication_factor: int | None = None
+
+    def config(self) -> Member360Config:
+        """The descriptors' topics with every set variable applied."""
+        return Member360Config.from_products(**self.model_dump(exclude_none=True))

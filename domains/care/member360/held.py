@@ -1,0 +1,78 @@
+"""The identity table's value: one local ID's link and the raw events waiting for it, and its codecs.
+
+Held events are kept as the raw Kafka messages (bytes, headers, where they were read), not decoded:
+they are decoded again when their link arrives, and a buffer overflow dead-letters them byte for byte.
+Both table values are written to the changelog as JSON by these functions (see
+`mesh.processing.tables`) and kept as objects in memory; a restart rebuilds them from the changelog.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from domains.care.member360 import state
+from domains.care.member360.view import MemberView
+from mesh.processing.bridge import RawMessage
+
+
+@dataclass(frozen=True, slots=True)
+class HeldEntry:
+    """What is known about one local ID: its member (once linked) and the raw events waiting for it."""
+
+    member_id: str | None = None
+    linked_at: datetime | None = None
+    link_event_id: str = ""
+    pending: tuple[RawMessage, ...] = ()
+
+    def holds(self, event_id: str, source: str) -> bool:
+        """Whether an event with this CloudEvent id and source is already waiting (a redelivery)."""
+        want_id, want_source = event_id.encode(), source.encode()
+        return any(r.header("ce_id") == want_id and r.header("ce_source") == want_source for r in self.pending)
+
+
+def _b64(data: bytes | None) -> str | None:
+    return None if data is None else base64.b64encode(data).decode("ascii")
+
+
+def _unb64(text: str | None) -> bytes | None:
+    return None if text is None else base64.b64decode(text)
+
+
+def _raw_dump(raw: RawMessage) -> dict[str, Any]:
+    return {"t": raw.topic, "p": raw.partition, "o": raw.offset, "k": _b64(raw.key), "v": _b64(raw.value),
+            "h": [[name, _b64(value)] for name, value in raw.headers], "ts": raw.timestamp_ms}
+
+
+def _raw_load(data: dict[str, Any]) -> RawMessage:
+    return RawMessage(topic=data["t"], partition=data["p"], offset=data["o"], key=_unb64(data["k"]),
+                      value=_unb64(data["v"]), headers=tuple((n, _unb64(v) or b"") for n, v in data["h"]),
+                      timestamp_ms=data["ts"])
+
+
+def dump_held(entry: HeldEntry) -> bytes:
+    """The changelog bytes of an entry."""
+    return json.dumps({
+        "m": entry.member_id, "at": None if entry.linked_at is None else entry.linked_at.isoformat(),
+        "l": entry.link_event_id, "p": [_raw_dump(r) for r in entry.pending],
+    }, separators=(",", ":")).encode()
+
+
+def load_held(data: bytes) -> HeldEntry:
+    """The entry `dump_held` wrote."""
+    doc = json.loads(data)
+    return HeldEntry(member_id=doc["m"], linked_at=None if doc["at"] is None else datetime.fromisoformat(doc["at"]),
+                     link_event_id=doc["l"], pending=tuple(_raw_load(r) for r in doc["p"]))
+
+
+def dump_view(view: MemberView) -> bytes:
+    """The changelog bytes of a member's fold state."""
+    return json.dumps(state.dump(view), separators=(",", ":")).encode()
+
+
+def load_view(data: bytes) -> MemberView:
+    """The view `dump_view` wrote."""
+    return state.load(json.loads(data))

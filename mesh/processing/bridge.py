@@ -1,0 +1,170 @@
+"""The bridge between faust messages and mesh CloudEvents: decode inputs, encode outputs, with the SDK.
+
+Processors read topics with raw key/value serializers and decode here, with the SDK's pieces: the
+CloudEvents header mapping (`mesh.sdk.envelope`) and the registry-backed Avro serde (`mesh.sdk.serde`,
+writer schemas fetched once per id). Outputs are encoded the way the SDK producer encodes them (schema
+id from the registry, Confluent framing, binary-mode `ce_*` headers) and sent with the faust app's
+own producer, so faust's flush-before-commit covers them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import secrets
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from confluent_kafka.schema_registry import SchemaRegistryClient
+
+from mesh.core.errors import EventFormatError, SchemaError, SerializationError, UnknownSchemaError
+from mesh.core.naming import record_subject
+from mesh.core.settings import MeshSettings
+from mesh.sdk.envelope import (
+    AVRO_CONTENT_TYPE,
+    REQUIRED,
+    Event,
+    binary_event,
+    binary_headers,
+    format_time,
+    split_headers,
+)
+from mesh.sdk.schemas import SchemaCache, SchemaSource, load_schema
+from mesh.sdk.serde import ValueDeserializer, ValueSerializer
+
+# Failures that belong to one message: dead-letter it and go on. Registry outages are not among them.
+POISON: tuple[type[Exception], ...] = (SerializationError, SchemaError, UnknownSchemaError)
+_REQUIRED = frozenset(REQUIRED)
+Header = tuple[str, bytes]
+
+
+@dataclass(frozen=True, slots=True)
+class RawMessage:
+    """A consumed Kafka message, byte for byte, with where it was read (kept for DLQs and replays)."""
+
+    topic: str
+    partition: int
+    offset: int
+    key: bytes | None
+    value: bytes | None
+    headers: tuple[Header, ...]
+    timestamp_ms: int
+
+    def header(self, name: str) -> bytes | None:
+        """The last value of header `name`, or None."""
+        found = None
+        for key, value in self.headers:
+            if key == name:
+                found = value
+        return found
+
+
+def raw_message(message: Any) -> RawMessage:
+    """A `RawMessage` of a faust `Message` read with raw serializers."""
+    headers = message.headers or ()
+    items: Sequence[tuple[str, Any]] = list(headers.items()) if isinstance(headers, Mapping) else headers
+    key, value = message.key, message.value
+    return RawMessage(
+        topic=message.topic,
+        partition=message.partition,
+        offset=message.offset,
+        key=key if isinstance(key, bytes) or key is None else str(key).encode(),
+        value=value if isinstance(value, bytes) or value is None else bytes(value),
+        headers=tuple((name, v if isinstance(v, bytes) else str(v).encode()) for name, v in items),
+        timestamp_ms=int((message.timestamp or 0) * 1000),
+    )
+
+
+class EventDecoder:
+    """Decodes binary-mode CloudEvents with Avro data into SDK `Event`s; poison raises a `POISON` error.
+
+    Writer schemas come from the registry (synchronously, once per schema id); `registry` replaces the
+    client made from the settings (tests pass confluent-kafka's `mock://` client).
+    """
+
+    def __init__(self, *, settings: MeshSettings, reader_schema: SchemaSource | None = None,
+                 registry: SchemaRegistryClient | None = None) -> None:
+        self._schemas = SchemaCache(client=registry) if registry else SchemaCache(url=settings.registry.url)
+        reader = load_schema(reader_schema) if reader_schema is not None else None
+        self._deserialize = ValueDeserializer(self._schemas.by_id, reader_schema=reader)
+
+    def decode(self, raw: RawMessage) -> Event:
+        """The Event of one message; EventFormatError, FramingError, SerializationError, ... if it is none."""
+        attrs, content_type = split_headers(raw.headers)
+        if not _REQUIRED <= attrs.keys():
+            binary_event(attrs, content_type, None)  # raises EventFormatError naming what is missing
+        if content_type is not None and not content_type.startswith(AVRO_CONTENT_TYPE):
+            raise EventFormatError(
+                f"Event {attrs['id']!r} on {raw.topic} has content-type {content_type!r}, not {AVRO_CONTENT_TYPE}",
+                hint="processors read binary-mode CloudEvents with Avro data (the SDK producer's format)",
+            )
+        if raw.value is None:
+            raise EventFormatError(
+                f"Event {attrs['id']!r} on {raw.topic}[{raw.partition}]@{raw.offset} has no value",
+                hint="binary-mode Avro events carry Confluent-framed data in the message value",
+            )
+        return binary_event(attrs, content_type, self._deserialize(raw.value), key=raw.key, topic=raw.topic,
+                            partition=raw.partition, offset=raw.offset)
+
+    def close(self) -> None:
+        """Release the registry client."""
+        self._schemas.close()
+
+
+def event_time(event: Event) -> dt.datetime:
+    """The CloudEvent `time` as an aware datetime (UTC when absent is not allowed: processors need it)."""
+    if event.time is None:
+        raise EventFormatError(f"Event {event.id!r} has no time attribute", hint="set ce_time on every event")
+    try:
+        return dt.datetime.fromisoformat(event.time)
+    except ValueError as exc:
+        raise EventFormatError(f"Event {event.id!r} has an invalid time {event.time!r}: {exc}",
+                               hint="ce_time is RFC 3339, e.g. 2026-01-01T00:00:00Z") from exc
+
+
+class EventEncoder:
+    """Encodes output events of one topic and schema like the SDK producer: framed Avro + `ce_*` headers.
+
+    `start()` resolves the schema id under the product subject `<topic>-<record full name>` (as the
+    SDK producer of a product does; registering it when `register`), then `encode(...)` is pure CPU.
+    """
+
+    def __init__(self, topic: str, schema: SchemaSource, *, source: str, settings: MeshSettings,
+                 register: bool = False, registry: SchemaRegistryClient | None = None) -> None:
+        self.topic = topic
+        self.source = source
+        self.schema = load_schema(schema)
+        self._schemas = SchemaCache(client=registry) if registry else SchemaCache(url=settings.registry.url)
+        self._register = register
+        self._serialize: ValueSerializer | None = None
+        self._dataschema = ""
+        self._ids: Iterator[int] = itertools.count(1)
+        self._id_prefix = f"{secrets.token_hex(6)}-"
+
+    def start(self) -> int:
+        """Look the schema id up (network); returns it."""
+        fullname = ".".join(filter(None, (self.schema.get("namespace"), str(self.schema.get("name")))))
+        schema_id = self._schemas.id_for(record_subject(self.topic, fullname), self.schema, register=self._register)
+        self._serialize = ValueSerializer(self.schema, schema_id)
+        self._dataschema = self._schemas.schema_url(schema_id)
+        return schema_id
+
+    def encode(
+        self, event_type: str, data: Mapping[str, Any], *, time: dt.datetime, extra_headers: Sequence[Header] = ()
+    ) -> tuple[bytes, list[Header]]:
+        """(framed value, headers) of one event; DataValidationError if data does not match the schema."""
+        serialize = self._serialize
+        if serialize is None:
+            raise RuntimeError("EventEncoder.start() must run before encode()")
+        value = serialize(data)
+        event = Event(id=f"{self._id_prefix}{next(self._ids)}", source=self.source, type=event_type, data=None,
+                      time=format_time(time), dataschema=self._dataschema, datacontenttype=AVRO_CONTENT_TYPE)
+        headers = binary_headers(event)
+        headers.extend(extra_headers)
+        return value, headers
+
+    def close(self) -> None:
+        """Release the registry client."""
+        self._schemas.close()
+

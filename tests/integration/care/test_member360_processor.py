@@ -1,0 +1,146 @@
+"""The member-360 processor end to end: the feed through the real SDK producer, registry and broker,
+the processor as a subprocess, every member's view (topic and HTTP) against the independent ground truth.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+import confluent_kafka
+
+from domains.care.member360.events import CLAIM_PAID
+from domains.care.member360.runner import ProcessorProcess
+from domains.feed import generate, with_redeliveries
+from domains.wiring import publish_records
+from mesh.core.naming import dlq_topic
+from mesh.processing.web import as_json
+from mesh.sdk import Consumer, Producer
+from tests.integration.care.conftest import Mesh360
+
+MEMBERS = int(__import__("os").environ.get("M360_MEMBERS", 5_000))
+CRASH_MEMBERS = 2_000
+DLQ_MEMBERS = 300
+MAX_PENDING = 30
+
+
+def views_on_topic(mesh: Mesh360, group: str) -> dict[str, Any]:
+    """The latest record per key of the member-360 topic, decoded with the SDK consumer."""
+    latest: dict[str, Any] = {}
+    with Consumer(mesh.config.output_topic, group_id=group, settings=mesh.settings, from_beginning=True) as consumer:
+        for event in consumer.events(idle_timeout=5.0):
+            assert event.type == "com.healthco.care.Member360.v1"
+            latest[event.partitionkey or ""] = event.data
+    return latest
+
+
+def close(producers: dict[str, Producer]) -> None:
+    for producer in producers.values():
+        producer.close()
+
+
+def views_over_http(proc: ProcessorProcess, member_ids: list[str]) -> dict[str, Any]:
+    return {member_id: proc.member(member_id) for member_id in member_ids}
+
+
+def assert_exact(mesh: Mesh360, proc: ProcessorProcess, expected: dict[str, dict[str, Any]]) -> None:
+    on_topic = views_on_topic(mesh, f"{mesh.config.app_id}-check")
+    assert set(on_topic) == set(expected)
+    wrong = [m for m in expected if on_topic[m] != expected[m]]
+    assert wrong == [], f"{len(wrong)} views on the topic differ, e.g. {wrong[:3]}"
+    over_http = views_over_http(proc, sorted(expected))
+    wrong = [m for m in expected if over_http[m] != as_json(expected[m])]
+    assert wrong == [], f"{len(wrong)} views over HTTP differ, e.g. {wrong[:3]}"
+
+
+def test_every_view_matches_the_ground_truth(mesh360: Mesh360) -> None:
+    feed = generate(MEMBERS, seed=360)
+    producers = mesh360.producers()
+    half = len(feed.records) // 2
+    publish_records(feed.records[:half], producers)
+    with mesh360.processor() as proc:
+        publish_records(feed.records[half:], producers)  # the rest arrives while the processor runs
+        close(producers)
+        proc.wait_caught_up(timeout_s=900)
+        proc.wait_serving()
+        stats = proc.stats()
+        assert stats["members"] == MEMBERS
+        assert stats.get("dead_lettered", 0) == 0
+        assert stats["held"] > 0 and stats["released"] > 0  # late links were exercised
+        assert_exact(mesh360, proc, dict(feed.expected))
+
+
+def test_sigkill_mid_run_then_restart_still_gives_the_ground_truth(mesh360: Mesh360) -> None:
+    feed = generate(CRASH_MEMBERS, seed=361)
+    records = with_redeliveries(feed.records, rate=0.05)  # the sources redeliver too
+    producers = mesh360.producers()
+    publish_records(records, producers)
+    close(producers)
+    first = mesh360.processor("first").start()
+    first.wait_serving()
+    while first.stats().get("published", 0) < len(records) // 4:
+        time.sleep(0.2)
+    first.kill()
+    assert sum(first.lag().values()) > 0  # it really died in the middle of the run
+    with mesh360.processor("second") as second:
+        second.wait_caught_up(timeout_s=900)
+        second.wait_serving()
+        assert second.stats()["members"] == CRASH_MEMBERS
+        assert_exact(mesh360, second, dict(feed.expected))
+
+
+def test_undecodable_and_unresolvable_events_go_to_the_dead_letter_topic(mesh360: Mesh360) -> None:
+    feed = generate(DLQ_MEMBERS, seed=362)
+    claims_topic = mesh360.config.claims_topic
+    producers = mesh360.producers()
+    publish_records(feed.records[: len(feed.records) // 2], producers)
+    raw = confluent_kafka.Producer({"bootstrap.servers": mesh360.settings.kafka.bootstrap_servers})
+    # undecodable: a CloudEvent whose value is not Confluent-framed Avro
+    raw.produce(claims_topic, b"not avro", b"S-1", headers=[
+        ("ce_id", b"bad-1"), ("ce_source", b"/test"), ("ce_specversion", b"1.0"),
+        ("ce_type", b"com.healthco.claims.ClaimPaid.v1"), ("ce_time", b"2025-01-01T00:00:00Z"),
+        ("content-type", b"application/avro")])
+    raw.flush(30)
+    # unresolvable: more claims of an unknown subscriber than the buffer holds; a real subscriber has at
+    # most 8 claims x 3 events, so no real event overflows it
+    claims = producers["claims"]
+    for n in range(MAX_PENDING + 1):
+        claims.publish(CLAIM_PAID, {"claim_id": f"CLM-GHOST-{n}", "subscriber_id": "S-GHOST",
+                                    "paid_at": datetime(2025, 3, 1, tzinfo=UTC), "paid_amount": Decimal("1.00"),
+                                    "payment_reference": f"PAY-{n}"},
+                       key="S-GHOST", time=datetime(2025, 3, 1, tzinfo=UTC), id=f"ghost-{n}")
+    publish_records(feed.records[len(feed.records) // 2:], producers)
+    close(producers)
+    with mesh360.processor(max_pending=MAX_PENDING) as proc:
+        proc.wait_caught_up(timeout_s=600)
+        proc.wait_serving()
+        assert proc.stats()["dead_lettered"] == 2
+        assert_exact(mesh360, proc, dict(feed.expected))  # the rest flowed on
+    letters = dead_letters(mesh360, dlq_topic(claims_topic))
+    assert sorted(letters) == ["bad-1", "ghost-0"]
+    assert letters["bad-1"]["mesh_error_class"] == "FramingError"
+    assert letters["ghost-0"]["mesh_error_class"] == "ProcessingError"
+    assert "S-GHOST" in letters["ghost-0"]["mesh_error"]
+    assert letters["ghost-0"]["mesh_original_topic"] == claims_topic
+
+
+def dead_letters(mesh: Mesh360, topic: str) -> dict[str, dict[str, str]]:
+    """ce_id -> the text headers of every dead letter on `topic`."""
+    consumer = confluent_kafka.Consumer({"bootstrap.servers": mesh.settings.kafka.bootstrap_servers,
+                                         "group.id": f"{mesh.config.app_id}-dlq", "auto.offset.reset": "earliest"})
+    consumer.subscribe([topic])
+    found: dict[str, dict[str, str]] = {}
+    idle_since = time.monotonic()
+    try:
+        while time.monotonic() - idle_since < 5:
+            message = consumer.poll(0.5)
+            if message is None or message.error():
+                continue
+            idle_since = time.monotonic()
+            headers = {k: (v or b"").decode() for k, v in message.headers() or []}
+            found[headers["ce_id"]] = headers
+    finally:
+        consumer.close()
+    return found
