@@ -16,7 +16,7 @@ from confluent_kafka.schema_registry import SchemaRegistryClient
 
 from domains.claims.service import ClaimsService
 from domains.clinical.service import ClinicalService
-from domains.feed import generate
+from domains.feed import feed_tag, generate
 from domains.feed.records import SourceRecord
 from domains.membership.service import MembershipService
 from domains.playback import play
@@ -84,7 +84,7 @@ def publish_records(
 def run_service(system: str, *, members: int, seed: int, settings: MeshSettings, root: Path) -> int:
     """Play one operational system's records of the seeded feed through its service into Kafka."""
     products = load_all(root / "domains", project_root=root)
-    feed = generate(members, seed=seed)
+    feed = generate(members, seed=seed, tag=feed_tag(members, seed))
     records = feed.for_system(system)
     producers = source_producers(products, settings=settings)
     try:  # the other systems' producers are never used, so they never connect

@@ -1,33 +1,38 @@
 """`python -m domains.demo` (what `make demo` runs): the whole mesh, end to end, on this machine.
 
-Starts (or finds) Kafka and the schema registry, applies the data products, plays the operational
-systems of a health insurer through the domain services, and reads the products back.
+Starts (or finds) Kafka and the schema registry, applies the data products, starts the member-360
+processor, plays the operational systems of a health insurer through the domain services, waits until
+the processor has caught up, checks every member's view against the generator's ground truth, and
+prints a handful of views and the run's numbers.
 """
 
 from __future__ import annotations
 
 import time
-from collections import Counter
 from pathlib import Path
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
+from domains.care.member360.config import Member360Config
+from domains.care.member360.metrics import view_timings
+from domains.care.member360.runner import ProcessorProcess
+from domains.demo.report import Summary, pick_members, summary_table, views_table
 from domains.demo.stack import Stack
-from domains.feed import generate
+from domains.feed import Feed, feed_tag, generate
 from domains.feed.records import SourceRecord
 from domains.wiring import publish_records, source_producers
 from mesh.core.errors import MeshError
 from mesh.core.settings import KafkaSettings, MeshSettings, RegistrySettings
-from mesh.products.clients import consumer_for
+from mesh.processing.web import as_json
 from mesh.products.loader import Product, load_all
 from mesh.products.provision import Provisioner
 from mesh.products.registrar import ConfluentRegistrar
 
 ROOT = Path(__file__).resolve().parents[2]
 out = Console(highlight=False)
+_COLUMNS = (TextColumn("{task.description:<22}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
 
 
 def _step(text: str, began: float) -> None:
@@ -41,7 +46,7 @@ def _apply_products(stack: Stack, products: list[Product]) -> None:
         provisioner = Provisioner({"bootstrap.servers": stack.bootstrap}, registrar=registrar)
         plan = provisioner.plan(products)
         if plan.refusals:
-            raise MeshError("Products cannot be applied: " + "; ".join(str(r) for r in plan.refusals),
+            raise MeshError("Products cannot be applied: " + "; ".join(r.problem for r in plan.refusals),
                             hint="run `mesh products apply --dry-run` to see the plan")
         if not plan.is_noop:
             provisioner.apply(plan)
@@ -50,16 +55,12 @@ def _apply_products(stack: Stack, products: list[Product]) -> None:
     _step(f"{len(products)} data products applied ({len(plan.actions)} changes: topics, DLQs, schemas)", began)
 
 
-def _publish(settings: MeshSettings, products: list[Product], members: int, seed: int) -> Counter[str]:
-    began = time.monotonic()
-    feed = generate(members, seed=seed)
-    _step(f"operational feed for {members:,} members generated: {len(feed.records):,} records", began)
+def _publish(settings: MeshSettings, products: list[Product], feed: Feed) -> float:
+    """Run the three domain services over the feed; returns their events/s."""
     producers = source_producers(products, settings=settings)
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     began = time.monotonic()
-    with Progress(*columns, console=out, transient=True) as progress:
-        totals = Counter(r.system for r in feed.records)
-        tasks = {system: progress.add_task(f"{system} service", total=n) for system, n in sorted(totals.items())}
+    with Progress(*_COLUMNS, console=out, transient=True) as progress:
+        tasks = {system: progress.add_task(f"{system} service", total=n) for system, n in sorted(_count(feed).items())}
 
         def advance(record: SourceRecord) -> None:
             progress.advance(tasks[record.system])
@@ -69,39 +70,43 @@ def _publish(settings: MeshSettings, products: list[Product], members: int, seed
         finally:
             for producer in producers.values():
                 producer.close()
-    elapsed = time.monotonic() - began
+    rate = sum(counts.values()) / (time.monotonic() - began)
     per_domain = ", ".join(f"{system} {n:,}" for system, n in sorted(counts.items()))
-    _step(f"domain services published {sum(counts.values()):,} events ({per_domain}) "
-          f"at {sum(counts.values()) / elapsed:,.0f} events/s", began)
-    return counts
+    _step(f"domain services published {sum(counts.values()):,} events ({per_domain}) at {rate:,.0f}/s", began)
+    return rate
 
 
-def _read_back(settings: MeshSettings, products: list[Product]) -> None:
+def _wait_caught_up(proc: ProcessorProcess, events: int) -> None:
     began = time.monotonic()
-    sources = [p for p in products if p.descriptor.kind == "source"]
-    types: Counter[str] = Counter()
-    samples: dict[str, tuple[str, str, str]] = {}
-    consumer = consumer_for(sources, group_id=f"demo-readback-{time.time_ns()}", settings=settings)
-    with consumer:
-        for event in consumer.events(idle_timeout=5):
-            types[event.type] += 1
-            samples.setdefault(event.type, ((event.key or b"").decode(), event.time or "", event.topic or ""))
-    table = Table("product topic", "event type", "events", "example key", title="Data products, read back (every run so far)")
-    for event_type, n in sorted(types.items(), key=lambda item: (samples[item[0]][2], item[0])):
-        key, _, topic = samples[event_type]
-        table.add_row(topic, event_type.removeprefix("com.healthco."), f"{n:,}", key)
-    out.print(table)
-    _step(f"{sum(types.values()):,} CloudEvents read back and decoded with their writers' schemas", began)
+    with Progress(*_COLUMNS, console=out, transient=True) as progress:
+        task = progress.add_task("member-360 processor", total=events)
+        zero = 0
+        while zero < 2:  # lag 0 on two polls in a row: every input (and repartition hop) committed
+            if proc.process is None or proc.process.poll() is not None:
+                raise MeshError("The member-360 processor exited before catching up",
+                                hint=f"read its log: {proc.log_file}")
+            behind = sum(proc.lag().values())
+            zero = zero + 1 if behind == 0 else 0
+            progress.update(task, completed=min(events, max(0, events - behind)))
+            time.sleep(0.5)
+    _step("member-360 processor caught up", began)
+
+
+def _check_views(proc: ProcessorProcess, feed: Feed) -> tuple[int, list[dict[str, object]]]:
+    """Every member's view over HTTP against the ground truth; returns (equal, the handful to show)."""
+    equal = sum(1 for member, view in feed.expected.items() if proc.member(member) == as_json(view))
+    return equal, [proc.member(member) for member in pick_members(feed.expected)]
 
 
 def main(
     members: int = typer.Option(2_000, min=1, max=100_000, help="How many members the feed plays."),
     seed: int = typer.Option(42, help="Seed of the deterministic feed."),
-    keep_running: bool = typer.Option(False, "--keep-running", help="Leave Kafka and the registry running."),
+    keep_running: bool = typer.Option(False, "--keep-running", help="Leave Kafka, the registry and the processor running."),
 ) -> None:
     """Run the mesh end to end and show what happened."""
     base = MeshSettings.load()
     stack = Stack(base, state_dir=base.local_broker.cache_dir / "demo")
+    proc: ProcessorProcess | None = None
     try:
         began = time.monotonic()
         started = stack.start_kafka()
@@ -113,18 +118,62 @@ def main(
                                            "registry": RegistrySettings(url=stack.registry_url)})
         products = load_all(ROOT / "domains", project_root=ROOT)
         _apply_products(stack, products)
-        _publish(settings, products, members, seed)
-        _read_back(settings, products)
+
+        began = time.monotonic()
+        config = Member360Config.from_products(datadir=stack.state_dir / "member360")
+        proc = ProcessorProcess(config, settings=settings, log_file=stack.state_dir / "logs" / "member360.log")
+        proc.start()
+        proc.wait_serving(timeout_s=180)
+        _step(f"member-360 processor serving at {proc.base_url}", began)
+
+        began = time.monotonic()
+        feed = generate(members, seed=seed, tag=feed_tag(members, seed))
+        _step(f"operational feed for {members:,} members generated: {len(feed.records):,} records", began)
+        started_ms = int(time.time() * 1000)
+        publish_rate = _publish(settings, products, feed)
+        _wait_caught_up(proc, len(feed.records))
+
+        began = time.monotonic()
+        timings = view_timings(settings, config.output_topic, idle_s=3.0)
+        fresh = type(timings)(tuple(r for r in timings.records if r[1] >= started_ms))  # this run's inputs
+        equal, shown = _check_views(proc, feed)
+        stats = proc.stats()
+        _step("views read back and checked against the ground truth", began)
+        out.print(views_table(shown))
+        out.print(summary_table(Summary(
+            events_by_domain=_count(feed), publish_rate=publish_rate,
+            processor_rate=fresh.throughput(len(feed.records)), freshness_p50_s=fresh.freshness(0.5),
+            freshness_p99_s=fresh.freshness(0.99), views_checked=len(feed.expected), views_equal=equal,
+            dead_lettered=int(stats.get("dead_lettered", 0)))))
+        if equal != len(feed.expected):
+            raise MeshError(f"{len(feed.expected) - equal} member-360 views differ from the ground truth",
+                            hint=f"see the processor log {proc.log_file}")
     except MeshError as exc:
         out.print(f"[bold red]error:[/] {exc}")
         raise typer.Exit(2) from exc
     finally:
-        if keep_running:
-            pids = [str(s.pid) for s in stack.services if s.pid]
-            out.print(f"Still running: Kafka at {stack.bootstrap}, registry at {stack.registry_url}.")
-            out.print(f"Stop them with: kill {' '.join(pids) or '(nothing we started)'}; .venv/bin/mesh kafka stop")
-        else:
-            stack.stop()
+        _finish(stack, proc, keep_running)
+
+
+def _count(feed: Feed) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for record in feed.records:
+        counts[record.system] = counts.get(record.system, 0) + 1
+    return counts
+
+
+def _finish(stack: Stack, proc: ProcessorProcess | None, keep_running: bool) -> None:
+    if keep_running:
+        pids = [str(s.pid) for s in stack.services if s.pid]
+        if proc is not None and proc.process is not None:
+            pids.append(str(proc.process.pid))
+            out.print(f"Member views: curl {proc.base_url}/members/M00000001")
+        out.print(f"Still running: Kafka at {stack.bootstrap}, registry at {stack.registry_url}.")
+        out.print(f"Stop them with: kill {' '.join(pids) or '(nothing we started)'}; .venv/bin/mesh kafka stop")
+        return
+    if proc is not None:
+        proc.stop()
+    stack.stop()
 
 
 if __name__ == "__main__":

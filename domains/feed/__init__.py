@@ -4,7 +4,7 @@
 would emit, in one out-of-order arrival order, plus the member-360 record each member must end with.
 """
 
-from domains.feed.generator import Feed, generate, with_redeliveries
+from domains.feed.generator import Feed, feed_tag, generate, with_redeliveries
 from domains.feed.records import SourceRecord
 
-__all__ = ["Feed", "SourceRecord", "generate", "with_redeliveries"]
+__all__ = ["Feed", "SourceRecord", "feed_tag", "generate", "with_redeliveries"]

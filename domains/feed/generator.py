@@ -14,6 +14,7 @@ Same `seed`, same feed, byte for byte.
 from __future__ import annotations
 
 import random
+import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -61,8 +62,9 @@ class Feed:
 class _Gen:
     """Draws one member after the other from one `random.Random`; nothing else touches the generator."""
 
-    def __init__(self, seed: int, n_members: int) -> None:
+    def __init__(self, seed: int, n_members: int, tag: str = "") -> None:
         self.rng = random.Random(seed)
+        self.tag = tag
         self.subscribers = self.rng.sample(range(1_000_000, 10_000_000), n_members)
         self.mrns = self.rng.sample(range(1_000_000, 10_000_000), n_members)
         self.providers = [f"NPI{self.rng.randrange(1_000_000_000, 2_000_000_000)}" for _ in range(200)]
@@ -91,8 +93,8 @@ class _Gen:
     def member(self, index: int) -> MemberModel:
         rng = self.rng
         enrolled = self.at(EPOCH, 0, 180 * DAY_MS)
-        m = MemberModel(member_id=f"M{index + 1:08d}", subscriber_id=f"S-{self.subscribers[index]}",
-                        mrn=f"MRN-{self.mrns[index]}", enrolled_at=enrolled,
+        m = MemberModel(member_id=f"M{self.tag}{index + 1:08d}", subscriber_id=f"S-{self.tag}{self.subscribers[index]}",
+                        mrn=f"MRN-{self.tag}{self.mrns[index]}", enrolled_at=enrolled,
                         claims_linked_at=self.at(enrolled, 60_000, 2 * DAY_MS),
                         clinical_linked_at=self.at(enrolled, 60_000, 2 * DAY_MS))
         m.profiles.append(self.profile(enrolled, 0, None))
@@ -134,7 +136,7 @@ class _Gen:
                 if rng.random() < 0.85:
                     paid_at, paid = self.at(decided, DAY_MS, 10 * DAY_MS), allowed
                     reference = f"EFT-{self.draw(0, 10**9 - 1):09d}"
-        return ClaimModel(claim_id=f"CLM-{self.claim_seq:09d}", submitted_at=submitted, billed=billed,
+        return ClaimModel(claim_id=f"CLM-{self.tag}{self.claim_seq:09d}", submitted_at=submitted, billed=billed,
                           service_date=(submitted - timedelta(days=self.draw(0, 19))).date(),
                           provider_id=self.providers[self.draw(0, len(self.providers) - 1)],
                           adjudicated_at=decided, outcome=outcome, allowed=allowed, denial_reason=reason,
@@ -144,7 +146,7 @@ class _Gen:
         rng = self.rng
         self.visit_seq += 1
         codes = rng.choices(DIAGNOSES, weights=DIAGNOSIS_WEIGHTS, k=rng.choices((1, 2, 3), weights=(50, 35, 15))[0])
-        return VisitModel(visit_id=f"ENC-{self.visit_seq:09d}", completed_at=self.at(enrolled, 0, 420 * DAY_MS),
+        return VisitModel(visit_id=f"ENC-{self.tag}{self.visit_seq:09d}", completed_at=self.at(enrolled, 0, 420 * DAY_MS),
                           visit_type=rng.choices(VISIT_TYPES, weights=VISIT_TYPE_WEIGHTS)[0],
                           provider_id=rng.choice(self.providers), diagnosis_codes=tuple(dict.fromkeys(codes)))
 
@@ -160,11 +162,20 @@ class _Gen:
         return self.draw(0, 600_000)
 
 
-def generate(n_members: int, *, seed: int = 42) -> Feed:
-    """Play the operational systems for `n_members` members; deterministic for a seed."""
+def feed_tag(n_members: int, seed: int) -> str:
+    """The id tag of a (size, seed) feed: runs of the same feed share ids, other feeds never collide."""
+    return f"{zlib.crc32(f'{n_members}/{seed}'.encode()) & 0xFFFF:04x}-"
+
+
+def generate(n_members: int, *, seed: int = 42, tag: str = "") -> Feed:
+    """Play the operational systems for `n_members` members; deterministic for a seed.
+
+    `tag` goes into every identifier (member, subscriber, MRN, claim, visit), so feeds with other sizes or
+    seeds can share the same topics without colliding (`M7f3a-00000001`); the same tag replays the same ids.
+    """
     if n_members < 0:
         raise ValueError(f"n_members must be >= 0, got {n_members}")
-    gen = _Gen(seed, n_members)
+    gen = _Gen(seed, n_members, tag)
     members = tuple(gen.member(i) for i in range(n_members))
     timed: list[tuple[datetime, int, SourceRecord]] = []
     for member in members:
