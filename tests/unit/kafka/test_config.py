@@ -49,6 +49,8 @@ def test_docker_compose_services_point_at_the_compose_network_and_real_commands(
     assert "MESH_KAFKA__BOOTSTRAP_SERVERS=kafka:29092" in dockerfile
     assert "INTERNAL://kafka:29092" in services["kafka"]["environment"]["KAFKA_ADVERTISED_LISTENERS"]
     assert services["registry"]["command"][:3] == ["mesh", "registry", "serve"]
+    assert services["member360"]["command"][:3] == ["python", "-m", "domains.care.member360.app"]
+    assert (ROOT / "domains" / "care" / "member360" / "app.py").exists()
     for domain in ("membership", "claims", "clinical"):
         command = services[domain]["command"]
         assert command[:3] == ["python", "-m", f"domains.{domain}"]
