@@ -143,7 +143,7 @@ def test_any_arrival_order_with_redeliveries_reaches_the_truth(shuffle: random.R
 
 def test_a_tag_keeps_feeds_of_other_sizes_apart_and_replays_identically() -> None:
     small, big = generate(20, seed=5, tag="a1-"), generate(30, seed=5, tag="b2-")
-    ids = lambda feed: {r.record_id for r in feed.records}  # noqa: E731
+    ids = lambda feed: {r.record_id for r in feed.records}
     assert not ids(small) & ids(big)
     assert all(m.startswith("Ma1-") for m in small.expected)
     assert all(r.fields.get("subscriber_id", "S-a1-").startswith("S-a1-") for r in small.records)
