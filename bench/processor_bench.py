@@ -210,8 +210,9 @@ def run_baseline(settings: MeshSettings, config: Member360Config, n_inputs: int,
     return timings.throughput(n_inputs), timings
 
 
-def stats(values: list[float]) -> str:
-    return f"min {min(values):>9,.1f}  median {statistics.median(values):>9,.1f}  max {max(values):>9,.1f}"
+def stats(values: list[float], digits: int = 1) -> str:
+    return (f"min {min(values):>9,.{digits}f}  median {statistics.median(values):>9,.{digits}f}  "
+            f"max {max(values):>9,.{digits}f}")
 
 
 def main() -> None:
@@ -289,8 +290,8 @@ def main() -> None:
         for rate_in in rates:
             print(f"\nfreshness at {rate_in:,.0f} input events/s, seconds")
             for kind, label in (("proc", "faust processor"), ("base", "confluent loop ")):
-                print(f"  {label} p50 {stats(results[f'{kind}_p50@{rate_in}'])}")
-                print(f"  {label} p99 {stats(results[f'{kind}_p99@{rate_in}'])}")
+                print(f"  {label} p50 {stats(results[f'{kind}_p50@{rate_in}'], 3)}")
+                print(f"  {label} p99 {stats(results[f'{kind}_p99@{rate_in}'], 3)}")
             print(f"  ratio of p99 medians processor/baseline = "
                   f"{statistics.median(results[f'proc_p99@{rate_in}']) / statistics.median(results[f'base_p99@{rate_in}']):.1f}")
 
