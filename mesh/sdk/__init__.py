@@ -8,6 +8,7 @@
     codec/        schema-specialised Avro encoders/decoders generated per schema, equal to fastavro
     schemas.py    schema ids and writer schemas from the registry, cached
     dlq.py        dead letters: `<topic>.dlq` with the reason in `mesh_*` headers
+    jsonvalues.py JSON records to Avro-ready values (`mesh produce` reads JSON lines)
 """
 
 from mesh.sdk.consumer import Consumer

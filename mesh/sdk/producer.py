@@ -85,22 +85,32 @@ def _fullname(schema: Mapping[str, Any]) -> str:
 
 
 class UtcClock:
-    """RFC 3339 UTC timestamps with millisecond precision, formatting the seconds once per second."""
+    """RFC 3339 UTC timestamps with millisecond precision.
 
-    __slots__ = ("_prefix", "_second")
+    Formatting is the expensive part, so the text is reused within a millisecond (many events at high
+    rates) and the seconds part within a second.
+    """
+
+    __slots__ = ("_millis", "_prefix", "_second", "_text")
 
     def __init__(self) -> None:
+        self._millis = -1
         self._second = -1
         self._prefix = ""
+        self._text = ""
 
     def now(self) -> str:
         """The current time, e.g. `2026-11-22T02:19:00.123Z`."""
-        moment = _time.time()
-        second = int(moment)
+        millis = _time.time_ns() // 1_000_000
+        if millis == self._millis:
+            return self._text
+        second, fraction = divmod(millis, 1000)
         if second != self._second:
             self._second = second
             self._prefix = _time.strftime("%Y-%m-%dT%H:%M:%S", _time.gmtime(second))
-        return f"{self._prefix}.{int((moment - second) * 1000):03d}Z"
+        self._millis = millis
+        self._text = f"{self._prefix}.{fraction:03d}Z"
+        return self._text
 
 
 class Producer:

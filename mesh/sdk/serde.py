@@ -1,82 +1,25 @@
 """Event data to and from Confluent-framed Avro: binds the codec, the framing and schema ids.
 
-`compile_encoder` / `compile_decoder` are the codec's two entry points, bound to `mesh.sdk.codec`'s
-generated codecs; the fastavro versions kept here have exactly the same signatures (switching back is
-one line). `ValueSerializer` frames with a precomputed 5-byte prefix;
-`ValueDeserializer` reads the schema id, finds (and caches) a decoder for it and decodes.
+`compile_encoder` / `compile_decoder` are `mesh.sdk.codec`'s generated codecs (byte- and value-equal to
+fastavro, fastavro behind their failure paths). `ValueSerializer` writes the 5-byte frame and the body
+in one step; `ValueDeserializer` reads the schema id, finds (and caches) a decoder for it and decodes.
 """
 
 from __future__ import annotations
 
-import io
 import logging
 from collections.abc import Callable, Mapping
 from typing import Any
 
-import fastavro
-
 from mesh.compat import check_pair, parse_schema
-from mesh.core.errors import DataValidationError, MeshError, SchemaResolutionError, SerializationError
+from mesh.core.errors import MeshError, SchemaResolutionError, SerializationError
 from mesh.sdk import codec
 from mesh.sdk.framing import HEADER_SIZE, frame_prefix, schema_id_of
-from mesh.sdk.validation import find_problem
 
 Encoder = Callable[[Mapping[str, Any]], bytes]
 log = logging.getLogger(__name__)
 
 Decoder = Callable[[bytes | memoryview], dict[str, Any]]
-
-
-def _fastavro_encoder(schema: Any) -> Encoder:
-    parsed = fastavro.parse_schema(schema)
-    raw = schema  # the unparsed schema keeps the names validation messages use
-    writer = fastavro.schemaless_writer
-    bytes_io = io.BytesIO
-
-    def encode(datum: Mapping[str, Any]) -> bytes:
-        out = bytes_io()
-        try:
-            writer(out, parsed, datum)
-        except Exception as exc:
-            raise _validation_error(raw, datum, exc) from exc
-        return out.getvalue()
-
-    return encode
-
-
-def _validation_error(schema: Any, datum: Mapping[str, Any], cause: Exception) -> DataValidationError:
-    """Work on the failure path only: find which field is wrong and what it should be."""
-    name = schema.get("name", "record") if isinstance(schema, dict) else str(schema)
-    problem = find_problem(schema, datum)
-    if problem is None:  # the walker accepts it but the encoder did not (e.g. decimal precision)
-        return DataValidationError(f"Data does not match schema {name}: {cause}", hint="fix the value or the schema")
-    return DataValidationError(
-        f"Data does not match schema {name}: {problem.describe()}",
-        path=problem.path,
-        expected=problem.expected,
-        hint="fix the value or the schema",
-    )
-
-
-def _fastavro_decoder(writer_schema: Any, reader_schema: Any | None = None) -> Decoder:
-    writer = fastavro.parse_schema(writer_schema)
-    reader = fastavro.parse_schema(reader_schema) if reader_schema is not None else None
-    read = fastavro.schemaless_reader
-    bytes_io = io.BytesIO
-
-    if reader is None:
-
-        def decode(body: bytes | memoryview) -> dict[str, Any]:
-            result: dict[str, Any] = read(bytes_io(body), writer, None)  # type: ignore[assignment]
-            return result
-
-    else:
-
-        def decode(body: bytes | memoryview) -> dict[str, Any]:
-            result: dict[str, Any] = read(bytes_io(body), writer, reader)  # type: ignore[assignment]
-            return result
-
-    return decode
 
 
 def _resolution_problem(
@@ -115,11 +58,11 @@ class ValueSerializer:
     def __init__(self, schema: Any, schema_id: int) -> None:
         self.schema_id = schema_id
         self._prefix = frame_prefix(schema_id)
-        self._encode = compile_encoder(schema)
+        self._encode = codec.compile_encoder(schema, prefix=self._prefix)
 
     def __call__(self, data: Mapping[str, Any]) -> bytes:
         """The framed value; `DataValidationError` (field path, expected type) when data does not match."""
-        return self._prefix + self._encode(data)
+        return self._encode(data)
 
 
 class ValueDeserializer:

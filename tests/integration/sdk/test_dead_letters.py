@@ -86,7 +86,7 @@ def test_poison_messages_go_to_the_dlq_with_why_and_good_ones_are_handled_in_ord
         got = message.headers() or []
         assert got[: len(headers)] == headers  # the original headers, unchanged, first
         why = dict(got[len(headers):])
-        assert why[b"mesh_error_class".decode()] == error_class.encode()
+        assert why["mesh_error_class"] == error_class.encode()
         assert why["mesh_error"]
         assert (why["mesh_original_topic"], why["mesh_original_partition"], why["mesh_original_offset"]) == (
             topic.encode(), b"0", str(offset).encode())

@@ -10,6 +10,7 @@ from typing import Any
 
 import confluent_kafka
 from cloudevents.v1 import kafka as ce_kafka
+from cloudevents.v1.http import CloudEvent
 from confluent_kafka.schema_registry import SchemaRegistryClient
 from confluent_kafka.schema_registry.avro import AvroDeserializer, AvroSerializer
 from confluent_kafka.serialization import MessageField, SerializationContext
@@ -120,3 +121,21 @@ def test_v1_consumer_reads_compatible_v2_events_as_v1(
                   from_beginning=True) as consumer:
         data = [event.data for event in consumer.events(max_events=2, idle_timeout=30)]
     assert data == [claim(1), {**claim(2), "notes": None}]
+
+
+def test_structured_mode_events_from_other_tools_enter_the_mesh(
+    sdk_settings: MeshSettings, make_topic: Callable[..., str], group_id: str
+) -> None:
+    topic = make_topic("structured")
+    event = CloudEvent({"type": "org.partner.claims.ClaimReceived.v1", "source": "/partner/gateway",
+                        "id": "partner-1", "partitionkey": "M-7"}, {"claim_id": "X-1", "amount": "12.50"})
+    message = ce_kafka.to_structured(event)
+    producer = confluent_kafka.Producer(sdk_settings.kafka.client_config())
+    producer.produce(topic, message.value, message.key, headers=list(message.headers.items()))
+    assert producer.flush(30) == 0
+
+    with Consumer(topic, group_id=group_id, settings=sdk_settings, from_beginning=True) as consumer:
+        [got] = list(consumer.events(max_events=1, idle_timeout=30))
+    assert (got.id, got.source, got.type, got.partitionkey) == (
+        "partner-1", "/partner/gateway", "org.partner.claims.ClaimReceived.v1", "M-7")
+    assert got.data == {"claim_id": "X-1", "amount": "12.50"}

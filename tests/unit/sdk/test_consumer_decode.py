@@ -112,7 +112,7 @@ REASONS: list[tuple[str, Any, type[Exception], str]] = [
     ("bad-framing", lambda ok: FakeMessage(b"\x07" + ok[1:], CE), FramingError, "magic byte is 7"),
     ("unknown-schema-id", lambda ok: FakeMessage(b"\x00\x00\x00\x03\xe7" + ok[5:], CE), UnknownSchemaError, "999"),
     ("avro-does-not-decode", lambda ok: FakeMessage(ok[:5] + b"\xff\xff\xff\xff\x0f", CE), SerializationError,
-     "does not decode"),
+     "decode"),
     ("unsupported-content-type", lambda ok: FakeMessage(ok, [*CE[:4], ("content-type", b"text/csv")]),
      EventFormatError, "text/csv"),
     ("tombstone", lambda ok: FakeMessage(None, CE), EventFormatError, "no value"),
