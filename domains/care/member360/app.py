@@ -50,7 +50,8 @@ log = logging.getLogger(__name__)
 
 MEMBER_360 = event_type("care", "Member360", 1)
 MEMBER_HEADER = "mesh_member_id"
-INPUT_TS_HEADER = "mesh_input_ts"  # Kafka timestamp (ms) of the input event, for freshness
+# Kafka timestamp (ms) from which freshness counts: the input event's, or its link's when it had to wait
+INPUT_TS_HEADER = "mesh_input_ts"
 
 
 class Member360Processor:
@@ -135,11 +136,15 @@ class Member360Processor:
     def _input_ts(self, raw: RawMessage) -> bytes:
         return raw.header(INPUT_TS_HEADER) or str(raw.timestamp_ms).encode()
 
-    async def _forward(self, raw: RawMessage, member_id: str) -> Any:
-        """Send a resolved event (original bytes and headers) to the fold, keyed by its member."""
+    async def _forward(self, raw: RawMessage, member_id: str, *, resolvable_ts: bytes | None = None) -> Any:
+        """Send a resolved event (original bytes and headers) to the fold, keyed by its member.
+
+        `resolvable_ts`: for a held event, when its link arrived (freshness counts from there: waiting
+        for data that has not arrived is not processing latency).
+        """
         key = member_id.encode()
         headers = [h for h in raw.headers if h[0] not in (MEMBER_HEADER, INPUT_TS_HEADER)]
-        headers += [(MEMBER_HEADER, key), (INPUT_TS_HEADER, self._input_ts(raw))]
+        headers += [(MEMBER_HEADER, key), (INPUT_TS_HEADER, resolvable_ts or self._input_ts(raw))]
         self.counts["resolved"] += 1
         return await self.app.producer.send(self.config.resolved_topic, key, raw.value,
                                             consistent_partition(key, self.member_partitions), None, headers)
@@ -165,13 +170,13 @@ class Member360Processor:
             if domain_event is None:
                 continue
             if domain_event.type == ev.MEMBER_IDENTITY_LINKED:
-                await self._on_link(domain_event)
+                await self._on_link(domain_event, self._input_ts(raw))
             elif domain_event.type in ev.LOCAL_ID_FIELD:
                 await self._on_local_event(raw, domain_event)
             else:
                 self.counts["skipped"] += 1  # an event type this processor does not know: not ours to judge
 
-    async def _on_link(self, link: ev.DomainEvent) -> None:
+    async def _on_link(self, link: ev.DomainEvent, link_ts: bytes) -> None:
         key = str(local_key(link)).encode()
         entry: HeldEntry | None = self.identities.get(key)
         current = None if entry is None or entry.member_id is None else IdentityEntry(
@@ -180,7 +185,7 @@ class Member360Processor:
         if current is not None and result.entry is current:
             return  # an older link or a redelivery of the current one
         member_id = str(result.entry.member_id)
-        released = [await self._forward(raw, member_id) for raw in (entry.pending if entry else ())]
+        released = [await self._forward(raw, member_id, resolvable_ts=link_ts) for raw in (entry.pending if entry else ())]
         if released:  # on the broker before the link is recorded: a crash here releases them again
             await asyncio.gather(*released)
             self.counts["released"] += len(released)

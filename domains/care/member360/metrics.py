@@ -1,7 +1,8 @@
 """What the member-360 topic says about the processor: freshness and throughput, from record timestamps.
 
 Every view record carries `mesh_input_ts`, the Kafka timestamp of the input event whose fold produced
-it; its own Kafka timestamp is when the view was published. Freshness is the difference; throughput
+it (or of its identity link, when the event had to wait for the link); its own Kafka timestamp is
+when the view was published. Freshness is the difference; throughput
 is input events over the span from the first to the last view record. For demos and benchmarks.
 """
 

@@ -1,4 +1,4 @@
-"""Member-360 integration fixtures: product topics of the test's own, a feed publisher, the processor.
+"""Member-360 integration fixtures: product topics of the test's own, SDK producers on them, the processor.
 
 Each test gets fresh topics for the four source products and the member-360 product (the descriptors'
 partitions and cleanup policies), a unique app id (consumer group, internal and changelog topics),

@@ -4,6 +4,7 @@ the processor as a subprocess, every member's view (topic and HTTP) against the 
 
 from __future__ import annotations
 
+import os
 import time
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -20,7 +21,7 @@ from mesh.processing.web import as_json
 from mesh.sdk import Consumer, Producer
 from tests.integration.care.conftest import Mesh360
 
-MEMBERS = int(__import__("os").environ.get("M360_MEMBERS", 5_000))
+MEMBERS = int(os.environ.get("M360_MEMBERS", "5000"))  # the issue asks for at least 5,000
 CRASH_MEMBERS = 2_000
 DLQ_MEMBERS = 300
 MAX_PENDING = 30
