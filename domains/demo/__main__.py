@@ -102,6 +102,7 @@ def main(
     members: int = typer.Option(2_000, min=1, max=100_000, help="How many members the feed plays."),
     seed: int = typer.Option(42, help="Seed of the deterministic feed."),
     keep_running: bool = typer.Option(False, "--keep-running", help="Leave Kafka, the registry and the processor running."),
+    web_port: int = typer.Option(6066, min=1, max=65535, help="Port of the member-360 processor's HTTP views."),
 ) -> None:
     """Run the mesh end to end and show what happened."""
     base = MeshSettings.load()
@@ -120,7 +121,7 @@ def main(
         _apply_products(stack, products)
 
         began = time.monotonic()
-        config = Member360Config.from_products(datadir=stack.state_dir / "member360")
+        config = Member360Config.from_products(datadir=stack.state_dir / "member360", web_port=web_port)
         proc = ProcessorProcess(config, settings=settings, log_file=stack.state_dir / "logs" / "member360.log")
         proc.start()
         proc.wait_serving(timeout_s=180)

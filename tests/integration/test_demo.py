@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -23,12 +24,15 @@ def test_demo_runs_the_mesh_and_stops_what_it_started(kafka_bootstrap: str, tmp_
     registry_url = f"http://127.0.0.1:{_free_port()}"
     env = {**os.environ, "MESH_KAFKA__BOOTSTRAP_SERVERS": kafka_bootstrap, "MESH_REGISTRY__URL": registry_url,
            "MESH_LOCAL_BROKER__CACHE_DIR": str(tmp_path), "COLUMNS": "120"}
-    done = subprocess.run([sys.executable, "-m", "domains.demo", "--members", "40", "--seed", "3"], cwd=ROOT,
+    args = ["--members", "40", "--seed", "3", "--web-port", str(_free_port())]
+    done = subprocess.run([sys.executable, "-m", "domains.demo", *args], cwd=ROOT,
                           env=env, capture_output=True, text=True, timeout=600, check=False)
     assert done.returncode == 0, done.stdout + done.stderr
     assert f"schema registry started at {registry_url}" in done.stdout
     assert "5 data products applied" in done.stdout
-    assert "domain services published" in done.stdout and "CloudEvents read back and decoded" in done.stdout
+    assert "domain services published" in done.stdout and "member-360 processor caught up" in done.stdout
+    assert re.search(r"views equal to the ground truth\s+40 of 40", done.stdout), done.stdout
+    assert re.search(r"freshness, event to view update\s+p50 [\d,]+ ms, p99 [\d,]+ ms", done.stdout)
     try:
         httpx.get(f"{registry_url}/subjects", timeout=1.0)
         still_up = True
