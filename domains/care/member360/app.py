@@ -104,6 +104,9 @@ class Member360Processor:
         members = counts[config.members_topic]
         wanted = {config.links_topic: local, config.resolved_topic: members}
         wanted.update({dlq_topic(t): counts[t] for t in config.input_topics})
+        # Events re-read from the repartition topics can fail too (e.g. a registry that lost their schema):
+        # their DLQs must exist, or faust's producer waits for them forever (auto-creation is off).
+        wanted.update({dlq_topic(config.links_topic): local, dlq_topic(config.resolved_topic): members})
         ensure_topics(settings, wanted, replication_factor=config.replication_factor)
         processor = cls(config, settings=settings, local_partitions=local, member_partitions=members,
                         output_partitions=counts[config.output_topic])
