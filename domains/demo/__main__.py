@@ -76,20 +76,45 @@ def _publish(settings: MeshSettings, products: list[Product], feed: Feed) -> flo
     return rate
 
 
-def _wait_caught_up(proc: ProcessorProcess, events: int) -> None:
+STALL_S = 60.0
+MAX_RESTARTS = 3
+
+
+def _wait_caught_up(proc: ProcessorProcess, events: int) -> int:
+    """Wait until every input is committed; returns how many times a stalled worker was restarted.
+
+    faust can stop fetching one partition after pausing it under back-pressure (seen here: one identity
+    partition stuck while the others finished). A restart resumes from the committed offsets, which the
+    idempotent fold makes safe, so a worker whose lag has not moved for STALL_S is restarted.
+    """
     began = time.monotonic()
+    restarts = 0
     with Progress(*_COLUMNS, console=out, transient=True) as progress:
         task = progress.add_task("member-360 processor", total=events)
-        zero = 0
+        zero, last_behind, last_move = 0, -1, time.monotonic()
         while zero < 2:  # lag 0 on two polls in a row: every input (and repartition hop) committed
             if proc.process is None or proc.process.poll() is not None:
                 raise MeshError("The member-360 processor exited before catching up",
                                 hint=f"read its log: {proc.log_file}")
             behind = sum(proc.lag().values())
             zero = zero + 1 if behind == 0 else 0
+            if behind != last_behind:
+                last_behind, last_move = behind, time.monotonic()
+            elif behind > 0 and time.monotonic() - last_move > STALL_S:
+                if restarts == MAX_RESTARTS:
+                    raise MeshError(f"The member-360 processor made no progress for {STALL_S:.0f}s "
+                                    f"({behind} messages behind) after {restarts} restarts",
+                                    hint=f"read its log: {proc.log_file}")
+                out.print(f"[yellow]! processor stalled {behind} messages behind for {STALL_S:.0f}s; "
+                          "restarting it (at-least-once + idempotent folds: nothing counts twice)[/]")
+                proc.stop()
+                proc.start()
+                proc.wait_serving(timeout_s=180)
+                restarts, last_move = restarts + 1, time.monotonic()
             progress.update(task, completed=min(events, max(0, events - behind)))
             time.sleep(0.5)
-    _step("member-360 processor caught up", began)
+    _step(f"member-360 processor caught up{f' ({restarts} restart(s))' if restarts else ''}", began)
+    return restarts
 
 
 def _check_views(proc: ProcessorProcess, feed: Feed) -> tuple[int, list[dict[str, object]]]:
