@@ -34,6 +34,16 @@ VARINT: tuple[bytes, ...] = tuple(_uvarint(z) for z in range(TABLE_SIZE))
 LENGTH: tuple[bytes, ...] = tuple(VARINT[n << 1] for n in range(LEN_TABLE_SIZE))
 """LENGTH[n] is the Avro long n (n >= 0), as written before strings, bytes and block counts."""
 
+CHUNK: tuple[bytes, ...] = tuple(bytes(((c & 0x7F) | 0x80, (c >> 7) | 0x80)) for c in range(TABLE_SIZE))
+"""CHUNK[c] is 14 bits of a longer varint as its two continuation bytes: a zig-zag value z >= 2**14 is
+CHUNK[z & 0x3FFF] followed by the varint of z >> 14. Dates (3 bytes) and epoch-millisecond timestamps
+(6 bytes) are two or three lookups instead of a loop."""
+
+TWO_CHUNKS = 1 << 28
+"""Zig-zag values below this are at most CHUNK + VARINT; every 32-bit Avro int is below 1 << 32."""
+THREE_CHUNKS = 1 << 42
+"""Zig-zag values below this are at most CHUNK + CHUNK + VARINT (epoch milliseconds until year 71,700)."""
+
 PACK_FLOAT = struct.Struct("<f").pack
 PACK_DOUBLE = struct.Struct("<d").pack
 UNPACK_FLOAT = struct.Struct("<f").unpack_from

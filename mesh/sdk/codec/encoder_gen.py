@@ -24,6 +24,7 @@ from mesh.sdk.codec.union import INT_RANGE, LONG_RANGE, is_primitive_union, make
 _RUNTIME = {
     "_V": _wire.VARINT,
     "_L": _wire.LENGTH,
+    "_C": _wire.CHUNK,
     "_wlong": _wire.write_long,
     "_wint": _wire.write_int,
     "_wlen": _wire.write_length,
@@ -108,10 +109,7 @@ class _EncoderGenerator:
         elif kind == "boolean":
             self.piece(f"_BOOL[{v}]")
         elif kind in ("int", "long"):
-            z = src.var("z")
-            src.line(f"{z} = ({v} << 1) ^ ({v} >> 63)")
-            slow = "_wint" if kind == "int" else "_wlong"
-            self.piece(f"_V[{z}] if {z} < {_T} else {slow}({v})")
+            self.piece(self.varint(kind, v))
         elif kind == "float":
             self.piece(f"_pf({v})")
         elif kind == "double":
@@ -125,6 +123,17 @@ class _EncoderGenerator:
             src.line(f"{n} = len({data})")
             self.piece(f"_L[{n}] if {n} < {_LT} else _wlen({n})")
             self.piece(f"{data}")
+
+    def varint(self, kind: str, v: str) -> str:
+        """Expression for the zig-zag varint of int/long `v`: table lookups up to 6 bytes, a call beyond."""
+        z = self.src.var("z")
+        self.src.line(f"{z} = ({v} << 1) ^ ({v} >> 63)")
+        one, two = f"_V[{z}]", f"_C[{z} & 16383] + _V[{z} >> 14]"
+        if kind == "int":  # the checked call also rejects values beyond 32 bits
+            return f"{one} if {z} < {_T} else {two} if {z} < {_wire.TWO_CHUNKS} else _wint({v})"
+        three = f"_C[{z} & 16383] + _C[({z} >> 14) & 16383] + _V[{z} >> 28]"
+        return (f"{one} if {z} < {_T} else {two} if {z} < {_wire.TWO_CHUNKS} else "
+                f"{three} if {z} < {_wire.THREE_CHUNKS} else _wlong({v})")
 
     def reference(self, name: str, v: str, *, in_union: bool) -> None:
         definition = self.named[name]

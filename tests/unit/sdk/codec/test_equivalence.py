@@ -59,14 +59,20 @@ NODE = {"type": "record", "name": "Node", "fields": [
     {"name": "next", "type": ["null", "Node"], "default": None},
 ]}
 
+# every byte-length boundary, and the edges of the encoder's one/two/three-chunk table paths (z = 2**14,
+# 2**28, 2**42, where z is the zig-zag value)
 VARINT_EDGES = [0, -1, 63, -64, 64, -65, 8191, -8192, 8192, -8193, 1048575, -1048576, 1048576, -1048577,
-                2**35, -(2**35) - 1]
+                2**27 - 1, -(2**27), 2**27, -(2**27) - 1, 2**35, -(2**35) - 1,
+                2**41 - 1, -(2**41), 2**41, -(2**41) - 1, 2**62, -(2**62) - 1]
+INT_EDGES = [v for v in VARINT_EDGES if -(2**31) <= v < 2**31] + [2**31 - 1, -(2**31)]
 
 TRICKY = {
     "long_extremes": (_record(("a", "long"), ("b", "long")), {"a": -(2**63), "b": 2**63 - 1}),
     "int_extremes": (_record(("a", "int"), ("b", "int")), {"a": -(2**31), "b": 2**31 - 1}),
     "varint_boundaries": (_record(*[(f"f{i}", "long") for i in range(len(VARINT_EDGES))]),
                           {f"f{i}": v for i, v in enumerate(VARINT_EDGES)}),
+    "int_varint_boundaries": (_record(*[(f"f{i}", "int") for i in range(len(INT_EDGES))]),
+                              {f"f{i}": v for i, v in enumerate(INT_EDGES)}),
     "empty_array_and_map": (_record(("a", {"type": "array", "items": "string"}),
                                     ("m", {"type": "map", "values": "int"})), {"a": [], "m": {}}),
     "unicode_strings": (_record(("s", "string"), ("m", {"type": "map", "values": "string"})),
