@@ -262,6 +262,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=10000)
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--only", choices=["produce", "consume"], help="time one side only (quicker iterations)")
     args = parser.parse_args()
     settings = MeshSettings.load()
     url = settings.registry.url if "MESH_REGISTRY__URL" in __import__("os").environ else None
@@ -275,7 +276,7 @@ def main() -> None:
                bench.produce_lean, "(c) cloudevents to_binary + AvroSerializer": bench.produce_off_the_shelf,
                "(d) mesh Producer.publish": bench.produce_ours}
     try:
-        source = bench.fill()
+        source = bench.fill() if args.only != "produce" else ""
         consume: dict[str, Callable[[], float]] = {
             "(a) raw consume": lambda: bench.consume_raw(source),
             "(b) lean: headers dict + fastavro decode": lambda: bench.consume_lean(source),
@@ -284,21 +285,27 @@ def main() -> None:
             "(e) mesh Consumer (v1 reader schema)": lambda: bench.consume_ours(source, CLAIM_V1),
         }
         times: dict[str, list[float]] = {name: [] for name in [*produce, *consume]}
+        paths = {**({} if args.only == "consume" else produce), **({} if args.only == "produce" else consume)}
         for run in range(args.runs):  # interleaved, so machine noise hits every path alike
-            for name, fn in [*produce.items(), *consume.items()]:
+            for name, fn in paths.items():
                 times[name].append(fn())
             print(f"run {run + 1}/{args.runs} done", file=sys.stderr)
-        print(f"\n  {'produce (events/s)':<44} {'min':>9} {'median':>9} {'max':>9}")
-        p = {name[:3]: _stats(name, args.events, times[name]) for name in produce}
-        print(f"\n  {'consume (events/s)':<44} {'min':>9} {'median':>9} {'max':>9}")
-        c = {name[:3]: _stats(name, args.events, times[name]) for name in consume}
+        if args.only != "consume":
+            print(f"\n  {'produce (events/s)':<44} {'min':>9} {'median':>9} {'max':>9}")
+            p = {name[:3]: _stats(name, args.events, times[name]) for name in produce}
+        if args.only != "produce":
+            print(f"\n  {'consume (events/s)':<44} {'min':>9} {'median':>9} {'max':>9}")
+            c = {name[:3]: _stats(name, args.events, times[name]) for name in consume}
         print("\nRatios of medians:")
-        print(f"  producer  ours/lean {p['(d)'] / p['(b)']:.2f} (target >= 1.2)   ours/off-the-shelf "
-              f"{p['(d)'] / p['(c)']:.2f} (target >= 5)   ours/raw {p['(d)'] / p['(a)']:.2f}")
-        print(f"  consumer  ours/lean {c['(d)'] / c['(b)']:.2f} (target >= 1.2)   ours/off-the-shelf "
-              f"{c['(d)'] / c['(c)']:.2f} (target >= 4)   ours/raw {c['(d)'] / c['(a)']:.2f}")
-        print(f"  reader-schema resolution costs {(c['(d)'] / c['(e)'] - 1) * 100:.0f}% extra time (target < 25%)")
-        _breakdown(bench)
+        if args.only != "consume":
+            print(f"  producer  ours/lean {p['(d)'] / p['(b)']:.2f} (target >= 1.2)   ours/off-the-shelf "
+                  f"{p['(d)'] / p['(c)']:.2f} (target >= 5)   ours/raw {p['(d)'] / p['(a)']:.2f}")
+        if args.only != "produce":
+            print(f"  consumer  ours/lean {c['(d)'] / c['(b)']:.2f} (target >= 1.2)   ours/off-the-shelf "
+                  f"{c['(d)'] / c['(c)']:.2f} (target >= 4)   ours/raw {c['(d)'] / c['(a)']:.2f}")
+            print(f"  reader-schema resolution costs {(c['(d)'] / c['(e)'] - 1) * 100:.0f}% extra time (target < 25%)")
+        if args.only != "consume":
+            _breakdown(bench)
     finally:
         bench.cleanup()
 

@@ -14,7 +14,8 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
+from contextlib import closing
 from types import TracebackType
 from typing import Any, Self
 
@@ -35,6 +36,7 @@ from mesh.sdk.envelope import (
     JSON_CONTENT_TYPE,
     REQUIRED,
     Event,
+    avro_binary_event,
     binary_event,
     is_structured,
     parse_structured,
@@ -89,6 +91,7 @@ class Consumer:
         self._batch_size = batch_size
         self._poll_timeout = poll_timeout
         self._kafka: confluent_kafka.Consumer | None = None
+        self._open: Generator[tuple[Any, Event], None, None] | None = None
         self.dead_letters = DeadLetterQueue(settings=settings)
 
     def _client(self) -> confluent_kafka.Consumer:
@@ -113,8 +116,17 @@ class Consumer:
     # -- decoding -----------------------------------------------------------------------------------------
     def decode(self, message: confluent_kafka.Message) -> Event:
         """The Event of one Kafka message; a MeshError in `POISON` when it cannot be one."""
-        attrs, content_type = split_headers(message.headers())  # type: ignore[arg-type]
         value = message.value()
+        event = avro_binary_event(message.headers(), message.key(), message.topic(),  # type: ignore[arg-type]
+                                  message.partition(), message.offset())
+        if event is not None and value is not None:
+            event.data = self._deserialize(value)
+            return event
+        return self._decode_checked(message, value)
+
+    def _decode_checked(self, message: confluent_kafka.Message, value: bytes | None) -> Event:
+        """Any message shape, every attribute checked; raises the precise error for a broken one."""
+        attrs, content_type = split_headers(message.headers())  # type: ignore[arg-type]
         if content_type == AVRO_CONTENT_TYPE and value is not None and _REQUIRED <= attrs.keys():
             return binary_event(attrs, content_type, self._deserialize(value), key=message.key(),
                                 topic=message.topic(), partition=message.partition(), offset=message.offset())
@@ -157,10 +169,15 @@ class Consumer:
                                 partition=message.partition(), offset=message.offset())
 
     # -- the loop ---------------------------------------------------------------------------------------
-    def _stream(self, max_events: int | None, idle_timeout: float | None) -> Iterator[tuple[Any, Event]]:
-        """(message, event) pairs; poison messages are dead-lettered (offset stored) on the way."""
+    def _stream(self, max_events: int | None, idle_timeout: float | None) -> Generator[tuple[Any, Event], None, None]:
+        """(message, event) pairs; poison messages are dead-lettered on the way.
+
+        Offsets are stored per batch, not per event (one librdkafka call per partition instead of one per
+        event): when a batch is done, and when the stream is closed early (the caller's loop left with
+        `break` or an exception), for exactly the messages whose turn had finished. The message being
+        handled at that moment is not stored, so the group sees it again (at-least-once).
+        """
         kafka = self._client()
-        store = kafka.store_offsets
         produced = 0
         idle_since = time.monotonic()
         while max_events is None or produced < max_events:
@@ -172,19 +189,23 @@ class Consumer:
                     return
                 continue
             idle_since = time.monotonic()
-            for message in batch:
-                error = message.error()
-                if error is not None:
-                    self._client_error(error)
-                    continue
-                try:
-                    event = self.decode(message)
-                except POISON as exc:
-                    self.dead_letters.send(message, exc)
-                    store(message=message)
-                    continue
-                yield message, event
-                produced += 1
+            finished = 0
+            try:
+                for message in batch:
+                    error = message.error()
+                    if error is not None:
+                        self._client_error(error)
+                    else:
+                        try:
+                            event = self.decode(message)
+                        except POISON as exc:
+                            self.dead_letters.send(message, exc)  # flushed: durable before its offset is stored
+                        else:
+                            yield message, event
+                            produced += 1
+                    finished += 1
+            finally:
+                _settle(kafka, batch, finished)
 
     def _client_error(self, error: confluent_kafka.KafkaError) -> None:
         if error.code() in _IGNORED_ERRORS:
@@ -201,10 +222,9 @@ class Consumer:
         optional: by default it runs until the caller stops iterating). An event whose loop body left
         with `break` or an exception is not stored, so the group sees it again (at-least-once).
         """
-        store = self._client().store_offsets
-        for message, event in self._stream(max_events, idle_timeout):
-            yield event
-            store(message=message)
+        self._close_open()
+        self._open = stream = self._stream(max_events, idle_timeout)
+        return map(_event_of, stream)
 
     def __iter__(self) -> Iterator[Event]:
         return self.events()
@@ -215,19 +235,26 @@ class Consumer:
         A handler exception stops the loop (the event is redelivered later) unless the consumer was
         built with `dead_letter_handler_errors=True`, which dead-letters it and continues.
         """
-        store = self._client().store_offsets
         handled = 0
-        for message, event in self._stream(max_events, idle_timeout):
-            try:
-                handler(event)
-            except Exception as exc:
-                if not self._dead_letter_handler_errors:
-                    raise
-                self.dead_letters.send(message, exc)
-            else:
-                handled += 1
-            store(message=message)
+        self._close_open()
+        self._open = stream = self._stream(max_events, idle_timeout)
+        with closing(stream):
+            for message, event in stream:
+                try:
+                    handler(event)
+                except Exception as exc:
+                    if not self._dead_letter_handler_errors:
+                        raise
+                    self.dead_letters.send(message, exc)
+                else:
+                    handled += 1
         return handled
+
+    def _close_open(self) -> None:
+        """Settle a stream its caller left open (after `break`): store what finished, rewind the rest."""
+        if self._open is not None:
+            stream, self._open = self._open, None
+            stream.close()
 
     def commit(self) -> None:
         """Commit the stored offsets now (auto-commit also does, every few seconds and on close)."""
@@ -240,6 +267,7 @@ class Consumer:
 
     def close(self) -> None:
         """Commit stored offsets, leave the group and release the clients."""
+        self._close_open()
         if self._kafka is not None:
             try:
                 self.commit()
@@ -256,6 +284,31 @@ class Consumer:
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         self.close()
+
+
+def _event_of(pair: tuple[Any, Event]) -> Event:
+    return pair[1]
+
+
+def _settle(kafka: confluent_kafka.Consumer, batch: list[Any], finished: int) -> None:
+    """Store the offsets of batch[:finished] (the last finished message of each partition); when the
+    stream stopped early, rewind each partition to its first unfinished message, so that a later
+    `events()` on this consumer sees it again instead of skipping to the next fetched batch."""
+    last: dict[tuple[str, int], Any] = {}
+    for message in batch[:finished] if finished < len(batch) else batch:
+        if message.error() is None:
+            last[(message.topic(), message.partition())] = message
+    for message in last.values():
+        kafka.store_offsets(message=message)
+    rewound: set[tuple[str, int]] = set()
+    for message in batch[finished:]:
+        where = (message.topic(), message.partition())
+        if message.error() is None and where not in rewound:
+            rewound.add(where)
+            try:
+                kafka.seek(confluent_kafka.TopicPartition(where[0], where[1], message.offset()))
+            except confluent_kafka.KafkaException as exc:  # partition revoked meanwhile: the group re-reads it
+                log.info("could not rewind %s [%s] to %s: %s", where[0], where[1], message.offset(), exc)
 
 
 def _json(value: bytes | None, event_id: str) -> Any:

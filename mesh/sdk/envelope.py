@@ -126,6 +126,41 @@ def binary_headers(event: Event) -> list[tuple[str, bytes]]:
     return headers
 
 
+_AVRO_BYTES = AVRO_CONTENT_TYPE.encode()
+
+
+def avro_binary_event(
+    headers: Headers | None, key: bytes | None, topic: str | None, partition: int | None, offset: int | None
+) -> Event | None:
+    """The Event (data not yet set) of the common message shape, or None for anything else.
+
+    The consumer's hot path: binary mode, `content-type: application/avro`, the required attributes
+    plus any of time/subject/dataschema as UTF-8 bytes, no other headers. Everything else (extensions,
+    foreign headers, str values, missing or invalid attributes, other content types) returns None, and
+    `split_headers` + `binary_event` handle it, raising the precise error where there is one.
+    """
+    if not headers:
+        return None
+    h: dict[str, Any] = dict(headers)  # values are bytes here; anything else fails below and returns None
+    try:
+        if h.pop(CONTENT_TYPE_HEADER) != _AVRO_BYTES:
+            return None
+        event_id = h.pop("ce_id").decode()
+        source = h.pop("ce_source").decode()
+        event_type = h.pop("ce_type").decode()
+        specversion = h.pop("ce_specversion").decode()
+        raw_time, raw_subject, raw_schema = h.pop("ce_time", None), h.pop("ce_subject", None), h.pop("ce_dataschema", None)
+        time = None if raw_time is None else raw_time.decode()
+        subject = None if raw_subject is None else raw_subject.decode()
+        dataschema = None if raw_schema is None else raw_schema.decode()
+    except (KeyError, AttributeError, UnicodeDecodeError):
+        return None
+    if h or specversion != SPECVERSION or not event_id or not source or not event_type:
+        return None
+    return Event(event_id, source, event_type, None, specversion, time, subject, dataschema, AVRO_CONTENT_TYPE,
+                 {}, key, topic, partition, offset)
+
+
 def split_headers(headers: Headers | None) -> tuple[dict[str, str], str | None]:
     """(ce_* attributes by name, content-type) of a message; header names other than these are ignored."""
     attrs: dict[str, str] = {}

@@ -30,10 +30,10 @@ def fastavro_decode(writer: Any, reader: Any, data: bytes) -> Any:
     return fastavro.schemaless_reader(io.BytesIO(data), writer, reader)
 
 
-def _error(label: str, data: bytes, cause: BaseException | str) -> DecodingError:
+def _error(label: str, data: bytes, cause: BaseException | str, offset: int = 0) -> DecodingError:
     reason = cause if isinstance(cause, str) else f"{type(cause).__name__}: {cause}"
     return DecodingError(
-        f"Avro body of {len(data)} bytes does not decode as {label}: {reason}",
+        f"Avro body of {len(data) - offset} bytes does not decode as {label}: {reason}",
         hint="check that the payload was written with this writer schema (schema id) and is complete",
     )
 
@@ -60,9 +60,9 @@ def compile_decoder(writer_schema: Schema, reader_schema: Schema | None = None, 
         try:
             value = fastavro.schemaless_reader(stream, writer, reader)
         except Exception as exc:
-            raise _error(label, buf, exc) from exc
+            raise _error(label, buf, exc, offset) from exc
         if stream.tell() != len(buf):
-            raise _error(label, buf, f"{len(buf) - stream.tell()} trailing bytes after the value")
+            raise _error(label, buf, f"{len(buf) - stream.tell()} trailing bytes after the value", offset)
         return value
 
     try:
@@ -84,8 +84,8 @@ def compile_decoder(writer_schema: Schema, reader_schema: Schema | None = None, 
             return with_fastavro(buf)
         if end != len(buf):
             if end > len(buf):
-                raise _error(label, buf, f"truncated: the value needs at least {end} bytes")
-            raise _error(label, buf, f"{len(buf) - end} trailing bytes after the value")
+                raise _error(label, buf, f"truncated: the value needs at least {end - offset} bytes", offset)
+            raise _error(label, buf, f"{len(buf) - end} trailing bytes after the value", offset)
         return value
 
     return decode
