@@ -50,6 +50,9 @@ _DEFAULTS: dict[str, ConfigValue] = {
 }
 
 
+_SERVE_EVERY = 1023  # publish() serves delivery reports every 1024 events (a mask: one AND per event)
+
+
 class _Model(Protocol):
     def model_dump(self) -> dict[str, Any]: ...
 
@@ -73,7 +76,8 @@ class DeliveryFailure:
 class _Binding:
     """What publishing one event type needs, computed on its first publish."""
 
-    serialize: ValueSerializer
+    serialize: Callable[[Mapping[str, Any]], bytes]  # ValueSerializer.encode: data -> framed value
+    schema_id: int
     type_header: _Header
     headers: list[_Header]
 
@@ -199,7 +203,7 @@ class Producer:
             ("ce_dataschema", self._schemas.schema_url(schema_id)),
             (CONTENT_TYPE_HEADER, AVRO_CONTENT_TYPE),
         ]
-        binding = _Binding(ValueSerializer(schema, schema_id), ("ce_type", event_type), headers)
+        binding = _Binding(ValueSerializer(schema, schema_id).encode, schema_id, ("ce_type", event_type), headers)
         self._bindings[event_type] = binding
         if self.schema is not None:
             self.schema_id = schema_id
@@ -244,6 +248,10 @@ class Producer:
         except BufferError:
             self._wait_for_room(value, key, headers)
         self._sent_since_flush += 1
+        if not self._sent_since_flush & _SERVE_EVERY:
+            # Serve delivery reports now and then, not only in flush(): a failure reaches
+            # on_delivery_error while the service runs, and delivered messages free their memory.
+            self._kafka.poll(0)  # type: ignore[union-attr]
         return id
 
     def _add_extensions(

@@ -39,14 +39,21 @@ _T, _LT = _wire.TABLE_SIZE, _wire.LEN_TABLE_SIZE
 
 
 class _EncoderGenerator:
-    def __init__(self, named: dict[str, Any]) -> None:
+    def __init__(self, named: dict[str, Any], *, optimistic: bool = False) -> None:
         self.named = named
+        self.optimistic = optimistic
         self.src = Source(_RUNTIME)
         self.functions: dict[str, str] = {}
         self.pending: list[str] = []
 
     # Output pieces are collected and written as one `b += (p1, p2, ...)` (b is a list joined at
     # the end): one list extension per run of pieces instead of one bytearray append per piece.
+    def length(self, n: str) -> str:
+        """Expression for the Avro length prefix `n` (a len(), never negative). The optimistic encoder
+        indexes the table without a range check: a length beyond it raises IndexError, and the caller
+        retries with the checked encoder."""
+        return f"_L[{n}]" if self.optimistic else f"_L[{n}] if {n} < {_LT} else _wlen({n})"
+
     def piece(self, expression: str) -> None:
         self.pending.append(expression)
 
@@ -121,7 +128,7 @@ class _EncoderGenerator:
                 src.line(f"{data} = {v}.encode()")
             n = src.var("n")
             src.line(f"{n} = len({data})")
-            self.piece(f"_L[{n}] if {n} < {_LT} else _wlen({n})")
+            self.piece(self.length(n))
             self.piece(f"{data}")
 
     def varint(self, kind: str, v: str) -> str:
@@ -168,7 +175,7 @@ class _EncoderGenerator:
         src.line(f"{seq} = {v} if type({v}) is list else {'_useq' if in_union else '_seq'}({v})")
         src.line(f"{n} = len({seq})")
         with self.block(f"if {n}:"):
-            self.piece(f"_L[{n}] if {n} < {_LT} else _wlen({n})")
+            self.piece(self.length(n))
             with self.block(f"for {item} in {seq}:"):
                 self.write(node["items"], item)
         self.piece("b'\\x00'")
@@ -179,11 +186,11 @@ class _EncoderGenerator:
         src.line(f"{mapping} = {v} if type({v}) is dict else _map({v})")
         src.line(f"{n} = len({mapping})")
         with self.block(f"if {n}:"):
-            self.piece(f"_L[{n}] if {n} < {_LT} else _wlen({n})")
+            self.piece(self.length(n))
             with self.block(f"for {key}, {value} in {mapping}.items():"):
                 src.line(f"{kb} = {key}.encode()")
                 src.line(f"{kn} = len({kb})")
-                self.piece(f"_L[{kn}] if {kn} < {_LT} else _wlen({kn})")
+                self.piece(self.length(kn))
                 self.piece(f"{kb}")
                 self.write(node["values"], value)
         self.piece("b'\\x00'")
@@ -257,9 +264,15 @@ def _null_in(field_type: Any) -> bool:
         return False
 
 
-def generate_encoder(parsed: Any, named: dict[str, Any], *, prefix: bytes = b"") -> Callable[[Any], bytes]:
-    """Generate, compile and return `encode(datum) -> prefix + body` for a fastavro-parsed schema."""
-    gen = _EncoderGenerator(named)
+def generate_encoder(
+    parsed: Any, named: dict[str, Any], *, prefix: bytes = b"", optimistic: bool = False
+) -> Callable[[Any], bytes]:
+    """Generate, compile and return `encode(datum) -> prefix + body` for a fastavro-parsed schema.
+
+    `optimistic=True` leaves out the range checks of length prefixes (strings, bytes, blocks of 8 KiB
+    and more raise IndexError instead): the fast first try, backed by the checked encoder.
+    """
+    gen = _EncoderGenerator(named, optimistic=optimistic)
     with gen.src.function("def encode(d):"):
         gen.src.line(f"b = [{gen.src.const(bytes(prefix), 'PREFIX')}]" if prefix else "b = []")
         gen.write(parsed, "d")

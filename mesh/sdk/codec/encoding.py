@@ -100,7 +100,8 @@ def compile_encoder(schema: Schema, *, prefix: bytes = b"") -> Encoder:
     named = named_types(parsed)
     failure = _FailurePath(parsed, named, prefix=bytes(prefix))
     try:
-        fast = generate_encoder(parsed, named, prefix=prefix)
+        fast = generate_encoder(parsed, named, prefix=prefix, optimistic=True)
+        checked = generate_encoder(parsed, named, prefix=prefix)
     except Exception:  # a generator gap must never block encoding: fastavro covers everything
         log.warning("no generated encoder for schema %s; using fastavro", root_path(parsed), exc_info=True)
 
@@ -119,7 +120,10 @@ def compile_encoder(schema: Schema, *, prefix: bytes = b"") -> Encoder:
             data = to_plain(data)
         try:
             return fast(data)
-        except Exception as exc:  # noqa: BLE001 - failure path: diagnose, or let fastavro write it
-            return failure(data, exc)
+        except Exception:  # noqa: BLE001 - a string, bytes or block of 8 KiB or more, or bad data
+            try:
+                return checked(data)
+            except Exception as exc:  # noqa: BLE001 - failure path: diagnose, or let fastavro write it
+                return failure(data, exc)
 
     return encode

@@ -132,10 +132,10 @@ def test_multi_event_product_registers_one_subject_per_event_schema(registry: Sc
                         auto_register=True, event_schemas={CLAIM_TYPE: CLAIM_V1, paid_type: other})
     claim_binding = producer._bind(CLAIM_TYPE)
     paid_binding = producer._bind(paid_type)
-    assert claim_binding.serialize.schema_id != paid_binding.serialize.schema_id
+    assert claim_binding.schema_id != paid_binding.schema_id
     subjects = set(registry.get_subjects())
     assert record_subject("prod.claims.claims.v1", "mesh.claims.ClaimPaid") in subjects
-    assert dict(paid_binding.headers)["ce_dataschema"].endswith(f"/schemas/ids/{paid_binding.serialize.schema_id}")
+    assert dict(paid_binding.headers)["ce_dataschema"].endswith(f"/schemas/ids/{paid_binding.schema_id}")
     with pytest.raises(ConfigurationError, match="no schema for event type"):
         producer.publish("com.healthco.claims.ClaimVoided.v1", {"claim_id": "c"})
 
@@ -143,3 +143,19 @@ def test_multi_event_product_registers_one_subject_per_event_schema(registry: Sc
 def test_producer_needs_exactly_one_way_to_know_its_schemas() -> None:
     with pytest.raises(ConfigurationError, match="either one `schema` or `event_schemas`"):
         Producer("prod.claims.claims.v1", source="/claims", settings=MeshSettings())
+
+
+def test_failures_reach_the_callback_while_publishing_without_a_flush(registry: SchemaRegistryClient) -> None:
+    # a long-running service rarely flushes: publish() serves delivery reports itself now and then
+    import time
+
+    failures: list[DeliveryFailure] = []
+    producer = _producer(registry, on_delivery_error=failures.append)
+    producer.publish(CLAIM_TYPE, claim(0), key="first")
+    time.sleep(2.0)  # its message.timeout.ms (200 ms) expires (librdkafka scans each second); nobody polled
+    assert failures == []
+    for n in range(1, 1024):
+        producer.publish(CLAIM_TYPE, claim(n))
+    assert failures and failures[0].key == b"first"
+    assert failures[0].reason.startswith("_MSG_TIMED_OUT")
+    producer.close(timeout=5)

@@ -34,6 +34,10 @@ def assert_same_as_fastavro(schema: Any, datum: Any, *, generated_only: bool = F
     if generated_only:  # prove the generated code itself, not the fastavro fallback behind it
         named = named_types(parsed)
         assert generate_encoder(parsed, named)(datum) == expected
+        try:  # the optimistic first try: equal bytes, or IndexError for a length beyond its table
+            assert generate_encoder(parsed, named, optimistic=True)(datum) == expected
+        except IndexError:
+            assert _has_long_length(datum)
         value, end = generate_decoder(parsed, None, {"writer": named, "reader": {}})(expected)
         assert end == len(expected)
         assert canonical(value) == canonical(fastavro_decode(parsed, None, expected))
@@ -133,6 +137,30 @@ DELEGATED = {"float_overflowing_32_bits"}
 def test_tricky_cases_match_fastavro(case: str) -> None:
     schema, datum = TRICKY[case]
     assert_same_as_fastavro(schema, datum, generated_only=case not in DELEGATED)
+
+
+def _has_long_length(datum: Any) -> bool:
+    if isinstance(datum, (str, bytes, list, dict)) and len(datum) >= 8192:
+        return True
+    if isinstance(datum, dict):
+        return any(_has_long_length(v) for v in datum.values())
+    if isinstance(datum, (list, tuple)):
+        return any(_has_long_length(v) for v in datum)
+    return False
+
+
+def test_long_lengths_are_written_by_the_checked_encoder_not_fastavro(monkeypatch: pytest.MonkeyPatch) -> None:
+    schema, datum = TRICKY["large_array_and_long_string"]
+    parsed = fastavro.parse_schema(schema)
+    with pytest.raises(IndexError):
+        generate_encoder(parsed, named_types(parsed), optimistic=True)(datum)
+    expected = fastavro_encode(parsed, datum)
+
+    def no_fastavro(*args: Any) -> bytes:
+        raise AssertionError("the fastavro fallback was used")
+
+    monkeypatch.setattr("mesh.sdk.codec.encoding.fastavro_encode", no_fastavro)
+    assert compile_encoder(schema)(datum) == expected
 
 
 def test_delegated_case_is_really_delegated() -> None:
