@@ -148,6 +148,16 @@ def inline_writer(key: str, node: Any, bind: Bind, v: str) -> str | None:
         return f"{v}.toordinal() - {DAYS_SHIFT} if type({v}) is {bind(datetime.date, 'date')} else {fallback}"
     if key == "string-uuid":
         return f"{v} if type({v}) is str else {fallback}"
+    if key == "bytes-decimal" and "precision" in node:
+        # exponent == -scale (same_quantum) makes value * 10**scale the integer n * (10**scale // d)
+        # exactly; its two's-complement bytes are sized on abs() as fastavro sizes them
+        scale, precision = int(node.get("scale", 0)), int(node["precision"])
+        quantum = bind(decimal.Decimal(1).scaleb(-scale), "quantum")
+        u, r = f"{v}u", f"{v}r"
+        return (f"{u}.to_bytes((abs({u}).bit_length() + 8) // 8, 'big', signed=True) "
+                f"if type({v}) is {bind(decimal.Decimal, 'Decimal')} and {v}.same_quantum({quantum}) "
+                f"and -{10**precision} < ({u} := ({r} := {v}.as_integer_ratio())[0] * ({10**scale} // {r}[1])) "
+                f"< {10**precision} else {fallback}")
     return None
 
 

@@ -56,6 +56,10 @@ def _record(*fields: tuple[str, Any]) -> dict[str, Any]:
 
 
 DECIMAL = {"type": "bytes", "logicalType": "decimal", "precision": 40, "scale": 4}
+MONEY = {"type": "bytes", "logicalType": "decimal", "precision": 6, "scale": 2}
+# the largest and smallest at the precision, signed zeros, two's-complement size edges, coarser exponents
+MONEY_EDGES = [decimal.Decimal(t) for t in ("9999.99", "-9999.99", "0.00", "-0.00", "1.28", "-1.28", "-1.27",
+                                            "-1.29", "327.68", "-327.68", "0.01", "-0.01", "1E+2", "5.1", "0")]
 FIXED_DECIMAL = {"type": "fixed", "name": "Money", "size": 16, "logicalType": "decimal", "precision": 30, "scale": 2}
 NODE = {"type": "record", "name": "Node", "fields": [
     {"name": "label", "type": "string"},
@@ -89,6 +93,8 @@ TRICKY = {
     "decimal_coarser_than_scale": (_record(("d", DECIMAL)), {"d": decimal.Decimal("12.5")}),
     "negative_decimal_power_of_two": (_record(("d", DECIMAL)), {"d": decimal.Decimal("-0.0128")}),
     "fixed_decimal": (_record(("d", FIXED_DECIMAL)), {"d": decimal.Decimal("-99.99")}),
+    "decimal_edges": (_record(*[(f"d{i}", MONEY) for i in range(len(MONEY_EDGES))]),
+                      {f"d{i}": v for i, v in enumerate(MONEY_EDGES)}),
     "timestamps_before_1970": (
         _record(("ms", {"type": "long", "logicalType": "timestamp-millis"}),
                 ("us", {"type": "long", "logicalType": "timestamp-micros"})),
