@@ -129,6 +129,11 @@ def binary_headers(event: Event) -> list[tuple[str, bytes]]:
 _AVRO_BYTES = AVRO_CONTENT_TYPE.encode()
 
 
+PRODUCER_HEADER_ORDER = ("ce_id", "ce_type", "ce_time", "ce_specversion", "ce_source", "ce_dataschema",
+                         CONTENT_TYPE_HEADER)
+"""The headers of an event from `mesh.Producer` (no subject, no extensions), in the order it writes them."""
+
+
 def avro_binary_event(
     headers: Headers | None, key: bytes | None, topic: str | None, partition: int | None, offset: int | None
 ) -> Event | None:
@@ -139,6 +144,22 @@ def avro_binary_event(
     foreign headers, str values, missing or invalid attributes, other content types) returns None, and
     `split_headers` + `binary_event` handle it, raising the precise error where there is one.
     """
+    layout: Any = headers  # checked by unpacking and comparing: anything unexpected raises or misses
+    try:  # the exact layout our producers write (PRODUCER_HEADER_ORDER): unpacked in place, no dict
+        (n0, id_), (n1, type_), (n2, time_), (n3, version), (n4, source), (n5, schema), (n6, content) = layout
+        if (n0 == "ce_id" and n1 == "ce_type" and n2 == "ce_time" and n3 == "ce_specversion" and n4 == "ce_source"
+                and n5 == "ce_dataschema" and n6 == CONTENT_TYPE_HEADER and content == _AVRO_BYTES
+                and version == b"1.0" and id_ and type_ and source):
+            return Event(id_.decode(), source.decode(), type_.decode(), None, SPECVERSION, time_.decode(), None,
+                         schema.decode(), AVRO_CONTENT_TYPE, {}, key, topic, partition, offset)
+    except (TypeError, ValueError, AttributeError):  # another layout (UnicodeDecodeError is a ValueError)
+        pass
+    return _avro_binary_event_any_order(headers, key, topic, partition, offset)
+
+
+def _avro_binary_event_any_order(
+    headers: Headers | None, key: bytes | None, topic: str | None, partition: int | None, offset: int | None
+) -> Event | None:
     if not headers:
         return None
     h: dict[str, Any] = dict(headers)  # values are bytes here; anything else fails below and returns None

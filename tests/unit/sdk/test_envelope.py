@@ -14,7 +14,9 @@ from cloudevents.v1.http import CloudEvent as SdkCloudEvent
 
 from mesh.core.errors import EventFormatError
 from mesh.sdk.envelope import (
+    PRODUCER_HEADER_ORDER,
     Event,
+    avro_binary_event,
     binary_event,
     binary_headers,
     check_extension_name,
@@ -181,3 +183,41 @@ def test_rendered_event_says_json_and_keeps_the_schema_link() -> None:
 def test_text_and_empty_header_values_take_the_checked_path() -> None:
     attrs, content_type = split_headers([("ce_id", "text"), ("ce_tenant", None), ("content-type", "application/avro")])
     assert (attrs, content_type) == ({"id": "text", "tenant": ""}, "application/avro")
+
+
+OURS = [("ce_id", b"abc-1"), ("ce_type", b"com.healthco.claims.ClaimSubmitted.v1"), ("ce_time", b"2026-11-22T02:19:00.123Z"),
+        ("ce_specversion", b"1.0"), ("ce_source", b"/claims/intake"), ("ce_dataschema", b"http://r/schemas/ids/3"),
+        ("content-type", b"application/avro")]
+HOT_PATH_CASES = {
+    "our layout": OURS,
+    "reordered": OURS[::-1],
+    "with subject": [*OURS, ("ce_subject", b"C-1")],
+    "without time": [h for h in OURS if h[0] != "ce_time"],
+    "with an extension": [*OURS, ("ce_tenant", b"nl")],
+    "with a foreign header": [*OURS, ("traceparent", b"00-abc-01")],
+    "str values": [(name, value.decode()) for name, value in OURS],
+    "empty id": [("ce_id", b""), *OURS[1:]],
+    "specversion 0.3": [*OURS[:3], ("ce_specversion", b"0.3"), *OURS[4:]],
+    "json content": [*OURS[:6], ("content-type", b"application/json")],
+    "not utf-8": [("ce_id", b"\xff\xfe"), *OURS[1:]],
+    "missing source": [h for h in OURS if h[0] != "ce_source"],
+}
+
+
+@pytest.mark.parametrize("case", list(HOT_PATH_CASES))
+def test_hot_path_gives_the_checked_paths_event_or_leaves_it_to_them(case: str) -> None:
+    headers = HOT_PATH_CASES[case]
+    fast = avro_binary_event(headers, b"k", "t", 0, 7)
+    try:
+        attrs, content_type = split_headers(headers)
+        checked: Event | None = binary_event(attrs, content_type, None, key=b"k", topic="t", partition=0, offset=7)
+    except EventFormatError:
+        checked = None
+    if fast is not None:  # whatever the hot path accepts, it reads exactly as the checked path does
+        assert fast == checked
+    # our own producer's layout, and other orders of the same headers, take the hot path
+    assert (fast is not None) == (case in {"our layout", "reordered", "with subject", "without time"})
+
+
+def test_producer_header_order_is_the_layout_the_hot_path_expects() -> None:
+    assert [name for name, _ in OURS] == list(PRODUCER_HEADER_ORDER)

@@ -159,3 +159,16 @@ def test_failures_reach_the_callback_while_publishing_without_a_flush(registry: 
     assert failures and failures[0].key == b"first"
     assert failures[0].reason.startswith("_MSG_TIMED_OUT")
     producer.close(timeout=5)
+
+
+def test_headers_are_written_in_the_order_the_consumers_hot_path_reads(registry: SchemaRegistryClient) -> None:
+    from mesh.sdk.envelope import PRODUCER_HEADER_ORDER
+
+    producer = _producer(registry)
+    producer.publish(CLAIM_TYPE, claim(0))
+    sent: list[list[tuple[str, object]]] = []
+    producer._produce = lambda topic, value, key, headers: sent.append(headers)  # type: ignore[assignment,misc]
+    producer.publish(CLAIM_TYPE, claim(1), key="M-1")
+    assert [name for name, _ in sent[0]] == list(PRODUCER_HEADER_ORDER)
+    with pytest.raises(DeliveryError):  # the first event: nothing listens at NOWHERE
+        producer.close(timeout=1)
