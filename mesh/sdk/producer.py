@@ -26,6 +26,7 @@ from confluent_kafka.schema_registry import SchemaRegistryClient
 from mesh.core.errors import ConfigurationError, DataValidationError, DeliveryError, KafkaError
 from mesh.core.naming import check_event_type, record_subject, value_subject
 from mesh.core.settings import MeshSettings
+from mesh.sdk.codec.encoding import to_plain
 from mesh.sdk.envelope import (
     AVRO_CONTENT_TYPE,
     CONTENT_TYPE_HEADER,
@@ -76,7 +77,8 @@ class DeliveryFailure:
 class _Binding:
     """What publishing one event type needs, computed on its first publish."""
 
-    serialize: Callable[[Mapping[str, Any]], bytes]  # ValueSerializer.encode: data -> framed value
+    fast: Callable[[Mapping[str, Any]], bytes]  # ValueSerializer.fast: dicts, raises on anything unusual
+    serialize: Callable[[Mapping[str, Any]], bytes]  # ValueSerializer.encode: converts, retries, diagnoses
     schema_id: int
     type_header: _Header
     headers: list[_Header]
@@ -203,7 +205,8 @@ class Producer:
             ("ce_dataschema", self._schemas.schema_url(schema_id)),
             (CONTENT_TYPE_HEADER, AVRO_CONTENT_TYPE),
         ]
-        binding = _Binding(ValueSerializer(schema, schema_id).encode, schema_id, ("ce_type", event_type), headers)
+        serializer = ValueSerializer(schema, schema_id)
+        binding = _Binding(serializer.fast, serializer.encode, schema_id, ("ce_type", event_type), headers)
         self._bindings[event_type] = binding
         if self.schema is not None:
             self.schema_id = schema_id
@@ -228,9 +231,10 @@ class Producer:
         does not match the schema. `time` defaults to now; the key becomes the `partitionkey`.
         """
         binding = self._bindings.get(event_type) or self._bind(event_type)
-        if type(data) is not dict:
-            data = _as_mapping(data)
-        value = binding.serialize(data)
+        try:
+            value = binding.fast(data)  # type: ignore[arg-type]
+        except Exception:  # noqa: BLE001 - not a plain dict, a length of 8 KiB+, or bad data: the safe path says
+            value = binding.serialize(_as_mapping(data))
         if id is None:
             id = f"{self._id_prefix}{next(self._ids)}"
         headers: list[_Header] = [
@@ -340,9 +344,8 @@ class Producer:
 def _as_mapping(data: Any) -> Mapping[str, Any]:
     if isinstance(data, Mapping):
         return data
-    dump = getattr(data, "model_dump", None)
-    if dump is not None:
-        return dump()  # type: ignore[no-any-return]
+    if hasattr(data, "model_dump"):
+        return dict(to_plain(data))  # by alias, enum members as their values: what the schema names
     raise DataValidationError(
         f"Event data must be a mapping or a pydantic model, got {type(data).__name__}",
         hint="pass a dict of field values or a pydantic model instance",

@@ -53,13 +53,16 @@ compile_decoder: Callable[..., Decoder] = codec.compile_decoder
 class ValueSerializer:
     """Encodes data with one schema and frames it with that schema's id."""
 
-    __slots__ = ("_prefix", "encode", "schema_id")
+    __slots__ = ("_prefix", "encode", "fast", "schema_id")
 
     def __init__(self, schema: Any, schema_id: int) -> None:
         self.schema_id = schema_id
         self._prefix = frame_prefix(schema_id)
-        self.encode: Encoder = codec.compile_encoder(schema, prefix=self._prefix)
-        """The same as calling the serializer, one call level less (hot loops bind it directly)."""
+        self.fast: Encoder
+        self.encode: Encoder
+        self.fast, self.encode = codec.compile_encoders(schema, prefix=self._prefix)
+        # `encode` is the serializer itself, one call level less; `fast` the bare generated code for
+        # hot loops (dicts only; whatever it raises means: call `encode`, which converts and diagnoses)
 
     def __call__(self, data: Mapping[str, Any]) -> bytes:
         """The framed value; `DataValidationError` (field path, expected type) when data does not match."""

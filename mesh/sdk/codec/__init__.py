@@ -9,6 +9,6 @@ bytes raise `DecodingError`. No framing here: the Confluent wire format lives el
 """
 
 from mesh.sdk.codec.decoding import Decoder, compile_decoder
-from mesh.sdk.codec.encoding import Encoder, compile_encoder
+from mesh.sdk.codec.encoding import Encoder, compile_encoder, compile_encoders
 
-__all__ = ["Decoder", "Encoder", "compile_decoder", "compile_encoder"]
+__all__ = ["Decoder", "Encoder", "compile_decoder", "compile_encoder", "compile_encoders"]

@@ -36,6 +36,9 @@ _RUNTIME = {
     "_BOOL": {True: b"\x01", False: b"\x00"},
 }
 _T, _LT = _wire.TABLE_SIZE, _wire.LEN_TABLE_SIZE
+# How many table lookups a logical type's varint usually takes (see `varint`): dates are 2 (days since
+# 1970 around 20,000), epoch milliseconds 3; anything else tries the one-byte case first.
+_LIKELY_CHUNKS = {"int-date": 2, "long-timestamp-millis": 3, "long-local-timestamp-millis": 3}
 
 
 class _EncoderGenerator:
@@ -45,6 +48,8 @@ class _EncoderGenerator:
         self.src = Source(_RUNTIME)
         self.functions: dict[str, str] = {}
         self.pending: list[str] = []
+        self.fresh = True  # `b` does not exist yet: the first flush creates it with its first pieces
+        self.first: list[str] = []  # what the output list starts with (the frame prefix)
 
     # Output pieces are collected and written as one `b += (p1, p2, ...)` (b is a list joined at
     # the end): one list extension per run of pieces instead of one bytearray append per piece.
@@ -58,7 +63,13 @@ class _EncoderGenerator:
         self.pending.append(expression)
 
     def flush(self) -> None:
-        if self.pending:
+        if self.fresh:  # one list display for the prefix and the first run of pieces
+            self.src.line(f"b = [{', '.join(f'({e})' for e in [*self.first, *self.pending])}]")
+            self.fresh, self.pending = False, []
+        elif len(self.pending) == 1:  # no tuple for a single piece
+            self.src.line(f"b.append({self.pending[0]})")
+            self.pending = []
+        elif self.pending:
             self.src.line(f"b += ({', '.join(f'({e})' for e in self.pending)},)")
             self.pending = []
 
@@ -82,7 +93,7 @@ class _EncoderGenerator:
                 inline = inline_writer(key, node, src.const, v)
                 src.line(f"{prepared} = {inline or src.const(writer_for(key, node), 'lw') + f'({v})'}")
                 v = prepared
-            self.primitive(kind, v)
+            self.primitive(kind, v, likely=_LIKELY_CHUNKS.get(key or "", 1))
         elif isinstance(node, str):
             self.reference(node, v, in_union=in_union)
         elif kind in ("record", "error"):
@@ -108,7 +119,7 @@ class _EncoderGenerator:
         else:
             raise NotImplementedError(f"no encoder for Avro type {kind!r}")
 
-    def primitive(self, kind: str, v: str) -> None:
+    def primitive(self, kind: str, v: str, likely: int = 1) -> None:
         src = self.src
         if kind == "null":
             with self.block(f"if {v} is not None:"):
@@ -116,7 +127,7 @@ class _EncoderGenerator:
         elif kind == "boolean":
             self.piece(f"_BOOL[{v}]")
         elif kind in ("int", "long"):
-            self.piece(self.varint(kind, v))
+            self.piece(self.varint(kind, v, likely=likely))
         elif kind == "float":
             self.piece(f"_pf({v})")
         elif kind == "double":
@@ -131,16 +142,28 @@ class _EncoderGenerator:
             self.piece(self.length(n))
             self.piece(f"{data}")
 
-    def varint(self, kind: str, v: str) -> str:
-        """Expression for the zig-zag varint of int/long `v`: table lookups up to 6 bytes, a call beyond."""
+    def varint(self, kind: str, v: str, *, likely: int = 1) -> str:
+        """Expression for the zig-zag varint of int/long `v`: table lookups up to 6 bytes, a call beyond.
+
+        `likely` (1-3 table lookups) puts the usual size of a logical type first: days since 1970 take
+        two lookups, epoch milliseconds three.
+        """
         z = self.src.var("z")
         self.src.line(f"{z} = ({v} << 1) ^ ({v} >> 63)")
         one, two = f"_V[{z}]", f"_C[{z} & 16383] + _V[{z} >> 14]"
         if kind == "int":  # the checked call also rejects values beyond 32 bits
-            return f"{one} if {z} < {_T} else {two} if {z} < {_wire.TWO_CHUNKS} else _wint({v})"
+            chain = f"{one} if {z} < {_T} else {two} if {z} < {_wire.TWO_CHUNKS} else _wint({v})"
+            if likely == 2:
+                return f"{two} if {_T} <= {z} < {_wire.TWO_CHUNKS} else {chain}"
+            return chain
         three = f"_C[{z} & 16383] + _C[({z} >> 14) & 16383] + _V[{z} >> 28]"
-        return (f"{one} if {z} < {_T} else {two} if {z} < {_wire.TWO_CHUNKS} else "
-                f"{three} if {z} < {_wire.THREE_CHUNKS} else _wlong({v})")
+        chain = (f"{one} if {z} < {_T} else {two} if {z} < {_wire.TWO_CHUNKS} else "
+                 f"{three} if {z} < {_wire.THREE_CHUNKS} else _wlong({v})")
+        if likely == 3:
+            return f"{three} if {_wire.TWO_CHUNKS} <= {z} < {_wire.THREE_CHUNKS} else {chain}"
+        if likely == 2:
+            return f"{two} if {_T} <= {z} < {_wire.TWO_CHUNKS} else {chain}"
+        return chain
 
     def reference(self, name: str, v: str, *, in_union: bool) -> None:
         definition = self.named[name]
@@ -150,11 +173,11 @@ class _EncoderGenerator:
         function = self.functions.get(name)
         if function is None:
             function = self.functions[name] = f"_w{len(self.functions)}"
-            saved, self.pending = self.pending, []
+            saved, self.pending, fresh, self.fresh = self.pending, [], self.fresh, False
             with self.src.function(f"def {function}(b, d):"):
                 self.record(definition, "d")
                 self.flush()
-            self.pending = saved
+            self.pending, self.fresh = saved, fresh
         self.flush()
         self.src.line(f"{function}(b, {v})")
 
@@ -274,7 +297,7 @@ def generate_encoder(
     """
     gen = _EncoderGenerator(named, optimistic=optimistic)
     with gen.src.function("def encode(d):"):
-        gen.src.line(f"b = [{gen.src.const(bytes(prefix), 'PREFIX')}]" if prefix else "b = []")
+        gen.first = [gen.src.const(bytes(prefix), "PREFIX")] if prefix else []
         gen.write(parsed, "d")
         gen.flush()
         gen.src.line("return b''.join(b)")

@@ -89,12 +89,21 @@ class _FailurePath:
 
 
 def compile_encoder(schema: Schema, *, prefix: bytes = b"") -> Encoder:
+    """See `compile_encoders`: the safe encoder alone."""
+    return compile_encoders(schema, prefix=prefix)[1]
+
+
+def compile_encoders(schema: Schema, *, prefix: bytes = b"") -> tuple[Encoder, Encoder]:
     """A function datum -> Avro body bytes, byte-for-byte equal to fastavro's schemaless_writer.
 
     `schema` is a JSON-like Avro schema, its JSON text, or a fastavro-parsed schema. The datum may be a
     dict or a pydantic model. Data that does not match raises `DataValidationError` naming the path.
     `prefix` (e.g. the Confluent magic byte and schema id) is written before the body in the same
     join, which saves copying the body once more to frame it.
+
+    Returns (fast, safe). `safe` is the function described above. `fast` is the bare generated code
+    for hot loops: dicts only, and any exception it raises (a model, a length of 8 KiB or more, bad
+    data) means "call `safe` with the same data", which converts, retries and diagnoses.
     """
     parsed = parse(schema)
     named = named_types(parsed)
@@ -113,7 +122,7 @@ def compile_encoder(schema: Schema, *, prefix: bytes = b"") -> Encoder:
             except Exception as exc:  # noqa: BLE001 - diagnosed and re-raised as DataValidationError
                 return failure(data, exc)
 
-        return fallback
+        return fallback, fallback
 
     def encode(data: Any) -> bytes:
         if type(data) is not dict:
@@ -126,4 +135,4 @@ def compile_encoder(schema: Schema, *, prefix: bytes = b"") -> Encoder:
             except Exception as exc:  # noqa: BLE001 - failure path: diagnose, or let fastavro write it
                 return failure(data, exc)
 
-    return encode
+    return fast, encode

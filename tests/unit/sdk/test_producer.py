@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import enum
 import re
 
 import pytest
 from confluent_kafka.schema_registry import SchemaRegistryClient
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, Field
 
 from mesh.core.errors import ConfigurationError, DataValidationError, DeliveryError, UnknownSchemaError
 from mesh.core.settings import KafkaSettings, MeshSettings, RegistrySettings
@@ -102,6 +103,34 @@ def test_pydantic_models_are_published_as_their_fields(registry: SchemaRegistryC
     producer.flush(timeout=10)
     assert [f.value for f in failures] == [ValueSerializer(READING, producer.schema_id or 0)({"member_id": "M-1",
                                                                                             "steps": 7})]
+
+
+class Kind(enum.Enum):
+    WALK = "WALK"
+    RUN = "RUN"
+
+
+class Session(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+    member: str = Field(alias="member_id")
+    kind: Kind
+
+
+SESSION = {"type": "record", "name": "Session", "namespace": "mesh.test", "fields": [
+    {"name": "member_id", "type": "string"},
+    {"name": "kind", "type": {"type": "enum", "name": "Kind", "symbols": ["WALK", "RUN"]}}]}
+
+
+def test_models_with_aliases_and_enums_are_published_as_the_schema_names_them(registry: SchemaRegistryClient) -> None:
+    producer = Producer("t.fit.sessions.v1", SESSION, source="/fit", settings=NOWHERE, registry=registry,
+                        auto_register=True, config={"message.timeout.ms": 200, "log_level": 0})
+    producer.publish("com.healthco.fit.SessionLogged.v1", {"member_id": "M-0", "kind": "WALK"})
+    sent: list[bytes] = []
+    producer._produce = lambda topic, value, key, headers: sent.append(value)  # type: ignore[assignment,misc]
+    producer.publish("com.healthco.fit.SessionLogged.v1", Session(member="M-1", kind=Kind.RUN))
+    assert sent == [ValueSerializer(SESSION, producer.schema_id or 0)({"member_id": "M-1", "kind": "RUN"})]
+    with pytest.raises(DeliveryError):
+        producer.close(timeout=1)
 
 
 def test_data_that_is_neither_mapping_nor_model_is_refused(registry: SchemaRegistryClient) -> None:

@@ -145,7 +145,7 @@ def test_invalid_schema_raises_schema_parse_error(schema: Any) -> None:
 
 
 def test_public_api_is_pinned() -> None:
-    assert sorted(codec.__all__) == ["Decoder", "Encoder", "compile_decoder", "compile_encoder"]
+    assert sorted(codec.__all__) == ["Decoder", "Encoder", "compile_decoder", "compile_encoder", "compile_encoders"]
 
 
 def test_schema_given_as_json_text_or_parsed_gives_same_codec() -> None:
