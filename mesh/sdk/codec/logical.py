@@ -154,7 +154,9 @@ def inline_writer(key: str, node: Any, bind: Bind, v: str) -> str | None:
         scale, precision = int(node.get("scale", 0)), int(node["precision"])
         quantum = bind(decimal.Decimal(1).scaleb(-scale), "quantum")
         u, r = f"{v}u", f"{v}r"
-        return (f"{u}.to_bytes((abs({u}).bit_length() + 8) // 8, 'big', signed=True) "
+        # (a non-negative value has a zero top bit at that size: unsigned bytes are the same bytes)
+        return (f"({u}.to_bytes(({u}.bit_length() + 8) // 8, 'big') if {u} >= 0 else "
+                f"{u}.to_bytes(((-{u}).bit_length() + 8) // 8, 'big', signed=True)) "
                 f"if type({v}) is {bind(decimal.Decimal, 'Decimal')} and {v}.same_quantum({quantum}) "
                 f"and -{10**precision} < ({u} := ({r} := {v}.as_integer_ratio())[0] * ({10**scale} // {r}[1])) "
                 f"< {10**precision} else {fallback}")
