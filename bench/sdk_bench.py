@@ -225,6 +225,19 @@ def _headers(event_id: str, time_text: str, schema_url: str) -> list[tuple[str, 
             ("ce_source", SOURCE), ("ce_dataschema", schema_url), ("content-type", "application/avro")]
 
 
+_PAIRS = [  # (label, faster path, slower path, target): ratio = slower's time / faster's time, run by run
+    ("producer: ours / lean", "(d) mesh Producer.publish", "(b) lean: fastavro + hand-built headers", ">= 1.2"),
+    ("producer: ours / off-the-shelf", "(d) mesh Producer.publish", "(c) cloudevents to_binary + AvroSerializer",
+     ">= 5"),
+    ("consumer: ours / lean", "(d) mesh Consumer (writer schema)", "(b) lean: headers dict + fastavro decode",
+     ">= 1.2"),
+    ("consumer: ours / off-the-shelf", "(d) mesh Consumer (writer schema)",
+     "(c) cloudevents from_binary + AvroDeserializer", ">= 4"),
+    ("consumer: writer-schema time / reader-schema time", "(e) mesh Consumer (v1 reader schema)",
+     "(d) mesh Consumer (writer schema)", "resolution < 25% extra: > 0.80"),
+]
+
+
 def _stats(name: str, events: int, seconds: list[float]) -> float:
     rates = sorted(events / s for s in seconds)
     median = statistics.median(rates)
@@ -296,6 +309,12 @@ def main() -> None:
         if args.only != "produce":
             print(f"\n  {'consume (events/s)':<44} {'min':>9} {'median':>9} {'max':>9}")
             c = {name[:3]: _stats(name, args.events, times[name]) for name in consume}
+        print("\nPaired ratios (each run's paths ran back to back, so a drift in machine speed cancels out):")
+        for label, a, b, target in _PAIRS:
+            if a in times and b in times and times[a] and times[b]:
+                pairs = sorted(tb / ta for ta, tb in zip(times[a], times[b], strict=True))  # time b / time a
+                print(f"  {label:<42} min {pairs[0]:5.2f}  median {statistics.median(pairs):5.2f}  "
+                      f"max {pairs[-1]:5.2f}   ({target})")
         print("\nRatios of medians:")
         if args.only != "consume":
             print(f"  producer  ours/lean {p['(d)'] / p['(b)']:.2f} (target >= 1.2)   ours/off-the-shelf "
