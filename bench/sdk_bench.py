@@ -186,7 +186,8 @@ class Bench:
         reader = fastavro.schemaless_reader
 
         def handle(message: confluent_kafka.Message) -> object:
-            attrs = {name[3:]: value.decode() for name, value in message.headers() or [] if name.startswith("ce_")}
+            headers: Any = message.headers() or []  # librdkafka gives a list of (str, bytes) pairs
+            attrs = {name[3:]: value.decode() for name, value in headers if name.startswith("ce_")}
             value = message.value() or b""
             schema_id = int.from_bytes(value[1:5], "big")
             writer = writers.get(schema_id)
@@ -202,7 +203,7 @@ class Bench:
         def handle(message: confluent_kafka.Message) -> object:
             context = SerializationContext(topic, MessageField.VALUE)
             return ce_kafka.from_binary(
-                ce_kafka.KafkaMessage(dict(message.headers() or []), message.key(), message.value() or b""),
+                ce_kafka.KafkaMessage(dict(message.headers() or []), message.key(), message.value() or b""),  # type: ignore[arg-type]
                 data_unmarshaller=lambda value: deserializer(value, context),
             )
 
@@ -220,7 +221,7 @@ class Bench:
         return elapsed
 
 
-def _headers(event_id: str, time_text: str, schema_url: str) -> list[tuple[str, str]]:
+def _headers(event_id: str, time_text: str, schema_url: str) -> list[tuple[str, str | bytes | None]]:
     return [("ce_id", event_id), ("ce_type", CLAIM_TYPE), ("ce_time", time_text), ("ce_specversion", "1.0"),
             ("ce_source", SOURCE), ("ce_dataschema", schema_url), ("content-type", "application/avro")]
 
