@@ -23,6 +23,7 @@ import confluent_kafka
 from confluent_kafka.schema_registry import SchemaRegistryClient
 
 from mesh.core.errors import (
+    DeliveryError,
     EventFormatError,
     KafkaError,
     SchemaError,
@@ -199,13 +200,13 @@ class Consumer:
                         try:
                             event = self.decode(message)
                         except POISON as exc:
-                            self.dead_letters.send(message, exc)  # flushed: durable before its offset is stored
+                            self.dead_letters.send(message, exc, wait=False)  # flushed before offsets are stored
                         else:
                             yield message, event
                             produced += 1
                     finished += 1
             finally:
-                _settle(kafka, batch, finished)
+                self._settle(kafka, batch, finished)
 
     def _client_error(self, error: confluent_kafka.KafkaError) -> None:
         if error.code() in _IGNORED_ERRORS:
@@ -245,10 +246,20 @@ class Consumer:
                 except Exception as exc:
                     if not self._dead_letter_handler_errors:
                         raise
-                    self.dead_letters.send(message, exc)
+                    self.dead_letters.send(message, exc, wait=False)
                 else:
                     handled += 1
         return handled
+
+    def _settle(self, kafka: confluent_kafka.Consumer, batch: list[Any], finished: int) -> None:
+        """End of a batch, or of a stream stopped early: dead letters first, then offsets (see `_stream`)."""
+        try:
+            self.dead_letters.flush()  # this batch's dead letters are on the broker before any offset moves
+        except DeliveryError:
+            _rewind(kafka, batch, 0)  # nothing of this batch is stored: all of it comes again
+            raise
+        _store(kafka, batch, finished)
+        _rewind(kafka, batch, finished)
 
     def _close_open(self) -> None:
         """Settle a stream its caller left open (after `break`): store what finished, rewind the rest."""
@@ -290,16 +301,19 @@ def _event_of(pair: tuple[Any, Event]) -> Event:
     return pair[1]
 
 
-def _settle(kafka: confluent_kafka.Consumer, batch: list[Any], finished: int) -> None:
-    """Store the offsets of batch[:finished] (the last finished message of each partition); when the
-    stream stopped early, rewind each partition to its first unfinished message, so that a later
-    `events()` on this consumer sees it again instead of skipping to the next fetched batch."""
+def _store(kafka: confluent_kafka.Consumer, batch: list[Any], finished: int) -> None:
+    """Store the offsets of batch[:finished]: the last finished message of each partition."""
     last: dict[tuple[str, int], Any] = {}
     for message in batch[:finished] if finished < len(batch) else batch:
         if message.error() is None:
             last[(message.topic(), message.partition())] = message
     for message in last.values():
         kafka.store_offsets(message=message)
+
+
+def _rewind(kafka: confluent_kafka.Consumer, batch: list[Any], finished: int) -> None:
+    """Seek each partition of batch[finished:] back to its first message there, so that a later
+    `events()` on this consumer sees it again instead of skipping to the next fetched batch."""
     rewound: set[tuple[str, int]] = set()
     for message in batch[finished:]:
         where = (message.topic(), message.partition())

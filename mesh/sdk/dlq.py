@@ -1,8 +1,9 @@
 """Dead letters: a message the consumer cannot handle goes to `<topic>.dlq`, unchanged, with the reason.
 
 The original key, value and headers are kept byte for byte; `mesh_*` headers say why and where from.
-A dead letter is flushed before the consumer moves past the original message, so a message is either
-handled, dead-lettered, or (when even that fails) redelivered: never dropped silently. The DLQ topic
+A dead letter is on the broker before the original message's offset is stored (`send` waits, or
+`send(..., wait=False)` and then `flush()` before storing), so a message is either handled,
+dead-lettered, or (when even that fails) redelivered: never dropped silently. The DLQ topic
 is created on first use when it does not exist (same partition count as the original topic).
 """
 
@@ -65,10 +66,16 @@ class DeadLetterQueue:
         self._flush_timeout = flush_timeout
         self._producer: confluent_kafka.Producer | None = None
         self._ready_topics: set[str] = set()
+        self._pending = 0
+        self._failures: list[tuple[str, bytes | str | None, str]] = []
         self.sent = 0
 
-    def send(self, message: confluent_kafka.Message, error: BaseException) -> str:
-        """Dead-letter `message` because of `error` and wait for the broker; returns the DLQ topic."""
+    def send(self, message: confluent_kafka.Message, error: BaseException, *, wait: bool = True) -> str:
+        """Dead-letter `message` because of `error`; returns the DLQ topic.
+
+        Waits for the broker (DeliveryError when it did not take it), unless `wait=False`: then the
+        dead letter is queued and `flush()` must succeed before the original's offset is stored.
+        """
         origin = message.topic() or "?"
         target = dlq_topic(origin)
         if target not in self._ready_topics:
@@ -78,24 +85,33 @@ class DeadLetterQueue:
         headers = dead_letter_headers(
             original, error, topic=origin, partition=message.partition() or 0, offset=message.offset() or 0
         )
-        failures: list[str] = []
+        key = message.key()
 
         def report(err: confluent_kafka.KafkaError | None, _msg: confluent_kafka.Message) -> None:
             if err is not None:
-                failures.append(f"{err.name()}: {err.str()}")
+                self._failures.append((target, key, f"{err.name()}: {err.str()}"))
 
         producer = self._client()
-        producer.produce(target, message.value(), message.key(), headers=headers, on_delivery=report)
-        remaining = producer.flush(self._flush_timeout)
-        if remaining:
-            failures.append(f"still queued after {self._flush_timeout} s")
-        if failures:
-            raise DeliveryError([(target, message.key(), failures[0])],
-                                hint="the original message was not committed and will be redelivered")
-        self.sent += 1
+        producer.produce(target, message.value(), key, headers=headers, on_delivery=report)
+        self._pending += 1
         log.warning("dead-lettered %s[%s]@%s to %s: %s: %s", origin, message.partition(), message.offset(),
                     target, type(error).__name__, error)
+        if wait:
+            self.flush()
         return target
+
+    def flush(self) -> None:
+        """Wait until every queued dead letter is on the broker; DeliveryError naming any that is not."""
+        if not self._pending or self._producer is None:
+            return
+        remaining = self._producer.flush(self._flush_timeout)
+        pending, self._pending = self._pending, 0
+        failures, self._failures = self._failures, []
+        self.sent += max(0, pending - len(failures) - remaining)
+        if remaining:
+            failures.append(("?", None, f"{remaining} dead letter(s) still queued after {self._flush_timeout} s"))
+        if failures:
+            raise DeliveryError(failures, hint="the original messages were not committed and will be redelivered")
 
     def _client(self) -> confluent_kafka.Producer:
         if self._producer is None:
@@ -131,6 +147,7 @@ class DeadLetterQueue:
 
     def close(self) -> None:
         """Flush anything pending and release the client."""
-        if self._producer is not None:
-            self._producer.flush(self._flush_timeout)
+        try:
+            self.flush()
+        finally:
             self._producer = None
