@@ -221,7 +221,9 @@ class Consumer:
 
         Stops after `max_events` events or when nothing arrived for `idle_timeout` seconds (both
         optional: by default it runs until the caller stops iterating). An event whose loop body left
-        with `break` or an exception is not stored, so the group sees it again (at-least-once).
+        with `break` or an exception is not stored, so the group sees it again (at-least-once); the
+        finished ones are stored when the loop lets go of the iterator, at the next `events()`/`run()`,
+        or at `close()`, whichever comes first.
         """
         self._close_open()
         self._open = stream = self._stream(max_events, idle_timeout)
