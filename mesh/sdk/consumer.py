@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import logging
 import time
+import weakref
 from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
 from contextlib import closing
 from types import TracebackType
@@ -92,7 +93,8 @@ class Consumer:
         self._batch_size = batch_size
         self._poll_timeout = poll_timeout
         self._kafka: confluent_kafka.Consumer | None = None
-        self._open: Generator[tuple[Any, Event], None, None] | None = None
+        # the stream of the latest events()/run(), weakly: a loop that lets go of it settles it at once
+        self._open: weakref.ref[Generator[tuple[Any, Event], None, None]] | None = None
         self.dead_letters = DeadLetterQueue(settings=settings)
 
     def _client(self) -> confluent_kafka.Consumer:
@@ -222,11 +224,12 @@ class Consumer:
         Stops after `max_events` events or when nothing arrived for `idle_timeout` seconds (both
         optional: by default it runs until the caller stops iterating). An event whose loop body left
         with `break` or an exception is not stored, so the group sees it again (at-least-once); the
-        finished ones are stored when the loop lets go of the iterator, at the next `events()`/`run()`,
-        or at `close()`, whichever comes first.
+        finished ones are stored as soon as the loop lets go of the iterator (or at the next
+        `events()`/`run()`, or `close()`, if it is still held).
         """
         self._close_open()
-        self._open = stream = self._stream(max_events, idle_timeout)
+        stream = self._stream(max_events, idle_timeout)
+        self._open = weakref.ref(stream)
         return map(_event_of, stream)
 
     def __iter__(self) -> Iterator[Event]:
@@ -240,7 +243,8 @@ class Consumer:
         """
         handled = 0
         self._close_open()
-        self._open = stream = self._stream(max_events, idle_timeout)
+        stream = self._stream(max_events, idle_timeout)
+        self._open = weakref.ref(stream)
         with closing(stream):
             for message, event in stream:
                 try:
@@ -265,8 +269,9 @@ class Consumer:
 
     def _close_open(self) -> None:
         """Settle a stream its caller left open (after `break`): store what finished, rewind the rest."""
-        if self._open is not None:
-            stream, self._open = self._open, None
+        stream = self._open() if self._open is not None else None
+        self._open = None
+        if stream is not None:
             stream.close()
 
     def commit(self) -> None:
