@@ -94,8 +94,10 @@ class DeadLetterQueue:
         producer = self._client()
         producer.produce(target, message.value(), key, headers=headers, on_delivery=report)
         self._pending += 1
-        log.warning("dead-lettered %s[%s]@%s to %s: %s: %s", origin, message.partition(), message.offset(),
-                    target, type(error).__name__, error)
+        # the first of a flush's dead letters is a warning, the others debug lines and a summary at the
+        # flush: a burst of poison must not become a burst of log lines
+        log.log(logging.WARNING if self._pending == 1 else logging.DEBUG, "dead-lettered %s[%s]@%s to %s: %s: %s",
+                origin, message.partition(), message.offset(), target, type(error).__name__, error)
         if wait:
             self.flush()
         return target
@@ -108,6 +110,8 @@ class DeadLetterQueue:
         pending, self._pending = self._pending, 0
         failures, self._failures = self._failures, []
         self.sent += max(0, pending - len(failures) - remaining)
+        if pending > 1:
+            log.warning("%d messages dead-lettered in this batch (%d failed)", pending, len(failures) + remaining)
         if remaining:
             failures.append(("?", None, f"{remaining} dead letter(s) still queued after {self._flush_timeout} s"))
         if failures:
