@@ -17,7 +17,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from domains.care.member360.config import Member360Config
 from domains.care.member360.metrics import view_timings
-from domains.care.member360.runner import ProcessorProcess
+from domains.care.member360.runner import ProcessorExitedError, ProcessorProcess
 from domains.demo.report import Summary, pick_members, summary_table, views_table
 from domains.demo.stack import Stack
 from domains.feed import Feed, feed_tag, generate
@@ -81,38 +81,28 @@ MAX_RESTARTS = 3
 
 
 def _wait_caught_up(proc: ProcessorProcess, events: int) -> int:
-    """Wait until every input is committed; returns how many times a stalled worker was restarted.
+    """Wait until every input is committed, with a progress bar; returns how many stall restarts it took.
 
     faust can stop fetching one partition after pausing it under back-pressure (seen here: one identity
-    partition stuck while the others finished). A restart resumes from the committed offsets, which the
-    idempotent fold makes safe, so a worker whose lag has not moved for STALL_S is restarted.
+    partition stuck while the others finished): the runner restarts a worker whose lag has not moved for
+    STALL_S (at-least-once + idempotent folds: nothing counts twice).
     """
     began = time.monotonic()
-    restarts = 0
     with Progress(*_COLUMNS, console=out, transient=True) as progress:
         task = progress.add_task("member-360 processor", total=events)
-        zero, last_behind, last_move = 0, -1, time.monotonic()
-        while zero < 2:  # lag 0 on two polls in a row: every input (and repartition hop) committed
-            if proc.process is None or proc.process.poll() is not None:
-                raise MeshError("The member-360 processor exited before catching up",
-                                hint=f"read its log: {proc.log_file}")
-            behind = sum(proc.lag().values())
-            zero = zero + 1 if behind == 0 else 0
-            if behind != last_behind:
-                last_behind, last_move = behind, time.monotonic()
-            elif behind > 0 and time.monotonic() - last_move > STALL_S:
-                if restarts == MAX_RESTARTS:
-                    raise MeshError(f"The member-360 processor made no progress for {STALL_S:.0f}s "
-                                    f"({behind} messages behind) after {restarts} restarts",
-                                    hint=f"read its log: {proc.log_file}")
-                out.print(f"[yellow]! processor stalled {behind} messages behind for {STALL_S:.0f}s; "
-                          "restarting it (at-least-once + idempotent folds: nothing counts twice)[/]")
-                proc.stop()
-                proc.start()
-                proc.wait_serving(timeout_s=180)
-                restarts, last_move = restarts + 1, time.monotonic()
-            progress.update(task, completed=min(events, max(0, events - behind)))
-            time.sleep(0.5)
+
+        def restarted(n: int, behind: int) -> None:
+            out.print(f"[yellow]! processor stalled {behind} messages behind for {STALL_S:.0f}s; restarting it "
+                      f"({n} of {MAX_RESTARTS}; at-least-once + idempotent folds: nothing counts twice)[/]")
+
+        try:
+            restarts = proc.wait_caught_up(
+                timeout_s=3600, poll_s=0.5, restart_stalled_after_s=STALL_S, max_restarts=MAX_RESTARTS,
+                on_progress=lambda behind: progress.update(task, completed=min(events, max(0, events - behind))),
+                on_restart=restarted)
+        except (ProcessorExitedError, TimeoutError) as exc:
+            raise MeshError(f"The member-360 processor did not catch up: {exc}",
+                            hint=f"read its log: {proc.log_file}") from exc
     _step(f"member-360 processor caught up{f' ({restarts} restart(s))' if restarts else ''}", began)
     return restarts
 

@@ -21,6 +21,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
 from typing import IO, Any, Self
@@ -87,10 +88,27 @@ class ProcessorProcess:
         """Uncommitted messages per consumed topic."""
         return group_lag(self.settings, self.config.app_id, self.config.consumed_topics)
 
-    def wait_caught_up(self, *, timeout_s: float = 300.0, poll_s: float = 1.0) -> None:
-        """Block until the group has committed everything twice in a row; TimeoutError after `timeout_s`."""
+    def wait_caught_up(
+        self,
+        *,
+        timeout_s: float = 300.0,
+        poll_s: float = 1.0,
+        restart_stalled_after_s: float | None = None,
+        max_restarts: int = 3,
+        on_progress: Callable[[int], None] | None = None,
+        on_restart: Callable[[int, int], None] | None = None,
+    ) -> int:
+        """Block until the group has committed everything twice in a row; returns how many restarts it took.
+
+        With `restart_stalled_after_s`, a worker whose lag has not moved for that long while behind is
+        restarted (up to `max_restarts`, then ProcessorExitedError): faust can stop fetching a partition
+        it paused under back-pressure, and a restart resumes from the committed offsets, which the
+        idempotent fold makes safe. `on_progress(behind)` sees every lag poll, `on_restart(n, behind)`
+        each restart. TimeoutError after `timeout_s` (restarts included).
+        """
         deadline = time.monotonic() + timeout_s
-        zero_polls = 0
+        zero_polls, restarts = 0, 0
+        last_behind, last_move = -1, time.monotonic()
         while time.monotonic() < deadline:
             self._check_alive()
             try:
@@ -100,7 +118,27 @@ class ProcessorProcess:
                 behind = -1
             zero_polls = zero_polls + 1 if behind == 0 else 0
             if zero_polls >= 2:
-                return
+                return restarts
+            if on_progress is not None and behind >= 0:
+                on_progress(behind)
+            if behind != last_behind:
+                last_behind, last_move = behind, time.monotonic()
+            elif (restart_stalled_after_s is not None and behind > 0
+                  and time.monotonic() - last_move > restart_stalled_after_s):
+                if restarts == max_restarts:
+                    raise ProcessorExitedError(
+                        f"The member-360 processor made no progress for {restart_stalled_after_s:.0f}s "
+                        f"({behind} messages behind) after {restarts} restarts",
+                        hint=f"see its log{f' in {self.log_file}' if self.log_file else ''}")
+                restarts += 1
+                log.warning("member-360 processor stalled %s messages behind for %.0fs: restart %s of %s",
+                            behind, restart_stalled_after_s, restarts, max_restarts)
+                if on_restart is not None:
+                    on_restart(restarts, behind)
+                self.stop()
+                self.start()
+                self.wait_serving(timeout_s=max(1.0, min(180.0, deadline - time.monotonic())))
+                last_move = time.monotonic()
             time.sleep(poll_s)
         raise TimeoutError(f"member-360 processor still behind after {timeout_s} s: {self.lag()}")
 
