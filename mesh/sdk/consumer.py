@@ -227,10 +227,7 @@ class Consumer:
         finished ones are stored as soon as the loop lets go of the iterator (or at the next
         `events()`/`run()`, or `close()`, if it is still held).
         """
-        self._close_open()
-        stream = self._stream(max_events, idle_timeout)
-        self._open = weakref.ref(stream)
-        return map(_event_of, stream)
+        return map(_event_of, self._open_stream(max_events, idle_timeout))
 
     def __iter__(self) -> Iterator[Event]:
         return self.events()
@@ -242,9 +239,7 @@ class Consumer:
         built with `dead_letter_handler_errors=True`, which dead-letters it and continues.
         """
         handled = 0
-        self._close_open()
-        stream = self._stream(max_events, idle_timeout)
-        self._open = weakref.ref(stream)
+        stream = self._open_stream(max_events, idle_timeout)
         with closing(stream):
             for message, event in stream:
                 try:
@@ -266,6 +261,13 @@ class Consumer:
             raise
         _store(kafka, batch, finished)
         _rewind(kafka, batch, finished)
+
+    def _open_stream(self, max_events: int | None, idle_timeout: float | None) -> Generator[tuple[Any, Event], None, None]:
+        """A new stream, after settling the previous one; held weakly (a loop that drops it settles it)."""
+        self._close_open()
+        stream = self._stream(max_events, idle_timeout)
+        self._open = weakref.ref(stream)
+        return stream
 
     def _close_open(self) -> None:
         """Settle a stream its caller left open (after `break`): store what finished, rewind the rest."""
