@@ -18,7 +18,7 @@ from fastavro.logical_writers import LOGICAL_WRITERS
 from mesh.sdk.codec import _wire
 from mesh.sdk.codec._source import Source
 from mesh.sdk.codec.logical import inline_writer, writer_for
-from mesh.sdk.codec.schema import PRIMITIVES, logical_key, type_of
+from mesh.sdk.codec.schema import PRIMITIVES, logical_key, null_in, type_of
 from mesh.sdk.codec.union import INT_RANGE, LONG_RANGE, is_primitive_union, make_selector, probe
 
 _RUNTIME = {
@@ -184,7 +184,7 @@ class _EncoderGenerator:
     def record(self, node: dict[str, Any], v: str) -> None:
         for field in node["fields"]:
             value, name = self.src.var(), field["name"]
-            if "default" in field or _null_in(field["type"]):
+            if "default" in field or null_in(field["type"]):
                 # fastavro writes a missing field as its default, or None when "null" is in its type
                 default = self.src.const(field.get("default"), "D")
                 self.src.line(f"{value} = {v}.get({name!r}, {default})")
@@ -277,14 +277,6 @@ class _EncoderGenerator:
         else:
             self.flush()
             src.line(fallback)
-
-
-def _null_in(field_type: Any) -> bool:
-    # literally fastavro's test (`"null" in field_type`), substring semantics for names included
-    try:
-        return "null" in field_type
-    except TypeError:
-        return False
 
 
 def generate_encoder(

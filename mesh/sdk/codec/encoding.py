@@ -19,6 +19,7 @@ import fastavro
 from mesh.core.errors import DataValidationError
 from mesh.sdk.codec.diagnose import find_problem, root_path
 from mesh.sdk.codec.encoder_gen import generate_encoder
+from mesh.sdk.codec.native import native_encoder
 from mesh.sdk.codec.schema import Schema, describe, named_types, parse
 
 log = logging.getLogger(__name__)
@@ -88,12 +89,12 @@ class _FailurePath:
         return self.prefix + body
 
 
-def compile_encoder(schema: Schema, *, prefix: bytes = b"") -> Encoder:
+def compile_encoder(schema: Schema, *, prefix: bytes = b"", native: bool = True) -> Encoder:
     """See `compile_encoders`: the safe encoder alone."""
-    return compile_encoders(schema, prefix=prefix)[1]
+    return compile_encoders(schema, prefix=prefix, native=native)[1]
 
 
-def compile_encoders(schema: Schema, *, prefix: bytes = b"") -> tuple[Encoder, Encoder]:
+def compile_encoders(schema: Schema, *, prefix: bytes = b"", native: bool = True) -> tuple[Encoder, Encoder]:
     """A function datum -> Avro body bytes, byte-for-byte equal to fastavro's schemaless_writer.
 
     `schema` is a JSON-like Avro schema, its JSON text, or a fastavro-parsed schema. The datum may be a
@@ -101,15 +102,18 @@ def compile_encoders(schema: Schema, *, prefix: bytes = b"") -> tuple[Encoder, E
     `prefix` (e.g. the Confluent magic byte and schema id) is written before the body in the same
     join, which saves copying the body once more to frame it.
 
-    Returns (fast, safe). `safe` is the function described above. `fast` is the bare generated code
-    for hot loops: dicts only, and any exception it raises (a model, a length of 8 KiB or more, bad
-    data) means "call `safe` with the same data", which converts, retries and diagnoses.
+    Returns (fast, safe). `safe` is the function described above. `fast` is the bare fast path for hot
+    loops: dicts only, and any exception it raises (a model, a value of a type it does not take, a
+    length of 8 KiB or more, bad data) means "call `safe` with the same data", which converts, retries
+    and diagnoses. `fast` is the C encoder of `mesh.sdk.codec.native` when it is built (and `native`
+    is true), else the optimistic generated Python encoder; `safe` tries it first too.
     """
     parsed = parse(schema)
     named = named_types(parsed)
     failure = _FailurePath(parsed, named, prefix=bytes(prefix))
     try:
-        fast = generate_encoder(parsed, named, prefix=prefix, optimistic=True)
+        fast = (native and native_encoder(parsed, named, prefix=prefix)) or generate_encoder(
+            parsed, named, prefix=prefix, optimistic=True)
         checked = generate_encoder(parsed, named, prefix=prefix)
     except Exception:  # a generator gap must never block encoding: fastavro covers everything
         log.warning("no generated encoder for schema %s; using fastavro", root_path(parsed), exc_info=True)
@@ -129,7 +133,7 @@ def compile_encoders(schema: Schema, *, prefix: bytes = b"") -> tuple[Encoder, E
             data = to_plain(data)
         try:
             return fast(data)
-        except Exception:  # noqa: BLE001 - a string, bytes or block of 8 KiB or more, or bad data
+        except Exception:  # noqa: BLE001 - a type the fast path does not take, 8 KiB+ lengths, or bad data
             try:
                 return checked(data)
             except Exception as exc:  # noqa: BLE001 - failure path: diagnose, or let fastavro write it

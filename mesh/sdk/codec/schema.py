@@ -109,3 +109,12 @@ def describe(node: Any) -> str:
     if kind == "map":
         return f"map<{describe(node['values'])}>"
     return describe(kind) if isinstance(kind, (str, list, dict)) else str(kind)
+
+
+def null_in(field_type: Any) -> bool:
+    """fastavro writes a missing record field as None when this holds (and it has no default)."""
+    # literally fastavro's test (`"null" in field_type`), substring semantics for names included
+    try:
+        return "null" in field_type
+    except TypeError:
+        return False

@@ -19,6 +19,7 @@ from mesh.sdk.codec.decoder_gen import generate_decoder
 from mesh.sdk.codec.decoding import fastavro_decode
 from mesh.sdk.codec.encoder_gen import generate_encoder
 from mesh.sdk.codec.encoding import fastavro_encode
+from mesh.sdk.codec.native import native_encoder
 from mesh.sdk.codec.schema import named_types
 from tests.unit.sdk.codec.avro_strategies import canonical, schemas, values
 
@@ -30,9 +31,13 @@ def assert_same_as_fastavro(schema: Any, datum: Any, *, generated_only: bool = F
     parsed = fastavro.parse_schema(schema)
     expected = fastavro_encode(parsed, datum)
     assert compile_encoder(schema)(datum) == expected
+    assert compile_encoder(schema, native=False)(datum) == expected
     assert canonical(compile_decoder(schema)(expected)) == canonical(fastavro_decode(parsed, None, expected))
     if generated_only:  # prove the generated code itself, not the fastavro fallback behind it
         named = named_types(parsed)
+        native = native_encoder(parsed, named, prefix=b"\x00\x00\x00\x00\x07")
+        if native is not None:  # the C encoder takes all of this data itself (no fallback)
+            assert native(datum) == b"\x00\x00\x00\x00\x07" + expected
         assert generate_encoder(parsed, named)(datum) == expected
         try:  # the optimistic first try: equal bytes, or IndexError for a length beyond its table
             assert generate_encoder(parsed, named, optimistic=True)(datum) == expected
@@ -174,6 +179,10 @@ def test_delegated_case_is_really_delegated() -> None:
     parsed = fastavro.parse_schema(schema)
     with pytest.raises(OverflowError):
         generate_encoder(parsed, named_types(parsed))(datum)
+    native = native_encoder(parsed, named_types(parsed))
+    if native is not None:
+        with pytest.raises(OverflowError):
+            native(datum)
 
 
 def _repository_schemas() -> dict[str, Any]:
