@@ -22,7 +22,7 @@ system-deps:
 	    apt-get update -q && apt-get install -y -q openjdk-17-jre-headless maven; \
 	  else echo "Java 17+ and Maven are needed: install them (e.g. apt-get install openjdk-17-jre-headless maven)"; exit 2; fi; }
 
-$(STAMP): pyproject.toml constraints.txt mesh/sdk/codec/_avro_native.c | system-deps
+$(STAMP): pyproject.toml constraints.txt mesh/sdk/codec/_avro_encode.c mesh/sdk/codec/_avro_decode.c | system-deps
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --disable-pip-version-check -c constraints.txt -e '.[test]'
 	touch $(STAMP)

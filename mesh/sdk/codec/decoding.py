@@ -17,6 +17,7 @@ import fastavro
 from mesh.core.errors import DecodingError
 from mesh.sdk.codec.decoder_gen import generate_decoder
 from mesh.sdk.codec.diagnose import root_path
+from mesh.sdk.codec.native import NativeDecoder, native_decoder
 from mesh.sdk.codec.schema import Schema, named_types, parse
 
 log = logging.getLogger(__name__)
@@ -38,12 +39,24 @@ def _error(label: str, data: bytes, cause: BaseException | str, offset: int = 0)
     )
 
 
-def compile_decoder(writer_schema: Schema, reader_schema: Schema | None = None, *, offset: int = 0) -> Decoder:
+def _native_or_none(writer: Any, reader: Any, named: dict[str, dict[str, Any]], offset: int, label: str
+                    ) -> NativeDecoder | None:
+    try:
+        return native_decoder(writer, reader, named, offset=offset)
+    except Exception:  # a program gap: the generated Python decoder covers it
+        log.warning("no native decoder for %s; using the generated one", label, exc_info=True)
+        return None
+
+
+def compile_decoder(
+    writer_schema: Schema, reader_schema: Schema | None = None, *, offset: int = 0, native: bool = True
+) -> Decoder:
     """A function Avro body -> value, equal to fastavro.schemaless_reader(body, writer, reader).
 
     Without a reader schema values come out as written; with one, Avro schema resolution applies.
     `offset` skips that many leading bytes (e.g. 5 for a Confluent-framed message whose header was
-    checked elsewhere) without slicing a copy of the body.
+    checked elsewhere) without slicing a copy of the body. The C decoder of `mesh.sdk.codec.native`
+    does the reading when it is built (and `native` is true), else the generated Python decoder.
     """
     named: dict[str, dict[str, Any]] = {"writer": {}, "reader": {}}
     writer = parse(writer_schema, named["writer"])
@@ -66,7 +79,8 @@ def compile_decoder(writer_schema: Schema, reader_schema: Schema | None = None, 
         return value
 
     try:
-        fast = generate_decoder(writer, reader, named, offset=offset)
+        fast = (native and _native_or_none(writer, reader, named, offset, label)) or generate_decoder(
+            writer, reader, named, offset=offset)
     except Exception:  # a generator gap must never block decoding: fastavro covers everything
         log.warning("no generated decoder for %s; using fastavro", label, exc_info=True)
 

@@ -89,6 +89,14 @@ class _FailurePath:
         return self.prefix + body
 
 
+def _native_or_none(parsed: Any, named: dict[str, Any], prefix: bytes) -> Encoder | None:
+    try:
+        return native_encoder(parsed, named, prefix=prefix)
+    except Exception:  # a program gap: the generated Python encoder covers it
+        log.warning("no native encoder for schema %s; using the generated one", root_path(parsed), exc_info=True)
+        return None
+
+
 def compile_encoder(schema: Schema, *, prefix: bytes = b"", native: bool = True) -> Encoder:
     """See `compile_encoders`: the safe encoder alone."""
     return compile_encoders(schema, prefix=prefix, native=native)[1]
@@ -112,7 +120,7 @@ def compile_encoders(schema: Schema, *, prefix: bytes = b"", native: bool = True
     named = named_types(parsed)
     failure = _FailurePath(parsed, named, prefix=bytes(prefix))
     try:
-        fast = (native and native_encoder(parsed, named, prefix=prefix)) or generate_encoder(
+        fast = (native and _native_or_none(parsed, named, prefix)) or generate_encoder(
             parsed, named, prefix=prefix, optimistic=True)
         checked = generate_encoder(parsed, named, prefix=prefix)
     except Exception:  # a generator gap must never block encoding: fastavro covers everything

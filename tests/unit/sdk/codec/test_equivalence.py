@@ -22,6 +22,7 @@ from mesh.sdk.codec.encoding import fastavro_encode
 from mesh.sdk.codec.native import native_encoder
 from mesh.sdk.codec.schema import named_types
 from tests.unit.sdk.codec.avro_strategies import canonical, schemas, values
+from tests.unit.sdk.codec.native_helpers import native_decode
 
 REPO = Path(__file__).resolve().parents[4]
 UTC = datetime.UTC
@@ -46,6 +47,9 @@ def assert_same_as_fastavro(schema: Any, datum: Any, *, generated_only: bool = F
         value, end = generate_decoder(parsed, None, {"writer": named, "reader": {}})(expected)
         assert end == len(expected)
         assert canonical(value) == canonical(fastavro_decode(parsed, None, expected))
+        built, value = native_decode(schema, None, expected)
+        if built:
+            assert canonical(value) == canonical(fastavro_decode(parsed, None, expected))
 
 
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -1,7 +1,8 @@
-"""The C encoder (`mesh.sdk.codec.native`): built where a compiler is, strict about types, leak-free.
+"""The C codecs (`mesh.sdk.codec.native`): built where a compiler is, strict, bounds-checked, leak-free.
 
-Byte equality with fastavro on generated and tricky data is proven in test_equivalence.py (it runs the
-native encoder on every case); this file covers what is particular to the C module.
+Byte and value equality with fastavro on generated and tricky data, with and without a reader schema, is
+proven in test_equivalence.py and test_resolution.py (they run the C encoder and decoder directly on
+every case); this file covers what is particular to the C modules.
 """
 
 from __future__ import annotations
@@ -19,8 +20,8 @@ from typing import Any
 import fastavro
 import pytest
 
-from mesh.core.errors import DataValidationError
-from mesh.sdk.codec import compile_encoders, native
+from mesh.core.errors import DataValidationError, DecodingError
+from mesh.sdk.codec import compile_decoder, compile_encoders, native
 from mesh.sdk.codec.encoding import fastavro_encode
 from mesh.sdk.codec.schema import named_types
 from tests.support.sdk_events import CLAIM_V1, claim
@@ -38,9 +39,12 @@ def test_the_c_module_is_built_wherever_a_compiler_is() -> None:
     # pip compiles it as an optional extension: a failed build would silently fall back to Python
     if _compiler() is None:
         pytest.skip("no C compiler on this machine: the Python encoder is the fast path")
-    assert native.AVAILABLE, "a C compiler is present but mesh/sdk/codec/_avro_native was not built"
+    assert native.AVAILABLE, "a C compiler is present but mesh/sdk/codec/_avro_{en,de}code were not built"
     fast, _ = compile_encoders(CLAIM_V1, prefix=PREFIX)
-    assert type(fast).__module__ == "mesh.sdk.codec._avro_native"
+    assert type(fast).__module__ == "mesh.sdk.codec._avro_encode"
+    parsed = fastavro.parse_schema(CLAIM_V1)
+    decoder = native.native_decoder(parsed, None, {"writer": named_types(parsed), "reader": {}})
+    assert type(decoder).__module__ == "mesh.sdk.codec._avro_decode"
 
 
 needs_native = pytest.mark.skipif(not native.AVAILABLE, reason="the C module is not built here")
@@ -139,16 +143,16 @@ def test_deep_recursion_raises_instead_of_crashing() -> None:
 
 @needs_native
 def test_malformed_programs_are_refused_with_a_reason() -> None:
-    from mesh.sdk.codec import _avro_native
+    from mesh.sdk.codec import _avro_encode
 
     with pytest.raises(ValueError, match="unknown opcode"):
-        _avro_native.Encoder((99,), (), b"")
+        _avro_encode.Encoder((99,), (), b"")
     with pytest.raises(ValueError, match="ref index out of range"):
-        _avro_native.Encoder((native.REF, 3), (), b"")
+        _avro_encode.Encoder((native.REF, 3), (), b"")
     with pytest.raises(ValueError, match="a field is"):
-        _avro_native.Encoder((native.RECORD, (("a", False),)), (), b"")
+        _avro_encode.Encoder((native.RECORD, (("a", False),)), (), b"")
     with pytest.raises(TypeError):
-        _avro_native.Encoder((native.STRING,), (), b"")("a", "b")  # type: ignore[call-arg]
+        _avro_encode.Encoder((native.STRING,), (), b"")("a", "b")  # type: ignore[call-arg]
 
 
 @needs_native
@@ -198,3 +202,129 @@ def test_one_encoder_serves_several_threads() -> None:
     for t in threads:
         t.join()
     assert wrong == []
+
+
+# -- decoding ---------------------------------------------------------------------------------------------
+
+def _decoder(writer: Any, reader: Any = None, offset: int = 0) -> Any:
+    named: dict[str, Any] = {"writer": {}, "reader": {}}
+    w = fastavro.parse_schema(writer, named["writer"])
+    r = fastavro.parse_schema(reader, named["reader"]) if reader is not None else None
+    decoder = native.native_decoder(w, r, named, offset=offset)
+    assert decoder is not None
+    return decoder
+
+
+CLAIM_BODY = fastavro_encode(fastavro.parse_schema(CLAIM_V1), claim(7))
+
+MALFORMED = {
+    "empty": b"",
+    "truncated in a string": CLAIM_BODY[:5],
+    "truncated at the end": CLAIM_BODY[:-1],
+    "negative string length": b"\x03abc",
+    "varint of 11 bytes": b"\xff" * 11,
+    "array count beyond the data": b"\x02a" + b"\x02b" + b"\x02c" + b"\x02" + b"\x08\x00\x00" + b"\xfe\xff\xff\xff\x0f",
+    "invalid UTF-8": b"\x04\xff\xfe",
+}
+
+
+@needs_native
+@pytest.mark.parametrize("case", list(MALFORMED))
+def test_malformed_data_raises_in_c_and_decoding_error_outside(case: str) -> None:
+    body = MALFORMED[case]
+    with pytest.raises((IndexError, ValueError, UnicodeDecodeError, OverflowError)):
+        _decoder(CLAIM_V1)(body)
+    with pytest.raises(DecodingError):
+        compile_decoder(CLAIM_V1)(body)
+
+
+@needs_native
+def test_union_and_enum_indexes_outside_the_schema_raise() -> None:
+    schema = _record(("u", ["null", "string"]), ("e", {"type": "enum", "name": "E", "symbols": ["A", "B"]}))
+    decode = _decoder(schema)
+    assert decode(b"\x02\x02x\x02") == ({"u": "x", "e": "B"}, 4)
+    with pytest.raises(ValueError, match="union index 2"):
+        decode(b"\x04")
+    with pytest.raises(ValueError, match="enum index 2"):
+        decode(b"\x00\x04")
+
+
+@needs_native
+def test_reads_from_the_offset_and_reports_the_end() -> None:
+    framed = PREFIX + CLAIM_BODY + b"\x00"
+    value, end = _decoder(CLAIM_V1, offset=5)(framed)
+    assert value == fastavro.schemaless_reader(__import__("io").BytesIO(CLAIM_BODY), fastavro.parse_schema(CLAIM_V1))
+    assert end == len(framed) - 1  # the trailing byte is the caller's to refuse
+    with pytest.raises(TypeError):
+        _decoder(CLAIM_V1)(memoryview(CLAIM_BODY))
+
+
+@needs_native
+def test_enums_of_any_size_and_unresolvable_symbols() -> None:
+    many = {"type": "enum", "name": "Many", "symbols": [f"S{i}" for i in range(300)]}
+    writer = _record(("e", many))
+    body = fastavro_encode(fastavro.parse_schema(writer), {"e": "S299"})
+    assert _decoder(writer)(body) == ({"e": "S299"}, len(body))
+    reader = _record(("e", dict(many, symbols=["S0"])))
+    with pytest.raises(LookupError):
+        _decoder(writer, reader)(body)
+    with pytest.raises(DecodingError):
+        compile_decoder(writer, reader)(body)
+
+
+@needs_native
+def test_skipped_writer_fields_and_fresh_default_copies() -> None:
+    writer = _record(("gone", {"type": "map", "values": {"type": "array", "items": ["null", "double"]}}),
+                     ("kept", "int"))
+    reader = {"type": "record", "name": "T", "fields": [
+        {"name": "kept", "type": "long"}, {"name": "tags", "type": {"type": "array", "items": "string"},
+                                           "default": ["a"]}]}
+    datum = {"gone": {"k": [None, 1.5], "j": []}, "kept": 3}
+    body = fastavro_encode(fastavro.parse_schema(writer), datum)
+    decode = _decoder(writer, reader)
+    first, end = decode(body)
+    assert first == {"kept": 3, "tags": ["a"]} and end == len(body)
+    first["tags"].append("mutated")
+    assert decode(body)[0]["tags"] == ["a"]
+
+
+@needs_native
+def test_decoding_keeps_no_memory_good_or_bad() -> None:
+    decode = _decoder(CLAIM_V1)
+    bodies = [fastavro_encode(fastavro.parse_schema(CLAIM_V1), claim(n, adjudicated=n % 2 == 0)) for n in range(50)]
+    bad = [b[:-3] for b in bodies]
+
+    def run() -> None:
+        for _ in range(40):
+            for body in bodies:
+                decode(body)
+            for body in bad:
+                try:
+                    decode(body)
+                except (IndexError, ValueError):
+                    pass
+
+    run()
+    gc.collect()
+    tracemalloc.start()
+    try:
+        before = tracemalloc.take_snapshot()
+        run()
+        gc.collect()
+        after = tracemalloc.take_snapshot()
+    finally:
+        tracemalloc.stop()
+    grown = sum(stat.size_diff for stat in after.compare_to(before, "filename"))
+    assert grown < 64 * 1024, f"{grown} bytes kept after 4,000 decodes: a reference leak"
+
+
+@needs_native
+def test_malformed_decode_programs_are_refused() -> None:
+    from mesh.sdk.codec import _avro_decode
+
+    with pytest.raises(ValueError, match="unknown opcode"):
+        _avro_decode.Decoder((99,), ())
+    with pytest.raises(ValueError, match="ref index out of range"):
+        _avro_decode.Decoder((native.D_REF, 0), ())
+    with pytest.raises(ValueError, match="offset"):
+        _avro_decode.Decoder((native.D_NULL,), (), -1)

@@ -14,6 +14,7 @@ from mesh.sdk.codec import compile_decoder
 from mesh.sdk.codec.decoding import fastavro_decode
 from mesh.sdk.codec.encoding import fastavro_encode
 from tests.unit.sdk.codec.avro_strategies import canonical, evolve, schemas, values
+from tests.unit.sdk.codec.native_helpers import native_decode
 
 
 def resolve_like_fastavro(writer: Any, reader: Any, datum: Any) -> None:
@@ -25,6 +26,9 @@ def resolve_like_fastavro(writer: Any, reader: Any, datum: Any) -> None:
             compile_decoder(writer, reader)(body)
         return
     assert canonical(compile_decoder(writer, reader)(body)) == canonical(expected)
+    built, value = native_decode(writer, reader, body)  # the C decoder itself, no fallback behind it
+    if built:
+        assert canonical(value) == canonical(expected)
 
 
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])

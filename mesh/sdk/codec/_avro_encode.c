@@ -637,7 +637,7 @@ static void encoder_dealloc(Encoder *e) {
 
 static PyTypeObject EncoderType = {
     PyVarObject_HEAD_INIT(NULL, 0)
-    .tp_name = "mesh.sdk.codec._avro_native.Encoder",
+    .tp_name = "mesh.sdk.codec._avro_encode.Encoder",
     .tp_doc = "Encoder(program, defs, prefix): calling it with a datum returns prefix + Avro body bytes.",
     .tp_basicsize = sizeof(Encoder),
     .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC | Py_TPFLAGS_HAVE_VECTORCALL,
@@ -651,12 +651,12 @@ static PyTypeObject EncoderType = {
 
 static struct PyModuleDef module = {
     PyModuleDef_HEAD_INIT,
-    .m_name = "mesh.sdk.codec._avro_native",
+    .m_name = "mesh.sdk.codec._avro_encode",
     .m_doc = "Native Avro encoder for schema programs built by mesh.sdk.codec.native.",
     .m_size = -1,
 };
 
-PyMODINIT_FUNC PyInit__avro_native(void) {
+PyMODINIT_FUNC PyInit__avro_encode(void) {
     PyDateTime_IMPORT;
     if (PyDateTimeAPI == NULL) return NULL;
     PyObject *decimal = PyImport_ImportModule("decimal");
