@@ -1,14 +1,14 @@
 # One image for every Python part of the mesh (registry, products apply, domain services, processor);
 # docker-compose.yml picks the command. Same pins as the local set-up (constraints.txt).
 # The wheel is built in a stage with a C compiler so it carries the native Avro encoder
-# (mesh/sdk/codec/_avro_encode.c); the runtime image has no compiler.
+# and decoder (mesh/sdk/codec/_avro_*.c); the runtime image has no compiler.
 FROM python:3.11-slim AS wheel
 RUN apt-get update && apt-get install -y --no-install-recommends gcc libc6-dev && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY pyproject.toml constraints.txt README.md ./
 COPY mesh ./mesh
 RUN pip wheel --no-cache-dir --no-deps -w /wheels . \
-    && python -c "import sys, zipfile, glob; names = zipfile.ZipFile(glob.glob('/wheels/*.whl')[0]).namelist(); sys.exit(not any('_avro_encode' in n and n.endswith('.so') for n in names))"
+    && python -c "import sys, zipfile, glob; names = zipfile.ZipFile(glob.glob('/wheels/*.whl')[0]).namelist(); sys.exit(sum(n.endswith('.so') and ('_avro_encode' in n or '_avro_decode' in n) for n in names) != 2)"
 
 FROM python:3.11-slim
 WORKDIR /app
