@@ -1,12 +1,14 @@
-"""Per-event cost of our generated Avro codec against fastavro, measured in the same run.
+"""Per-event cost of our Avro codecs (C and generated Python) against fastavro, measured in the same run.
 
-Run:  /tmp/probe/venv/bin/python bench/codec_bench.py [--events 2000] [--repeats 7]
+Run:  .venv/bin/python bench/codec_bench.py [--events 2000] [--repeats 7]
 
 The event is a representative ~15-field claim: decimal amount, date, timestamp-millis, uuid, an enum,
 an array of line records (each with a decimal), an array of strings, an optional nested record, a
 map and an optional string. The reader schema differs the way evolution usually does (a field added
 with a default, one removed, int promoted to long, an enum symbol added). Prints min/median/max
-microseconds per event over the repeats and ratios (fastavro time / our time; > 1 means we are faster).
+microseconds per event over the repeats and ratios (fastavro time / our time; > 1 means we are faster)
+for "native" (the C modules of mesh.sdk.codec.native, the default where they are built) and "generated"
+(the generated Python codecs, `native=False`).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import statistics
 import sys
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +30,7 @@ import fastavro
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from mesh.sdk.codec import compile_decoder, compile_encoder
+from mesh.sdk.codec import compile_decoder, compile_encoder, native
 
 MONEY = {"type": "bytes", "logicalType": "decimal", "precision": 12, "scale": 2}
 LINE = {"type": "record", "name": "ClaimLine", "fields": [
@@ -118,9 +121,7 @@ def main() -> None:
     args = parser.parse_args()
 
     writer, reader = fastavro.parse_schema(WRITER), fastavro.parse_schema(reader_schema())
-    encode, decode = compile_encoder(WRITER), compile_decoder(WRITER)
-    decode_resolved = compile_decoder(WRITER, reader_schema())
-    body = encode(EVENT)
+    body = compile_encoder(WRITER, native=False)(EVENT)
 
     def fastavro_encode() -> bytes:
         out = io.BytesIO()
@@ -128,17 +129,22 @@ def main() -> None:
         return out.getvalue()
 
     assert body == fastavro_encode(), "our bytes differ from fastavro's"
-    assert decode(body) == fastavro.schemaless_reader(io.BytesIO(body), writer, None)
-    assert decode_resolved(body) == fastavro.schemaless_reader(io.BytesIO(body), writer, reader)
-
     cases: dict[str, Callable[[], Any]] = {
         "fastavro encode": fastavro_encode,
-        "ours encode": lambda: encode(EVENT),
         "fastavro decode": lambda: fastavro.schemaless_reader(io.BytesIO(body), writer, None),
-        "ours decode": lambda: decode(body),
         "fastavro decode+reader": lambda: fastavro.schemaless_reader(io.BytesIO(body), writer, reader),
-        "ours decode+reader": lambda: decode_resolved(body),
     }
+    kinds = ("native", "generated") if native.AVAILABLE else ("generated",)
+    for kind in kinds:
+        encode = compile_encoder(WRITER, native=kind == "native")
+        decode = compile_decoder(WRITER, native=kind == "native")
+        decode_resolved = compile_decoder(WRITER, reader_schema(), native=kind == "native")
+        assert encode(EVENT) == body, f"{kind}: bytes differ from fastavro's"
+        assert decode(body) == fastavro.schemaless_reader(io.BytesIO(body), writer, None)
+        assert decode_resolved(body) == fastavro.schemaless_reader(io.BytesIO(body), writer, reader)
+        cases[f"{kind} encode"] = partial(encode, EVENT)
+        cases[f"{kind} decode"] = partial(decode, body)
+        cases[f"{kind} decode+reader"] = partial(decode_resolved, body)
     per_event_us(cases, max(args.events // 10, 1), 1)  # warm up
     runs = per_event_us(cases, args.events, args.repeats)
     print(f"per-event microseconds, {args.events} events x {args.repeats} repeats, body {len(body)} bytes")
@@ -146,10 +152,12 @@ def main() -> None:
     for name, times in runs.items():
         print(f"{name:<24}{min(times):9.2f}{statistics.median(times):9.2f}{max(times):9.2f}")
     print("ratios fastavro / ours (> 1 means ours is faster):   by min   by median")
-    for op in ("encode", "decode", "decode+reader"):
-        theirs, ours = runs["fastavro " + op], runs["ours " + op]
-        print(f"  {op:<48}{min(theirs) / min(ours):6.2f}x  {statistics.median(theirs) / statistics.median(ours):6.2f}x")
-    for who in ("ours", "fastavro"):
+    for kind in kinds:
+        for op in ("encode", "decode", "decode+reader"):
+            theirs, ours = runs["fastavro " + op], runs[f"{kind} {op}"]
+            print(f"  {kind + ' ' + op:<48}{min(theirs) / min(ours):6.2f}x  "
+                  f"{statistics.median(theirs) / statistics.median(ours):6.2f}x")
+    for who in (*kinds, "fastavro"):
         plain, resolved = runs[who + " decode"], runs[who + " decode+reader"]
         print(f"  reader-schema resolution, {who}: {min(resolved) / min(plain) - 1:+.0%} by min, "
               f"{statistics.median(resolved) / statistics.median(plain) - 1:+.0%} by median")

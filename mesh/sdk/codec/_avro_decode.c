@@ -4,8 +4,8 @@
  *
  * Every read is bounds-checked; truncated, malformed or unresolvable data raises, and the caller asks
  * fastavro for its verdict (mesh.sdk.codec.decoding), so only the values of well-formed data must equal
- * fastavro's. Conversions it does not do natively (decimals, uuids, other logical types) call the
- * Python converters the program carries.
+ * fastavro's. Conversions it does not do natively (uuids, large decimals, other logical types) call
+ * the Python converters the program carries.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -18,7 +18,7 @@ enum {
     D_NULL = 0, D_BOOLEAN = 1, D_LONG = 2, D_FLOAT = 3, D_DOUBLE = 4, D_BYTES = 5, D_STRING = 6, D_FIXED = 7,
     D_ENUM = 8, D_ARRAY = 9, D_MAP = 10, D_RECORD = 11, D_UNION = 12, D_CONVERT = 13, D_REF = 14, D_FAIL = 15,
     D_INT_TO_FLOAT = 16, D_STRING_TO_BYTES = 17, D_BYTES_TO_STRING = 18, D_DATE = 19, D_TIMESTAMP_MILLIS = 20,
-    D_TIMESTAMP_MICROS = 21,
+    D_TIMESTAMP_MICROS = 21, D_DECIMAL = 22,
 };
 
 /* record entries */
@@ -35,9 +35,12 @@ typedef struct {
 
 struct DNode {
     int op;
-    Py_ssize_t size;     /* D_FIXED bytes; D_ENUM symbols; D_UNION branches; D_RECORD entries */
+    Py_ssize_t size;     /* D_FIXED bytes; D_ENUM symbols; D_UNION branches; D_RECORD entries;
+                            D_ARRAY: the fewest bytes an item takes (0: items may take none) */
     PyObject *obj;       /* D_ENUM: tuple of symbols (None: unresolvable); D_CONVERT: converter; D_FAIL: message */
     PyObject *copy;      /* D_RECORD: copy.deepcopy for mutable defaults */
+    int64_t bound;       /* D_DECIMAL: 10**precision (0: always the converter) */
+    int scale;           /* D_DECIMAL */
     DNode *child;        /* D_ARRAY items, D_MAP values, D_CONVERT / promotions / logical: inner, D_REF target */
     DNode **branches;    /* D_UNION */
     Entry *entries;      /* D_RECORD */
@@ -59,6 +62,7 @@ typedef struct {
 } Decoder;
 
 static PyObject *lookup_error;  /* LookupError: what fastavro-style resolution failures raise in Python too */
+static PyObject *decimal_type;  /* decimal.Decimal */
 
 /* -- reading primitives ------------------------------------------------------------------------------- */
 
@@ -143,6 +147,43 @@ static PyObject *make_timestamp(int64_t micros) {
 /* -- decoding ----------------------------------------------------------------------------------------- */
 
 static PyObject *decode(DNode *n, Reader *r);
+
+/* A decimal (bytes, or fixed of n->size bytes): the unscaled two's-complement integer scaled by the
+ * writer's scale. Up to 8 bytes and within the precision, Decimal("<unscaled>E-<scale>") is exactly what
+ * fastavro's create_decimal(unscaled).scaleb(-scale) gives (same coefficient, same exponent); anything
+ * else goes to the converter with the raw bytes. */
+static PyObject *decode_decimal(DNode *n, Reader *r) {
+    const char *start;
+    Py_ssize_t size = n->size;
+    if (size < 0) {
+        if (read_span(r, &start, &size) < 0) return NULL;
+    } else {
+        if (r->end - r->p < size) { truncated(); return NULL; }
+        start = (const char *)r->p;
+        r->p += size;
+    }
+    if (size <= 8 && n->bound > 0) {
+        int64_t unscaled = 0;
+        if (size > 0) {
+            unscaled = (signed char)start[0];  /* sign-extends the first byte */
+            for (Py_ssize_t i = 1; i < size; i++) unscaled = (int64_t)((uint64_t)unscaled << 8) | (unsigned char)start[i];
+        }
+        if (unscaled > -n->bound && unscaled < n->bound) {
+            char text[48];
+            snprintf(text, sizeof(text), "%lldE%d", (long long)unscaled, -n->scale);
+            PyObject *str = PyUnicode_FromString(text);
+            if (str == NULL) return NULL;
+            PyObject *value = PyObject_CallOneArg(decimal_type, str);
+            Py_DECREF(str);
+            return value;
+        }
+    }
+    PyObject *raw = PyBytes_FromStringAndSize(start, size);
+    if (raw == NULL) return NULL;
+    PyObject *value = PyObject_CallOneArg(n->obj, raw);
+    Py_DECREF(raw);
+    return value;
+}
 static int skip(DNode *n, Reader *r);
 
 /* Array and map blocks: a count, items, ... , 0; a negative count is followed by the block's size. */
@@ -163,7 +204,7 @@ static PyObject *decode_array(DNode *n, Reader *r) {
     int64_t count;
     if (next_block(r, &count) < 0) goto fail;
     while (count) {
-        if (count > r->end - r->p) { truncated(); goto fail; }  /* garbage counts: no huge loops */
+        if (n->size > 0 && count > (r->end - r->p) / n->size) { truncated(); goto fail; }  /* garbage counts */
         for (int64_t i = 0; i < count; i++) {
             PyObject *item = decode(n->child, r);
             if (item == NULL) goto fail;
@@ -350,6 +391,8 @@ static PyObject *decode(DNode *n, Reader *r) {
         }
         return make_timestamp(v);
     }
+    case D_DECIMAL:
+        return decode_decimal(n, r);
     }
     PyErr_Format(PyExc_SystemError, "native decoder: bad opcode %d", n->op);
     return NULL;
@@ -379,12 +422,18 @@ static int skip(DNode *n, Reader *r) {
     }
     case D_BYTES: case D_STRING: case D_STRING_TO_BYTES: case D_BYTES_TO_STRING:
         return read_span(r, &start, &size);
+    case D_DECIMAL:
+        if (n->size < 0) return read_span(r, &start, &size);
+        if (r->end - r->p < n->size) return truncated();
+        r->p += n->size;
+        return 0;
     case D_ARRAY:
     case D_MAP: {
         int64_t count;
         if (next_block(r, &count) < 0) return -1;
         while (count) {
-            if (count > r->end - r->p) return truncated();
+            if (n->op == D_MAP ? count > r->end - r->p : n->size > 0 && count > (r->end - r->p) / n->size)
+                return truncated();
             for (int64_t i = 0; i < count; i++) {
                 if (n->op == D_MAP && read_span(r, &start, &size) < 0) return -1;
                 if (skip(n->child, r) < 0) return -1;
@@ -506,6 +555,15 @@ static int compile_into(Compiler *c, PyObject *prog, DNode *n) {
         ARGS(1);
         n->obj = ARG(0);
         return 0;
+    case D_DECIMAL:  /* (converter, fixed size or -1 for bytes, 10**precision or 0, scale) */
+        ARGS(4);
+        if (!PyCallable_Check(ARG(0))) return bad_program("decimal takes a converter");
+        n->obj = ARG(0);
+        n->size = PyLong_AsSsize_t(ARG(1));
+        n->bound = PyLong_AsLongLong(ARG(2));
+        n->scale = (int)PyLong_AsLong(ARG(3));
+        if (PyErr_Occurred()) return -1;
+        return (n->scale < 0 || n->size < -1) ? bad_program("decimal scale or size") : 0;
     case D_UNION: {
         ARGS(1);
         PyObject *branches = ARG(0);
@@ -550,6 +608,33 @@ static int compile_into(Compiler *c, PyObject *prog, DNode *n) {
     }
     }
     return bad_program("unknown opcode");
+}
+
+/* The fewest bytes a value of `n` takes; named records reached by reference count as 0 (no cycles). */
+static Py_ssize_t min_width(DNode *n, int depth) {
+    switch (n->op) {
+    case D_NULL: case D_FAIL: case D_REF:
+        return 0;
+    case D_FLOAT:
+        return 4;
+    case D_DOUBLE:
+        return 8;
+    case D_FIXED:
+        return n->size;
+    case D_DECIMAL:
+        return n->size < 0 ? 1 : n->size;
+    case D_CONVERT:
+        return depth > 32 ? 0 : min_width(n->child, depth + 1);
+    case D_RECORD: {
+        Py_ssize_t total = 0;
+        for (Py_ssize_t i = 0; i < n->size && depth <= 32; i++) {
+            if (n->entries[i].type != NULL) total += min_width(n->entries[i].type, depth + 1);
+        }
+        return total;
+    }
+    default:  /* varints, lengths, block counts, union indexes: at least one byte */
+        return 1;
+    }
 }
 
 /* -- the Decoder type --------------------------------------------------------------------------------- */
@@ -621,6 +706,9 @@ static PyObject *decoder_new(PyTypeObject *type, PyObject *args, PyObject *kwarg
         if (compile_into(&c, def, c.def_nodes[i]) < 0) goto fail;
     }
     if ((d->root = compile_node(&c, program)) == NULL) goto fail;
+    for (DNode *n = d->allocs; n != NULL; n = n->next_alloc) {  /* arrays: bound item counts by the data left */
+        if (n->op == D_ARRAY) n->size = min_width(n->child, 0);
+    }
     PyMem_Free(c.def_nodes);
     return (PyObject *)d;
 fail:
@@ -673,6 +761,11 @@ PyMODINIT_FUNC PyInit__avro_decode(void) {
     PyDateTime_IMPORT;
     if (PyDateTimeAPI == NULL) return NULL;
     lookup_error = PyExc_LookupError;
+    PyObject *decimal = PyImport_ImportModule("decimal");
+    if (decimal == NULL) return NULL;
+    decimal_type = PyObject_GetAttrString(decimal, "Decimal");
+    Py_DECREF(decimal);
+    if (decimal_type == NULL) return NULL;
     if (PyType_Ready(&DecoderType) < 0) return NULL;
     PyObject *m = PyModule_Create(&module);
     if (m == NULL) return NULL;

@@ -7,8 +7,8 @@ fastavro's rules that is not plain byte layout stays in Python and is handed to 
 a callable: logical-type converters (`logical.writer_for` / `reader_for`), the branch choice of unions
 other than `[null, X]` when writing (`union.make_selector`), and every schema-resolution decision when
 reading, taken once here with fastavro's own matching functions exactly as `decoder_gen` takes them.
-The C side converts dates, UTC timestamps, uuid text and decimals of the schema's exact scale itself
-and calls those converters for everything else.
+The C side converts dates, UTC timestamps, uuid text (writing) and
+decimals that fit 64 bits itself and calls those converters for everything else.
 
 The modules are optional: without a C compiler at install time they are absent, `native_encoder` and
 `native_decoder` return None, and the generated Python codecs are the fast path.
@@ -145,7 +145,7 @@ def native_encoder(parsed: Any, named: dict[str, Any], *, prefix: bytes = b"") -
 # opcodes: the enum at the top of _avro_decode.c
 (D_NULL, D_BOOLEAN, D_LONG, D_FLOAT, D_DOUBLE, D_BYTES, D_STRING, D_FIXED, D_ENUM, D_ARRAY, D_MAP, D_RECORD,
  D_UNION, D_CONVERT, D_REF, D_FAIL, D_INT_TO_FLOAT, D_STRING_TO_BYTES, D_BYTES_TO_STRING, D_DATE,
- D_TIMESTAMP_MILLIS, D_TIMESTAMP_MICROS) = range(22)
+ D_TIMESTAMP_MILLIS, D_TIMESTAMP_MICROS, D_DECIMAL) = range(23)
 E_READ, E_SKIP, E_DEFAULT, E_DEFAULT_COPY = range(4)  # record entries
 _RAW_OPS = {"null": D_NULL, "boolean": D_BOOLEAN, "int": D_LONG, "long": D_LONG, "float": D_FLOAT,
             "double": D_DOUBLE, "bytes": D_BYTES, "string": D_STRING}
@@ -182,6 +182,11 @@ class _DecodeProgramBuilder:
             if key in LOGICAL_READERS:  # the writer's logical type decides, no promotion after it
                 if key in _NATIVE_READERS and node == (D_LONG,):
                     return (_NATIVE_READERS[key],)
+                if key in ("bytes-decimal", "fixed-decimal") and "precision" in w and int(w.get("scale", 0)) >= 0:
+                    precision = int(w["precision"])
+                    bound = 10**precision if 0 < precision <= _INT64_DIGITS else 0  # 0: the converter always
+                    size = -1 if node[0] == D_BYTES else node[1]
+                    return (D_DECIMAL, reader_for(key, w, r), size, bound, int(w.get("scale", 0)))
                 return (D_CONVERT, reader_for(key, w, r), node)
         if r is not None and (kind, type_of(r)) in _PROMOTIONS:
             return (_PROMOTIONS[(kind, type_of(r))],)

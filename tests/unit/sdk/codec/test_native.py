@@ -328,3 +328,17 @@ def test_malformed_decode_programs_are_refused() -> None:
         _avro_decode.Decoder((native.D_REF, 0), ())
     with pytest.raises(ValueError, match="offset"):
         _avro_decode.Decoder((native.D_NULL,), (), -1)
+
+
+@needs_native
+def test_items_that_take_no_bytes_and_garbage_counts() -> None:
+    nothing = {"type": "record", "name": "Nothing", "fields": [{"name": "n", "type": "null"}]}
+    writer = _record(("nulls", {"type": "array", "items": "null"}), ("empty", {"type": "array", "items": nothing}),
+                     ("lines", {"type": "array", "items": {"type": "record", "name": "Line", "fields": [
+                         {"name": "a", "type": "long"}, {"name": "b", "type": "string"}]}}))
+    datum = {"nulls": [None] * 5, "empty": [{"n": None}] * 3, "lines": [{"a": 1, "b": "x"}]}
+    body = fastavro_encode(fastavro.parse_schema(writer), datum)
+    assert _decoder(writer)(body) == (datum, len(body))
+    garbage = b"\x00\x00" + b"\xfe\xff\xff\xff\x0f"  # 2**31 lines of at least two bytes each, in 0 bytes
+    with pytest.raises(IndexError):
+        _decoder(writer)(garbage)
