@@ -39,6 +39,18 @@ def _error(label: str, data: bytes, cause: BaseException | str, offset: int = 0)
     )
 
 
+def parse_pair(writer_schema: Schema, reader_schema: Schema | None) -> tuple[Any, Any, dict[str, dict[str, Any]]]:
+    """(parsed writer, parsed reader or None when absent or equal, their named types) as decoders need them."""
+    named: dict[str, dict[str, Any]] = {"writer": {}, "reader": {}}
+    writer = parse(writer_schema, named["writer"])
+    named["writer"].update(named_types(writer))
+    reader = None
+    if reader_schema is not None and reader_schema != writer_schema:
+        reader = parse(reader_schema, named["reader"])
+        named["reader"].update(named_types(reader))
+    return writer, reader, named
+
+
 def _native_or_none(writer: Any, reader: Any, named: dict[str, dict[str, Any]], offset: int, label: str
                     ) -> NativeDecoder | None:
     try:
@@ -58,13 +70,7 @@ def compile_decoder(
     checked elsewhere) without slicing a copy of the body. The C decoder of `mesh.sdk.codec.native`
     does the reading when it is built (and `native` is true), else the generated Python decoder.
     """
-    named: dict[str, dict[str, Any]] = {"writer": {}, "reader": {}}
-    writer = parse(writer_schema, named["writer"])
-    named["writer"].update(named_types(writer))
-    reader = None
-    if reader_schema is not None and reader_schema != writer_schema:
-        reader = parse(reader_schema, named["reader"])
-        named["reader"].update(named_types(reader))
+    writer, reader, named = parse_pair(writer_schema, reader_schema)
     label = root_path(writer) + (f" (read as {root_path(reader)})" if reader is not None else "")
     def with_fastavro(buf: bytes) -> Any:
         # the reference decoder: used where generation stopped, and on the failure path for its verdict
