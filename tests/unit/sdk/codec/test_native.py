@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime
 import decimal
 import gc
+import io
 import shutil
 import sysconfig
 import threading
@@ -258,7 +259,7 @@ def test_union_and_enum_indexes_outside_the_schema_raise() -> None:
 def test_reads_from_the_offset_and_reports_the_end() -> None:
     framed = PREFIX + CLAIM_BODY + b"\x00"
     value, end = _decoder(CLAIM_V1, offset=5)(framed)
-    assert value == fastavro.schemaless_reader(__import__("io").BytesIO(CLAIM_BODY), fastavro.parse_schema(CLAIM_V1))
+    assert value == fastavro.schemaless_reader(io.BytesIO(CLAIM_BODY), fastavro.parse_schema(CLAIM_V1))
     assert end == len(framed) - 1  # the trailing byte is the caller's to refuse
     with pytest.raises(TypeError):
         _decoder(CLAIM_V1)(memoryview(CLAIM_BODY))
@@ -337,3 +338,17 @@ def test_items_that_take_no_bytes_and_garbage_counts() -> None:
     garbage = b"\x00\x00" + b"\xfe\xff\xff\xff\x0f"  # 2**31 lines of at least two bytes each, in 0 bytes
     with pytest.raises(IndexError):
         _decoder(writer)(garbage)
+
+
+def test_without_the_c_modules_the_generated_codecs_do_the_work(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(native, "AVAILABLE", False)  # as after an install without a C compiler
+    parsed = fastavro.parse_schema(CLAIM_V1)
+    assert native.native_encoder(parsed, named_types(parsed)) is None
+    assert native.native_decoder(parsed, None, {"writer": named_types(parsed), "reader": {}}) is None
+    fast, safe = compile_encoders(CLAIM_V1, prefix=PREFIX)
+    assert type(fast).__name__ == "function"
+    record = claim(3)
+    body = safe(record)
+    assert body == fast(record) == PREFIX + fastavro_encode(parsed, record)
+    assert compile_decoder(CLAIM_V1, offset=5)(body) == fastavro.schemaless_reader(
+        io.BytesIO(body[5:]), parsed)
