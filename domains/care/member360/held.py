@@ -2,8 +2,9 @@
 
 Held events are kept as the raw Kafka messages (bytes, headers, where they were read), not decoded:
 they are decoded again when their link arrives, and a buffer overflow dead-letters them byte for byte.
-Both table values are written to the changelog as JSON by these functions (see
-`mesh.processing.tables`) and kept as objects in memory; a restart rebuilds them from the changelog.
+Both table values are written to the changelog by these functions as binary Avro records
+(`changelog`; JSON records of earlier versions still load) and kept as objects in memory; a restart
+rebuilds them from the changelog (see `mesh.processing.tables`).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from domains.care.member360 import state
+from domains.care.member360 import changelog, state
 from domains.care.member360.view import MemberView
 from mesh.processing.bridge import RawMessage
 
@@ -54,25 +55,47 @@ def _raw_load(data: dict[str, Any]) -> RawMessage:
 
 
 def dump_held(entry: HeldEntry) -> bytes:
-    """The changelog bytes of an entry."""
+    """The changelog bytes of an entry (binary: `changelog.HELD_SCHEMA`)."""
+    return changelog.dump_held_record(
+        changelog.held_record(entry.member_id, entry.linked_at, entry.link_event_id, entry.pending))
+
+
+def load_held(data: bytes) -> HeldEntry:
+    """The entry `dump_held` wrote (or the JSON of earlier versions)."""
+    if data[:1] == b"{":
+        return _load_held_json(data)
+    record = changelog.load_held_record(data)
+    return HeldEntry(member_id=record["member_id"], linked_at=record["linked_at"],
+                     link_event_id=record["link_event_id"],
+                     pending=tuple(RawMessage(**raw) for raw in record["pending"]))
+
+
+def dump_held_json(entry: HeldEntry) -> bytes:
+    """The JSON changelog bytes earlier versions wrote (kept to prove they still load)."""
     return json.dumps({
         "m": entry.member_id, "at": None if entry.linked_at is None else entry.linked_at.isoformat(),
         "l": entry.link_event_id, "p": [_raw_dump(r) for r in entry.pending],
     }, separators=(",", ":")).encode()
 
 
-def load_held(data: bytes) -> HeldEntry:
-    """The entry `dump_held` wrote."""
+def _load_held_json(data: bytes) -> HeldEntry:
     doc = json.loads(data)
     return HeldEntry(member_id=doc["m"], linked_at=None if doc["at"] is None else datetime.fromisoformat(doc["at"]),
                      link_event_id=doc["l"], pending=tuple(_raw_load(r) for r in doc["p"]))
 
 
 def dump_view(view: MemberView) -> bytes:
-    """The changelog bytes of a member's fold state."""
-    return json.dumps(state.dump(view), separators=(",", ":")).encode()
+    """The changelog bytes of a member's fold state (binary: `changelog.STATE_SCHEMA`)."""
+    return changelog.dump_state(view)
 
 
 def load_view(data: bytes) -> MemberView:
-    """The view `dump_view` wrote."""
-    return state.load(json.loads(data))
+    """The view `dump_view` wrote (or the JSON of earlier versions)."""
+    if data[:1] == b"{":
+        return state.load(json.loads(data))
+    return changelog.load_state(data)
+
+
+def dump_view_json(view: MemberView) -> bytes:
+    """The JSON changelog bytes earlier versions wrote (kept to prove they still load)."""
+    return json.dumps(state.dump(view), separators=(",", ":")).encode()

@@ -31,8 +31,7 @@ Amounts are USD decimals rounded to cents.
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -181,12 +180,31 @@ def _cents(amount: Decimal) -> Decimal:
     return amount.quantize(CENT)
 
 
-def _claim_totals(claims: list[ClaimFacts]) -> dict[str, Any]:
-    billed = sum((c.submission.billed_amount for c in claims if c.submission), ZERO)
-    allowed = sum((c.adjudication.allowed_amount for c in claims if c.adjudication), ZERO)
-    paid = sum((c.payment.paid_amount for c in claims if c.payment), ZERO)
-    return {"claim_count": len(claims), "billed_amount": _cents(billed),
-            "allowed_amount": _cents(allowed), "paid_amount": _cents(paid)}
+def _totals(count: int, billed: Decimal, allowed: Decimal, paid: Decimal) -> dict[str, Any]:
+    return {"claim_count": count, "billed_amount": _cents(billed), "allowed_amount": _cents(allowed),
+            "paid_amount": _cents(paid)}
+
+
+def _claim_summary(claims: Iterable[ClaimFacts]) -> dict[str, Any]:
+    """Counts and sums of all claims and by status, in one pass (runs for every published view)."""
+    # per status: [count, billed, allowed, paid]; decimal sums are exact, so their order does not matter
+    sums: dict[str, list[Any]] = {s: [0, ZERO, ZERO, ZERO] for s in CLAIM_STATUSES}
+    for claim in claims:
+        sub, adj, pay = claim.submission, claim.adjudication, claim.payment
+        row = sums["paid" if pay is not None else "submitted" if adj is None
+                   else "denied" if adj.outcome == "denied" else "approved"]  # = ClaimFacts.status
+        row[0] += 1
+        if sub is not None:
+            row[1] += sub.billed_amount
+        if adj is not None:
+            row[2] += adj.allowed_amount
+        if pay is not None:
+            row[3] += pay.paid_amount
+    rows = [sums[s] for s in CLAIM_STATUSES]
+    summary = _totals(sum(r[0] for r in rows), sum((r[1] for r in rows), ZERO), sum((r[2] for r in rows), ZERO),
+                      sum((r[3] for r in rows), ZERO))
+    summary["by_status"] = [{"status": s, **_totals(*sums[s])} for s in CLAIM_STATUSES]
+    return summary
 
 
 def _last_claim(view: MemberView) -> dict[str, Any] | None:
@@ -207,8 +225,12 @@ def _last_claim(view: MemberView) -> dict[str, Any] | None:
 
 def _visit_parts(view: MemberView) -> dict[str, Any]:
     visits = list(view.visits.values())
-    by_type = Counter(v.visit_type for v in visits)
-    diagnoses = Counter(code for v in visits for code in dict.fromkeys(v.diagnosis_codes))
+    by_type: dict[str, int] = {}
+    diagnoses: dict[str, int] = {}
+    for v in visits:
+        by_type[v.visit_type] = by_type.get(v.visit_type, 0) + 1
+        for code in dict.fromkeys(v.diagnosis_codes):  # a code counts once per visit
+            diagnoses[code] = diagnoses.get(code, 0) + 1
     top = sorted(diagnoses.items(), key=lambda item: (-item[1], item[0]))[:TOP_DIAGNOSES]
     last = max(visits, key=lambda v: (v.completed_at, v.visit_id)) if visits else None
     return {
@@ -223,14 +245,10 @@ def _visit_parts(view: MemberView) -> dict[str, Any]:
 
 def render(view: MemberView) -> dict[str, Any]:
     """The Avro `mesh.care.Member360` record of a view (the value published on the member-360 topic)."""
-    claims = list(view.claims.values())
     status = view.status
     dis = view.disenrollment if status == "disenrolled" else None
     profile, coverage = view.profile, view.coverage
-    summary = _claim_totals(claims)
-    summary["by_status"] = [
-        {"status": s, **_claim_totals([c for c in claims if c.status == s])} for s in CLAIM_STATUSES
-    ]
+    summary = _claim_summary(view.claims.values())
     return {
         "member_id": view.member_id,
         "status": status,

@@ -7,7 +7,15 @@ from datetime import UTC, datetime
 import pytest
 
 from domains.care.member360.config import PRODUCTS, Member360Config
-from domains.care.member360.held import HeldEntry, dump_held, dump_view, load_held, load_view
+from domains.care.member360.held import (
+    HeldEntry,
+    dump_held,
+    dump_held_json,
+    dump_view,
+    dump_view_json,
+    load_held,
+    load_view,
+)
 from domains.care.member360.replay import replay
 from domains.feed import generate
 from mesh.processing.bridge import RawMessage
@@ -30,7 +38,25 @@ HELD = [
 
 @pytest.mark.parametrize("entry", HELD)
 def test_held_entry_round_trips_through_the_changelog(entry: HeldEntry) -> None:
-    assert load_held(dump_held(entry)) == entry
+    record = dump_held(entry)
+    assert record[:1] == b"\x01"  # binary (Avro), not JSON
+    assert load_held(record) == entry
+    assert load_held(dump_held_json(entry)) == entry  # records of earlier versions still load
+
+
+def test_held_raw_events_are_kept_byte_for_byte_without_base64() -> None:
+    value = bytes(range(256)) * 8
+    entry = HeldEntry(pending=(raw("a", value=value),))
+    record = dump_held(entry)
+    assert value in record and len(record) < len(dump_held_json(entry)) / 1.2
+    assert load_held(record).pending[0].value == value
+
+
+def test_garbage_changelog_records_are_refused() -> None:
+    with pytest.raises(ValueError, match="Not a binary member-360 held entry"):
+        load_held(b"\x07junk")
+    with pytest.raises(ValueError, match="Not a binary member-360 state record"):
+        load_view(b"\x07junk")
 
 
 REDELIVERY = [
@@ -50,6 +76,8 @@ def test_every_view_of_a_feed_round_trips_through_the_changelog() -> None:
     views = replay(as_events(publish_all(list(feed.records)))).views
     assert len(views) == 60
     assert all(load_view(dump_view(view)) == view for view in views.values())
+    assert all(dump_view(view)[:1] == b"\x01" for view in views.values())
+    assert all(load_view(dump_view_json(view)) == view for view in views.values())  # earlier versions' JSON
 
 
 def test_config_from_products_uses_the_descriptor_topics() -> None:
