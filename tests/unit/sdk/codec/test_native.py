@@ -20,12 +20,16 @@ from typing import Any
 
 import fastavro
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from mesh.core.errors import DataValidationError, DecodingError
 from mesh.sdk.codec import compile_decoder, compile_encoders, native
+from mesh.sdk.codec.decoding import parse_pair
 from mesh.sdk.codec.encoding import fastavro_encode
 from mesh.sdk.codec.schema import named_types
 from tests.support.sdk_events import CLAIM_V1, claim
+from tests.unit.sdk.codec.avro_strategies import canonical, schemas, values
 
 UTC = datetime.UTC
 PREFIX = b"\x00\x00\x00\x01\x02"
@@ -352,3 +356,39 @@ def test_without_the_c_modules_the_generated_codecs_do_the_work(monkeypatch: pyt
     assert body == fast(record) == PREFIX + fastavro_encode(parsed, record)
     assert compile_decoder(CLAIM_V1, offset=5)(body) == fastavro.schemaless_reader(
         io.BytesIO(body[5:]), parsed)
+
+
+@needs_native
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_mutated_bodies_never_crash_and_agree_with_fastavro_when_both_read_them(data: st.DataObject) -> None:
+    # untrusted bytes from Kafka: the C decoder must return or raise, never read out of bounds, and a
+    # value it returns must be fastavro's value for the same bytes
+    schema = data.draw(schemas())
+    body = fastavro_encode(fastavro.parse_schema(schema), data.draw(values(schema, {})))
+    mutated = bytearray(body)
+    for _ in range(data.draw(st.integers(1, 4))):
+        action = data.draw(st.sampled_from(["flip", "cut", "insert"]))
+        at = data.draw(st.integers(0, len(mutated)))
+        if action == "flip" and at < len(mutated):
+            mutated[at] = data.draw(st.integers(0, 255))
+        elif action == "cut":
+            del mutated[at:]
+        else:
+            mutated[at:at] = data.draw(st.binary(min_size=1, max_size=4))
+    try:
+        value, end = native_decoder_of(schema)(bytes(mutated))
+    except (IndexError, ValueError, UnicodeDecodeError, OverflowError, LookupError, RecursionError):
+        return
+    assert end <= len(mutated)
+    try:
+        expected = fastavro.schemaless_reader(io.BytesIO(bytes(mutated)), fastavro.parse_schema(schema), None)
+    except Exception:  # noqa: BLE001 - fastavro refuses what C read: only bounds checks may differ (none here)
+        pytest.fail(f"the C decoder read {bytes(mutated)!r} as {value!r}, fastavro refuses it")
+    assert canonical(value) == canonical(expected)
+
+
+def native_decoder_of(schema: Any) -> Any:
+    decoder = native.native_decoder(*parse_pair(schema, None))
+    assert decoder is not None
+    return decoder
