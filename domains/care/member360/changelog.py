@@ -17,18 +17,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from domains.care.member360.view import (
-    Adjudication,
-    ClaimFacts,
-    Coverage,
-    Disenrollment,
-    Enrollment,
-    MemberView,
-    Payment,
-    Profile,
-    Submission,
-    Visit,
-)
+from domains.care.member360 import view as model
 from mesh.sdk.codec import compile_decoder, compile_encoders
 
 STATE_FORMAT = b"\x01"
@@ -125,7 +114,7 @@ def state_record(view: Any) -> dict[str, Any]:
     }
 
 
-def dump_state(view: MemberView) -> bytes:
+def dump_state(view: model.MemberView) -> bytes:
     """The changelog bytes of a member's fold state."""
     record = state_record(view)
     try:
@@ -138,7 +127,7 @@ def _opt(data: dict[str, Any] | None, build: Any) -> Any:
     return None if data is None else build(**data)
 
 
-def load_state(data: bytes) -> MemberView:
+def load_state(data: bytes) -> model.MemberView:
     """The view `dump_state` wrote."""
     if data[:1] != STATE_FORMAT:
         raise ValueError(f"Not a binary member-360 state record (first byte {data[:1]!r})")
@@ -146,22 +135,22 @@ def load_state(data: bytes) -> MemberView:
     claims = {}
     for cid, c in d["claims"].items():
         sub, adj, pay = c["submission"], c["adjudication"], c["payment"]
-        claims[cid] = ClaimFacts(
+        claims[cid] = model.ClaimFacts(
             claim_id=cid,
-            submission=None if sub is None else Submission(
+            submission=None if sub is None else model.Submission(
                 at=sub["at"], service_date=sub["service_date"], provider_id=sub["provider_id"],
                 billed_amount=Decimal(sub["billed_amount"]), event_id=sub["event_id"]),
-            adjudication=None if adj is None else Adjudication(
+            adjudication=None if adj is None else model.Adjudication(
                 at=adj["at"], outcome=adj["outcome"], allowed_amount=Decimal(adj["allowed_amount"]),
                 event_id=adj["event_id"]),
-            payment=None if pay is None else Payment(
+            payment=None if pay is None else model.Payment(
                 at=pay["at"], paid_amount=Decimal(pay["paid_amount"]), event_id=pay["event_id"]),
         )
-    return MemberView(
+    return model.MemberView(
         member_id=d["member_id"], updated_at=d["updated_at"],
-        enrollment=_opt(d["enrollment"], Enrollment), disenrollment=_opt(d["disenrollment"], Disenrollment),
-        profile=_opt(d["profile"], Profile), coverage=_opt(d["coverage"], Coverage), claims=claims,
-        visits={vid: Visit(visit_id=vid, completed_at=v["completed_at"], visit_type=v["visit_type"],
+        enrollment=_opt(d["enrollment"], model.Enrollment), disenrollment=_opt(d["disenrollment"], model.Disenrollment),
+        profile=_opt(d["profile"], model.Profile), coverage=_opt(d["coverage"], model.Coverage), claims=claims,
+        visits={vid: model.Visit(visit_id=vid, completed_at=v["completed_at"], visit_type=v["visit_type"],
                            provider_id=v["provider_id"], diagnosis_codes=tuple(v["diagnosis_codes"]),
                            event_id=v["event_id"])
                 for vid, v in d["visits"].items()},
