@@ -267,7 +267,10 @@ static int write_record(Node *n, PyObject *v, Buffer *b) {
             }
             value = f->fallback;
         }
-        if (encode(f->type, value, b) < 0) return -1;
+        Py_INCREF(value);  /* a converter called back from here could drop the dict's reference */
+        int rc = encode(f->type, value, b);
+        Py_DECREF(value);
+        if (rc < 0) return -1;
     }
     return 0;
 }

@@ -392,3 +392,20 @@ def native_decoder_of(schema: Any) -> Any:
     decoder = native.native_decoder(*parse_pair(schema, None))
     assert decoder is not None
     return decoder
+
+
+@needs_native
+def test_a_converter_that_empties_the_record_being_written_does_not_crash_it() -> None:
+    from mesh.sdk.codec import _avro_encode
+
+    outer: dict[str, Any] = {}
+
+    def vandal(value: Any) -> str:
+        outer.clear()  # drops the only reference to the inner record while it is being written
+        return "converted"
+
+    inner_record = (native.RECORD, (("a", False, None, (native.LOGICAL, 0, vandal, None, (native.STRING,))),
+                                    ("b", False, None, (native.STRING,))))
+    encode = _avro_encode.Encoder((native.RECORD, (("inner", False, None, inner_record),)), (), b"")
+    outer["inner"] = {"a": object(), "b": "still here"}
+    assert encode(outer) == b"\x12converted" + b"\x14still here"
