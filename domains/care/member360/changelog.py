@@ -18,7 +18,7 @@ from decimal import Decimal
 from typing import Any
 
 from domains.care.member360 import view as model
-from mesh.sdk.codec import compile_decoder, compile_encoders
+from mesh.sdk.codec import compile_decoder, compile_encoder
 
 STATE_FORMAT = b"\x01"
 """First byte of a binary state record (a JSON record starts with `{`)."""
@@ -74,9 +74,10 @@ HELD_SCHEMA: dict[str, Any] = {**_record(
 ), "namespace": "mesh.care.internal"}
 """One local ID's link and the raw events waiting for it (headers as [name UTF-8, value] pairs)."""
 
-_encode_state, _encode_state_safe = compile_encoders(STATE_SCHEMA, prefix=STATE_FORMAT)
+# compile_encoder's encoder tries the C (or generated) fast path first and diagnoses only when it refuses
+_encode_state = compile_encoder(STATE_SCHEMA, prefix=STATE_FORMAT)
 _decode_state = compile_decoder(STATE_SCHEMA, offset=1)
-_encode_held, _encode_held_safe = compile_encoders(HELD_SCHEMA, prefix=HELD_FORMAT)
+_encode_held = compile_encoder(HELD_SCHEMA, prefix=HELD_FORMAT)
 _decode_held = compile_decoder(HELD_SCHEMA, offset=1)
 
 
@@ -116,11 +117,7 @@ def state_record(view: Any) -> dict[str, Any]:
 
 def dump_state(view: model.MemberView) -> bytes:
     """The changelog bytes of a member's fold state."""
-    record = state_record(view)
-    try:
-        return _encode_state(record)
-    except Exception:  # noqa: BLE001 - the fast path refuses: the safe one converts or names the field
-        return _encode_state_safe(record)
+    return _encode_state(state_record(view))
 
 
 def _opt(data: dict[str, Any] | None, build: Any) -> Any:
@@ -169,10 +166,7 @@ def held_record(member_id: str | None, linked_at: Any, link_event_id: str, pendi
 
 def dump_held_record(record: dict[str, Any]) -> bytes:
     """The changelog bytes of a `held_record`."""
-    try:
-        return _encode_held(record)
-    except Exception:  # noqa: BLE001 - the fast path refuses: the safe one converts or names the field
-        return _encode_held_safe(record)
+    return _encode_held(record)
 
 
 def load_held_record(data: bytes) -> dict[str, Any]:
