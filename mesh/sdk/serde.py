@@ -1,7 +1,7 @@
 """Event data to and from Confluent-framed Avro: binds the codec, the framing and schema ids.
 
-`compile_encoder` / `compile_decoder` are `mesh.sdk.codec`'s generated codecs (byte- and value-equal to
-fastavro, fastavro behind their failure paths). `ValueSerializer` writes the 5-byte frame and the body
+`compile_encoder` / `compile_decoder` are `mesh.sdk.codec`'s compiled codecs (C where built, generated
+Python otherwise; byte- and value-equal to fastavro, fastavro behind their failure paths). `ValueSerializer` writes the 5-byte frame and the body
 in one step; `ValueDeserializer` reads the schema id, finds (and caches) a decoder for it and decodes.
 """
 
@@ -45,7 +45,7 @@ def _always(error: MeshError) -> Decoder:
     return fail
 
 
-# The codec's generated encoder/decoder (byte- and value-equal to fastavro; fastavro behind its failure path).
+# The codec's compiled encoder/decoder (byte- and value-equal to fastavro; fastavro behind its failure path).
 compile_encoder: Callable[[Any], Encoder] = codec.compile_encoder
 compile_decoder: Callable[..., Decoder] = codec.compile_decoder
 
@@ -61,8 +61,8 @@ class ValueSerializer:
         self.fast: Encoder
         self.encode: Encoder
         self.fast, self.encode = codec.compile_encoders(schema, prefix=self._prefix)
-        # `encode` is the serializer itself, one call level less; `fast` the bare generated code for
-        # hot loops (dicts only; whatever it raises means: call `encode`, which converts and diagnoses)
+        # `encode` is the serializer itself, one call level less; `fast` the bare fast path (C or generated)
+        # for hot loops (dicts only; whatever it raises means: call `encode`, which converts and diagnoses)
 
     def __call__(self, data: Mapping[str, Any]) -> bytes:
         """The framed value; `DataValidationError` (field path, expected type) when data does not match."""
