@@ -37,4 +37,4 @@ def test_the_app_runs_at_least_once_with_declared_topics(tmp_path: Path) -> None
     assert app.conf.processing_guarantee.value == "at_least_once"
     assert app.conf.topic_allow_declare is True
     assert app.conf.consumer_auto_offset_reset == "earliest"
-    assert app.conf.producer_linger == pytest.approx(0.01)
+    assert app.conf.producer_linger == pytest.approx(0.0)
