@@ -189,7 +189,7 @@ def run_processor(settings: MeshSettings, config: Member360Config, n_inputs: int
                   feed_in: Callable[[], None] | None) -> tuple[float, ViewTimings]:
     """Run one worker until caught up; (input events / s from first to last output, output records)."""
     with ProcessorProcess(config, settings=settings, log_file=tmp / f"{config.app_id}.log") as proc:
-        proc.wait_serving(timeout_s=120)
+        proc.wait_ready(timeout_s=120)  # group joined, tables recovered: the feed's clock starts on a ready worker
         if feed_in is not None:
             feed_in()
         proc.wait_caught_up(timeout_s=3600, poll_s=0.5)

@@ -4,14 +4,16 @@ Topology (every table is written only from events of its own partition):
 
     member_identity (key member_id) --links--> <app>-links-by-local-id (key local ID)
     claims (key subscriber no.) + visits (key MRN) + links-by-local-id
-        --resolve [table identities: local ID -> link + held raw events]--> <app>-resolved-by-member (key member_id)
+        --resolve [table identities: local ID -> link + held raw events; a backlog's further ones, one each]
+        --> <app>-resolved-by-member (key member_id)
     members (key member_id) + resolved-by-member
         --fold [table views: member_id -> MemberView]--> member_360 (compacted, key member_id)
 
 Re-keyed records get their partition from `consistent_partition` (the SDK producer's partitioner), so
 links land on the partition of the claims/visits of the same local ID, and resolved events on the
 partition of the same member's membership events. Claims and visits whose link has not arrived are held
-in the identity table (bounded per local ID; overflow is dead-lettered) and released when it arrives.
+in the identity table's entry (the first few), then in the same table one record each (see held.py;
+bounded per local ID, overflow is dead-lettered), and released when it arrives.
 
 At-least-once with idempotent folds: the fold (`fold.apply`) keeps keyed facts, so a replayed event
 changes nothing; its tracking is the view state itself, restored from the `views` changelog. A released
@@ -32,7 +34,17 @@ import faust
 from domains.care.member360 import events as ev
 from domains.care.member360.config import SCHEMA, Member360Config, Member360Env
 from domains.care.member360.fold import apply, handles
-from domains.care.member360.held import HeldEntry, dump_held, dump_view, load_held, load_view
+from domains.care.member360.held import (
+    INLINE_BYTES,
+    HeldEntry,
+    dump_held,
+    dump_view,
+    held_key,
+    is_waiting,
+    load_held,
+    load_view,
+    raw_size,
+)
 from domains.care.member360.identity import IdentityEntry, local_key, on_link
 from domains.care.member360.view import MemberView, render
 from mesh.core.errors import ProcessingError
@@ -76,8 +88,11 @@ class Member360Processor:
         self.app = app
         raw: dict[str, Any] = {"key_type": bytes, "value_type": bytes, "key_serializer": "raw",
                                "value_serializer": "raw"}
+        # local ID -> HeldEntry, and held_key(local ID, n) -> a waiting event of its own (see held.py): one
+        # table, since every table costs the worker on its own (a second one measured ~2x freshness p50)
         self.identities = app.Table("identities", partitions=local_partitions, key_type=bytes,
                                     value_type=table_value_type("member360-held", dumps=dump_held, loads=load_held))
+        self.held = self.identities
         self.views = app.Table("views", partitions=member_partitions, key_type=bytes,
                                value_type=table_value_type("member360-view", dumps=dump_view, loads=load_view))
         app.agent(app.topic(config.identity_topic, **raw), name="links")(self._links)
@@ -90,7 +105,7 @@ class Member360Processor:
             return self._member_page(view, member_id)
 
         async def stats_page(view: Any, request: Any) -> Any:
-            return json_response(view, {**self.counts, "members": len(self.views)})
+            return json_response(view, {**self.counts, "members": len(self.views), "ready": int(self._ready())})
 
         app.page("/members/{member_id}")(member_page)
         app.page("/stats")(stats_page)
@@ -114,6 +129,12 @@ class Member360Processor:
         return processor
 
     # -- helpers -----------------------------------------------------------------------------------------
+    def _ready(self) -> bool:
+        """Partitions assigned and tables recovered: events read from now on are processed at once."""
+        app = self.app
+        recovered = app.tables.recovery.completed.is_set()  # type: ignore[attr-defined]  # TableManager has it
+        return bool(recovered and not app.rebalancing and app.consumer.assignment())
+
     @property
     def dead(self) -> DeadLetters:
         if self._dead is None:
@@ -179,6 +200,21 @@ class Member360Processor:
             else:
                 self.counts["skipped"] += 1  # an event type this processor does not know: not ours to judge
 
+    def _waiting(self, key: bytes, entry: HeldEntry) -> list[RawMessage]:
+        """The raw events waiting for `key`'s link, oldest first."""
+        held = self.held
+        raws = list(entry.pending)
+        for sequence in range(entry.held_from, entry.held_to):
+            raw: RawMessage | None = held.get(held_key(key, sequence))
+            if raw is not None:  # None: lost between two writes in a crash, before its offset was committed
+                raws.append(raw)
+        return raws
+
+    def _forget_waiting(self, key: bytes, entry: HeldEntry) -> None:
+        held = self.held
+        for sequence in range(entry.held_from, entry.held_to):
+            held.pop(held_key(key, sequence), None)
+
     async def _on_link(self, link: ev.DomainEvent, link_ts: bytes) -> None:
         key = str(local_key(link)).encode()
         entry: HeldEntry | None = self.identities.get(key)
@@ -188,10 +224,13 @@ class Member360Processor:
         if current is not None and result.entry is current:
             return  # an older link or a redelivery of the current one
         member_id = str(result.entry.member_id)
-        released = [await self._forward(raw, member_id, resolvable_ts=link_ts) for raw in (entry.pending if entry else ())]
+        waiting = self._waiting(key, entry) if entry is not None else []
+        released = [await self._forward(raw, member_id, resolvable_ts=link_ts) for raw in waiting]
         if released:  # on the broker before the link is recorded: a crash here releases them again
             await asyncio.gather(*released)
             self.counts["released"] += len(released)
+        if entry is not None:
+            self._forget_waiting(key, entry)
         self.identities[key] = HeldEntry(member_id=member_id, linked_at=result.entry.linked_at,
                                          link_event_id=result.entry.link_event_id)
 
@@ -206,15 +245,27 @@ class Member360Processor:
             await self._forward(raw, entry.member_id)
             return
         entry = entry or HeldEntry()
-        if entry.holds(event.id, event.source):
+        if is_waiting(self._waiting(key, entry), event.id, event.source):
             return  # a redelivery of an event already waiting
-        pending = (*entry.pending, raw)
-        overflow = pending[: max(0, len(pending) - self.config.max_pending)]
-        for dropped in overflow:  # dead-lettered before the buffer forgets them
+        if entry.held_from == entry.held_to and sum(map(raw_size, entry.pending)) + raw_size(raw) <= INLINE_BYTES:
+            pending, held_from, held_to = (*entry.pending, raw), entry.held_from, entry.held_to
+        else:
+            # a record of its own, then the entry that counts it: a crash between the two leaves an uncounted
+            # record (overwritten when the event is redelivered), never a counted one that is missing
+            self.held[held_key(key, entry.held_to)] = raw
+            pending, held_from, held_to = entry.pending, entry.held_from, entry.held_to + 1
+        while len(pending) + held_to - held_from > self.config.max_pending:  # the oldest is dead-lettered
+            if pending:
+                dropped, pending = pending[0], pending[1:]
+            else:
+                dropped = self.held.pop(held_key(key, held_from), None)
+                held_from += 1
+                if dropped is None:
+                    continue
             await self._dead_letter(dropped, (
                 f"No identity link for local ID {key.decode()!r} arrived while {self.config.max_pending} "
                 f"later events of it waited; this event cannot be resolved to a member"))
-        self.identities[key] = HeldEntry(pending=pending[len(overflow):])
+        self.identities[key] = HeldEntry(pending=pending, held_from=held_from, held_to=held_to)
         self.counts["held"] += 1
 
     async def _dead_letter(self, raw: RawMessage, reason: str) -> None:

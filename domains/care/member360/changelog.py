@@ -1,7 +1,8 @@
 """Binary changelog records of the processor's two tables: a member's fold state and a local ID's entry.
 
 Every folded event rewrites its member's state to the `views` changelog, and every held claim or visit
-rewrites its local ID's entry (the link and the raw events waiting for it): these records are on the
+rewrites its local ID's entry (the link and the first waiting events; a backlog's further events are
+records of their own, see `held.py`) to the `identities` changelog: these records are on the
 processor's hot path. They are Avro bodies written by the SDK's codec (the C encoder where built) after
 a one-byte format marker, instead of JSON (a typical state: ~25 us instead of ~350 us, and raw events
 are kept as bytes instead of base64). Records written as JSON by earlier versions still load: their
@@ -22,7 +23,10 @@ from mesh.sdk.codec import compile_decoder, compile_encoder
 
 STATE_FORMAT = b"\x01"
 """First byte of a binary state record (a JSON record starts with `{`)."""
-HELD_FORMAT = b"\x01"
+HELD_FORMAT = b"\x02"
+HELD_FORMAT_V1 = b"\x01"
+RAW_FORMAT = b"\x03"
+"""First byte of a waiting event of its own (it shares the identities table with the entries)."""
 
 _TS = {"type": "long", "logicalType": "timestamp-micros"}
 _DATE = {"type": "int", "logicalType": "date"}
@@ -62,23 +66,37 @@ STATE_SCHEMA: dict[str, Any] = {**_record(
 ), "namespace": "mesh.care.internal"}
 """The fold state of one member (claim and visit ids are the map keys)."""
 
-HELD_SCHEMA: dict[str, Any] = {**_record(
+RAW_SCHEMA: dict[str, Any] = {**_record(
+    "RawMessage", ("topic", "string"), ("partition", "int"), ("offset", "long"), ("key", _optional("bytes")),
+    ("value", _optional("bytes")), ("headers", {"type": "array", "items": {"type": "array", "items": "bytes"}}),
+    ("timestamp_ms", "long")), "namespace": "mesh.care.internal"}
+"""One raw Kafka message waiting for its link (headers as [name UTF-8, value] pairs)."""
+
+HELD_SCHEMA_V1: dict[str, Any] = {**_record(
     "HeldEntry",
     ("member_id", _optional("string")),
     ("linked_at", _optional(_TS)),
     ("link_event_id", "string"),
-    ("pending", {"type": "array", "items": _record(
-        "RawMessage", ("topic", "string"), ("partition", "int"), ("offset", "long"), ("key", _optional("bytes")),
-        ("value", _optional("bytes")), ("headers", {"type": "array", "items": {"type": "array", "items": "bytes"}}),
-        ("timestamp_ms", "long"))}),
+    ("pending", {"type": "array", "items": RAW_SCHEMA}),
 ), "namespace": "mesh.care.internal"}
-"""One local ID's link and the raw events waiting for it (headers as [name UTF-8, value] pairs)."""
+"""The first binary held entry (format 1): every waiting raw event inside the entry. Still loads."""
+
+HELD_SCHEMA: dict[str, Any] = {**HELD_SCHEMA_V1, "fields": [
+    *HELD_SCHEMA_V1["fields"],
+    {"name": "held_from", "type": "long"},
+    {"name": "held_to", "type": "long"},
+]}
+"""One local ID's link and where its waiting events are: the `held` table's sequence numbers
+[held_from, held_to), one raw event per record; `pending` keeps events of format-1 entries until released."""
 
 # compile_encoder's encoder tries the C (or generated) fast path first and diagnoses only when it refuses
 _encode_state = compile_encoder(STATE_SCHEMA, prefix=STATE_FORMAT)
 _decode_state = compile_decoder(STATE_SCHEMA, offset=1)
 _encode_held = compile_encoder(HELD_SCHEMA, prefix=HELD_FORMAT)
 _decode_held = compile_decoder(HELD_SCHEMA, offset=1)
+_decode_held_v1 = compile_decoder(HELD_SCHEMA_V1, offset=1)
+_encode_raw = compile_encoder(RAW_SCHEMA, prefix=RAW_FORMAT)
+_decode_raw = compile_decoder(RAW_SCHEMA, offset=1)
 
 
 def state_record(view: Any) -> dict[str, Any]:
@@ -154,14 +172,34 @@ def load_state(data: bytes) -> model.MemberView:
     )
 
 
-def held_record(member_id: str | None, linked_at: Any, link_event_id: str, pending: tuple[Any, ...]) -> dict[str, Any]:
-    """The Avro datum of a held entry's fields (`pending`: RawMessages)."""
-    return {
-        "member_id": member_id, "linked_at": linked_at, "link_event_id": link_event_id,
-        "pending": [{"topic": r.topic, "partition": r.partition, "offset": r.offset, "key": r.key, "value": r.value,
-                     "headers": [[name.encode(), value] for name, value in r.headers],
-                     "timestamp_ms": r.timestamp_ms} for r in pending],
-    }
+def raw_record(raw: Any) -> dict[str, Any]:
+    """The Avro datum of a `RawMessage`."""
+    return {"topic": raw.topic, "partition": raw.partition, "offset": raw.offset, "key": raw.key, "value": raw.value,
+            "headers": [[name.encode(), value] for name, value in raw.headers], "timestamp_ms": raw.timestamp_ms}
+
+
+def _raw_fields(record: dict[str, Any]) -> dict[str, Any]:
+    record["headers"] = tuple((name.decode(), value) for name, value in record["headers"])
+    return record
+
+
+def dump_raw(raw: Any) -> bytes:
+    """The changelog bytes of one waiting raw message (the `held` table's value)."""
+    return _encode_raw(raw_record(raw))
+
+
+def load_raw(data: bytes) -> dict[str, Any]:
+    """The `RawMessage` fields `dump_raw` wrote (headers as (str, bytes) tuples)."""
+    if data[:1] != RAW_FORMAT:
+        raise ValueError(f"Not a binary member-360 held message (first byte {data[:1]!r})")
+    return _raw_fields(_decode_raw(data))
+
+
+def held_record(member_id: str | None, linked_at: Any, link_event_id: str, pending: tuple[Any, ...],
+                held_from: int = 0, held_to: int = 0) -> dict[str, Any]:
+    """The Avro datum of a held entry's fields (`pending`: RawMessages kept from format-1 entries)."""
+    return {"member_id": member_id, "linked_at": linked_at, "link_event_id": link_event_id,
+            "pending": [raw_record(r) for r in pending], "held_from": held_from, "held_to": held_to}
 
 
 def dump_held_record(record: dict[str, Any]) -> bytes:
@@ -169,11 +207,20 @@ def dump_held_record(record: dict[str, Any]) -> bytes:
     return _encode_held(record)
 
 
+def dump_held_record_v1(record: dict[str, Any]) -> bytes:
+    """Format-1 bytes of a `held_record` (what earlier versions wrote; kept to prove they still load)."""
+    return compile_encoder(HELD_SCHEMA_V1, prefix=HELD_FORMAT_V1)(
+        {name: record[name] for name in ("member_id", "linked_at", "link_event_id", "pending")})
+
+
 def load_held_record(data: bytes) -> dict[str, Any]:
-    """The `held_record` that `dump_held_record` wrote (headers as (str, bytes) tuples)."""
-    if data[:1] != HELD_FORMAT:
+    """The `held_record` that `dump_held_record` (or a format-1 writer) wrote (headers as (str, bytes) tuples)."""
+    if data[:1] == HELD_FORMAT:
+        record: dict[str, Any] = _decode_held(data)
+    elif data[:1] == HELD_FORMAT_V1:
+        record = {**_decode_held_v1(data), "held_from": 0, "held_to": 0}
+    else:
         raise ValueError(f"Not a binary member-360 held entry (first byte {data[:1]!r})")
-    record: dict[str, Any] = _decode_held(data)
     for raw in record["pending"]:
-        raw["headers"] = tuple((name.decode(), value) for name, value in raw["headers"])
+        _raw_fields(raw)
     return record

@@ -1,16 +1,24 @@
-"""The identity table's value: one local ID's link and the raw events waiting for it, and its codecs.
+"""The identity tables' values: one local ID's link and where its waiting events are, and their codecs.
 
 Held events are kept as the raw Kafka messages (bytes, headers, where they were read), not decoded:
 they are decoded again when their link arrives, and a buffer overflow dead-letters them byte for byte.
-Both table values are written to the changelog by these functions as binary Avro records
-(`changelog`; JSON records of earlier versions still load) and kept as objects in memory; a restart
-rebuilds them from the changelog (see `mesh.processing.tables`).
+The first waiting events of a local ID travel inline in its `HeldEntry` (`pending`, rewritten with
+each one) up to `INLINE_BYTES`; the rest are records of their own in the same table, under
+`held_key(local ID, sequence number)` (a local ID never holds a NUL), the entry keeping their range. A short wait (the common
+case: a link a moment behind its first claims) costs one changelog record per held event, as inline
+only did; a backlog costs two small records per event instead of an entry that grows with each one
+(quadratic changelog bytes, and past Kafka's 1 MB record limit after some hundreds of events, which
+crashed the worker's producer). Entries of earlier versions (inline only) load and release the same way.
+Values are written to the changelog by these functions as binary Avro records (`changelog`; JSON
+records of earlier versions still load) and kept as objects in memory; a restart rebuilds them from
+the changelog (see `mesh.processing.tables`).
 """
 
 from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -22,17 +30,55 @@ from mesh.processing.bridge import RawMessage
 
 @dataclass(frozen=True, slots=True)
 class HeldEntry:
-    """What is known about one local ID: its member (once linked) and the raw events waiting for it."""
+    """What is known about one local ID: its member (once linked) and where its waiting events are.
+
+    Waiting events: `pending` (inline, only in entries written by earlier versions), then the `held`
+    table's records `held_key(local ID, n)` for n in [held_from, held_to) (some may be missing after a
+    crash between writes: they are skipped).
+    """
 
     member_id: str | None = None
     linked_at: datetime | None = None
     link_event_id: str = ""
     pending: tuple[RawMessage, ...] = ()
+    held_from: int = 0
+    held_to: int = 0
 
-    def holds(self, event_id: str, source: str) -> bool:
-        """Whether an event with this CloudEvent id and source is already waiting (a redelivery)."""
-        want_id, want_source = event_id.encode(), source.encode()
-        return any(r.header("ce_id") == want_id and r.header("ce_source") == want_source for r in self.pending)
+    @property
+    def waiting(self) -> int:
+        """How many events wait for this local ID's link."""
+        return len(self.pending) + self.held_to - self.held_from
+
+
+INLINE_BYTES = 32 * 1024
+"""Waiting events kept inline in their entry up to about this many bytes (then one record each)."""
+
+
+def raw_size(raw: RawMessage) -> int:
+    """About the bytes `raw` adds to a changelog record."""
+    return (len(raw.value or b"") + len(raw.key or b"") + len(raw.topic) + 24
+            + sum(len(name) + len(value) + 2 for name, value in raw.headers))
+
+
+def held_key(local_key: bytes, sequence: int) -> bytes:
+    """The `held` table key of a local ID's waiting event number `sequence`."""
+    return local_key + b"\x00" + sequence.to_bytes(8, "big")
+
+
+def is_waiting(raws: Iterable[RawMessage], event_id: str, source: str) -> bool:
+    """Whether an event with this CloudEvent id and source is among `raws` (a redelivery)."""
+    want_id, want_source = event_id.encode(), source.encode()
+    return any(r.header("ce_id") == want_id and r.header("ce_source") == want_source for r in raws)
+
+
+def dump_raw(raw: RawMessage) -> bytes:
+    """The changelog bytes of one waiting event (binary: `changelog.RAW_SCHEMA`)."""
+    return changelog.dump_raw(raw)
+
+
+def load_raw(data: bytes) -> RawMessage:
+    """The waiting event `dump_raw` wrote."""
+    return RawMessage(**changelog.load_raw(data))
 
 
 def _b64(data: bytes | None) -> str | None:
@@ -54,20 +100,25 @@ def _raw_load(data: dict[str, Any]) -> RawMessage:
                       timestamp_ms=data["ts"])
 
 
-def dump_held(entry: HeldEntry) -> bytes:
-    """The changelog bytes of an entry (binary: `changelog.HELD_SCHEMA`)."""
-    return changelog.dump_held_record(
-        changelog.held_record(entry.member_id, entry.linked_at, entry.link_event_id, entry.pending))
+def dump_held(entry: HeldEntry | RawMessage) -> bytes:
+    """The changelog bytes of an entry (binary: `changelog.HELD_SCHEMA`) or of a waiting event of its own."""
+    if isinstance(entry, RawMessage):
+        return dump_raw(entry)
+    return changelog.dump_held_record(changelog.held_record(
+        entry.member_id, entry.linked_at, entry.link_event_id, entry.pending, entry.held_from, entry.held_to))
 
 
-def load_held(data: bytes) -> HeldEntry:
-    """The entry `dump_held` wrote (or the JSON of earlier versions)."""
+def load_held(data: bytes) -> Any:
+    """The entry or waiting event `dump_held` wrote (or the JSON entry of earlier versions)."""
     if data[:1] == b"{":
         return _load_held_json(data)
+    if data[:1] == changelog.RAW_FORMAT:
+        return load_raw(data)
     record = changelog.load_held_record(data)
     return HeldEntry(member_id=record["member_id"], linked_at=record["linked_at"],
                      link_event_id=record["link_event_id"],
-                     pending=tuple(RawMessage(**raw) for raw in record["pending"]))
+                     pending=tuple(RawMessage(**raw) for raw in record["pending"]),
+                     held_from=record["held_from"], held_to=record["held_to"])
 
 
 def dump_held_json(entry: HeldEntry) -> bytes:

@@ -154,6 +154,17 @@ class ProcessorProcess:
                 time.sleep(0.3)
         raise TimeoutError(f"member-360 processor does not answer on {self.base_url} after {timeout_s} s")
 
+    def wait_ready(self, *, timeout_s: float = 120.0) -> None:
+        """Block until the worker has its partitions and has recovered its tables (`ready` in /stats)."""
+        deadline = time.monotonic() + timeout_s
+        self.wait_serving(timeout_s=timeout_s)
+        while not self.stats().get("ready"):
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"member-360 processor at {self.base_url} not ready (partitions, table "
+                                   f"recovery) after {timeout_s} s; see its log {self.log_file}")
+            self._check_alive()
+            time.sleep(0.2)
+
     def get_json(self, path: str) -> tuple[int, Any]:
         """(status, parsed JSON) of a GET on the processor's web server."""
         try:
@@ -163,7 +174,8 @@ class ProcessorProcess:
             return exc.code, json.loads(exc.read() or b"null")
 
     def stats(self) -> dict[str, int]:
-        """The processor's counters: in, resolved, held, released, published, dead_lettered, members."""
+        """The processor's counters: in, resolved, held, released, published, dead_lettered, members, and
+        ready (1 once it has its partitions and has recovered its tables)."""
         status, body = self.get_json("/stats")
         if status != 200:
             raise OSError(f"/stats answered {status}")

@@ -12,7 +12,7 @@ from typing import Any
 
 import confluent_kafka
 
-from domains.care.member360.events import CLAIM_PAID
+from domains.care.member360.events import CLAIM_PAID, MEMBER_IDENTITY_LINKED
 from domains.care.member360.runner import ProcessorProcess
 from domains.feed import generate, with_redeliveries
 from domains.wiring import publish_records
@@ -145,3 +145,37 @@ def dead_letters(mesh: Mesh360, topic: str) -> dict[str, dict[str, str]]:
     finally:
         consumer.close()
     return found
+
+
+BACKLOG = 800  # ~1.7 KB each: ~1.4 MB of waiting events, past Kafka's 1 MB record limit if kept in one record
+
+
+def test_a_backlog_of_one_local_id_is_held_event_by_event_and_released_whole(mesh360: Mesh360) -> None:
+    # Claims of one subscriber arrive long before its identity link (an identity outage, a late member):
+    # each waits as a record of its own, so the backlog may outgrow what one Kafka record can carry.
+    producers = mesh360.producers()
+    paid = datetime(2025, 3, 1, tzinfo=UTC)
+    for n in range(BACKLOG):
+        producers["claims"].publish(CLAIM_PAID, {
+            "claim_id": f"CLM-LATE-{n}", "subscriber_id": "S-LATE", "paid_at": paid,
+            "paid_amount": Decimal("2.50"), "payment_reference": f"PAY-{n}-" + "x" * 1_500,
+        }, key="S-LATE", time=paid, id=f"late-{n}")
+    producers["claims"].flush()
+    with mesh360.processor() as proc:
+        proc.wait_ready()
+        assert proc.stats()["ready"] == 1
+        deadline = time.monotonic() + 300
+        while proc.stats().get("held", 0) < BACKLOG:
+            assert time.monotonic() < deadline, f"only {proc.stats().get('held', 0)} of {BACKLOG} held"
+            time.sleep(0.2)
+        producers["member_identity"].publish(MEMBER_IDENTITY_LINKED, {
+            "member_id": "M-LATE", "system": "claims", "local_id": "S-LATE", "linked_at": paid,
+        }, key="M-LATE", time=paid, id="link-late")
+        close(producers)
+        proc.wait_caught_up(timeout_s=600, restart_stalled_after_s=120)
+        proc.wait_serving()
+        stats = proc.stats()
+        assert stats["released"] == BACKLOG and stats.get("dead_lettered", 0) == 0
+        view = proc.member("M-LATE")
+    assert view["claims"]["claim_count"] == BACKLOG
+    assert Decimal(str(view["claims"]["paid_amount"])) == Decimal("2.50") * BACKLOG

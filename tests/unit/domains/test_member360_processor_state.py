@@ -6,15 +6,22 @@ from datetime import UTC, datetime
 
 import pytest
 
+from domains.care.member360 import changelog
 from domains.care.member360.config import PRODUCTS, Member360Config
 from domains.care.member360.held import (
+    INLINE_BYTES,
     HeldEntry,
     dump_held,
     dump_held_json,
+    dump_raw,
     dump_view,
     dump_view_json,
+    held_key,
+    is_waiting,
     load_held,
+    load_raw,
     load_view,
+    raw_size,
 )
 from domains.care.member360.replay import replay
 from domains.feed import generate
@@ -33,15 +40,56 @@ HELD = [
     HeldEntry(),
     HeldEntry(pending=(raw("a"), raw("b", value=None))),
     HeldEntry(member_id="M1", linked_at=datetime(2025, 1, 2, 3, 4, 5, 678000, tzinfo=UTC), link_event_id="L1"),
+    HeldEntry(held_from=3, held_to=1_000_000),
+    HeldEntry(pending=(raw("a"),), held_from=0, held_to=2),
 ]
 
 
 @pytest.mark.parametrize("entry", HELD)
 def test_held_entry_round_trips_through_the_changelog(entry: HeldEntry) -> None:
     record = dump_held(entry)
-    assert record[:1] == b"\x01"  # binary (Avro), not JSON
+    assert record[:1] == b"\x02"  # binary (Avro), format 2: the range of the held table's records
     assert load_held(record) == entry
-    assert load_held(dump_held_json(entry)) == entry  # records of earlier versions still load
+
+
+@pytest.mark.parametrize("entry", [e for e in HELD if e.held_to == 0])
+def test_held_entries_of_earlier_versions_still_load(entry: HeldEntry) -> None:
+    fields = changelog.held_record(entry.member_id, entry.linked_at, entry.link_event_id, entry.pending)
+    format_1 = changelog.dump_held_record_v1(fields)
+    assert format_1[:1] == b"\x01"
+    assert load_held(format_1) == entry
+    assert load_held(dump_held_json(entry)) == entry
+
+
+def test_an_entry_does_not_grow_with_its_waiting_events() -> None:
+    # the waiting events are records of their own: an entry's changelog record has a constant size
+    few, many = dump_held(HeldEntry(held_from=0, held_to=1)), dump_held(HeldEntry(held_from=0, held_to=900))
+    assert len(many) - len(few) <= 2 and len(many) < 16
+    assert HeldEntry(pending=(raw("a"),), held_from=5, held_to=905).waiting == 901
+
+
+@pytest.mark.parametrize("value_bytes", [0, 100, 1_500, 9_000])
+def test_inline_waiting_events_within_the_budget_keep_the_entry_record_within_it(value_bytes: int) -> None:
+    raws: list[RawMessage] = []
+    while sum(map(raw_size, raws)) + raw_size(raw(f"e{len(raws)}", value=b"v" * value_bytes)) <= INLINE_BYTES:
+        raws.append(raw(f"e{len(raws)}", value=b"v" * value_bytes))
+    record = dump_held(HeldEntry(pending=tuple(raws)))
+    assert INLINE_BYTES / 2 < len(record) <= INLINE_BYTES  # raw_size never undercounts what a record takes
+
+
+def test_a_waiting_event_round_trips_byte_for_byte() -> None:
+    message = raw("a", value=bytes(range(256)) * 4)
+    record = dump_raw(message)
+    assert message.value in record and load_raw(record) == message
+    assert dump_held(message) == record and load_held(record) == message  # it shares the identities table
+    with pytest.raises(ValueError, match="Not a binary member-360 held message"):
+        load_raw(b"{}")
+
+
+def test_held_keys_are_distinct_per_local_id_and_number() -> None:
+    keys = {held_key(local, n) for local in (b"claims:S-1", b"claims:S-10", b"claims:S-1\x01") for n in (0, 1, 256)}
+    assert len(keys) == 9
+    assert held_key(b"S", 1) < held_key(b"S", 2) < held_key(b"S", 256)  # ordered like the numbers
 
 
 def test_held_raw_events_are_kept_byte_for_byte_without_base64() -> None:
@@ -68,7 +116,7 @@ REDELIVERY = [
 
 @pytest.mark.parametrize(("event_id", "source", "held"), REDELIVERY)
 def test_a_held_event_is_recognised_by_id_and_source(event_id: str, source: str, held: bool) -> None:
-    assert HeldEntry(pending=(raw("a"), raw("b"))).holds(event_id, source) is held
+    assert is_waiting([raw("a"), raw("b")], event_id, source) is held
 
 
 def test_every_view_of_a_feed_round_trips_through_the_changelog() -> None:
