@@ -92,7 +92,6 @@ class Member360Processor:
         # table, since every table costs the worker on its own (a second one measured ~2x freshness p50)
         self.identities = app.Table("identities", partitions=local_partitions, key_type=bytes,
                                     value_type=table_value_type("member360-held", dumps=dump_held, loads=load_held))
-        self.held = self.identities
         self.views = app.Table("views", partitions=member_partitions, key_type=bytes,
                                value_type=table_value_type("member360-view", dumps=dump_view, loads=load_view))
         app.agent(app.topic(config.identity_topic, **raw), name="links")(self._links)
@@ -202,7 +201,7 @@ class Member360Processor:
 
     def _waiting(self, key: bytes, entry: HeldEntry) -> list[RawMessage]:
         """The raw events waiting for `key`'s link, oldest first."""
-        held = self.held
+        held = self.identities
         raws = list(entry.pending)
         for sequence in range(entry.held_from, entry.held_to):
             raw: RawMessage | None = held.get(held_key(key, sequence))
@@ -211,7 +210,7 @@ class Member360Processor:
         return raws
 
     def _forget_waiting(self, key: bytes, entry: HeldEntry) -> None:
-        held = self.held
+        held = self.identities
         for sequence in range(entry.held_from, entry.held_to):
             held.pop(held_key(key, sequence), None)
 
@@ -252,13 +251,13 @@ class Member360Processor:
         else:
             # a record of its own, then the entry that counts it: a crash between the two leaves an uncounted
             # record (overwritten when the event is redelivered), never a counted one that is missing
-            self.held[held_key(key, entry.held_to)] = raw
+            self.identities[held_key(key, entry.held_to)] = raw
             pending, held_from, held_to = entry.pending, entry.held_from, entry.held_to + 1
         while len(pending) + held_to - held_from > self.config.max_pending:  # the oldest is dead-lettered
             if pending:
                 dropped, pending = pending[0], pending[1:]
             else:
-                dropped = self.held.pop(held_key(key, held_from), None)
+                dropped = self.identities.pop(held_key(key, held_from), None)
                 held_from += 1
                 if dropped is None:
                     continue

@@ -86,8 +86,8 @@ HELD_SCHEMA: dict[str, Any] = {**HELD_SCHEMA_V1, "fields": [
     {"name": "held_from", "type": "long"},
     {"name": "held_to", "type": "long"},
 ]}
-"""One local ID's link and where its waiting events are: the `held` table's sequence numbers
-[held_from, held_to), one raw event per record; `pending` keeps events of format-1 entries until released."""
+"""One local ID's link and its waiting events: the first inline (`pending`), the rest records of their
+own numbered [held_from, held_to) (see `held.py`)."""
 
 # compile_encoder's encoder tries the C (or generated) fast path first and diagnoses only when it refuses
 _encode_state = compile_encoder(STATE_SCHEMA, prefix=STATE_FORMAT)
@@ -184,7 +184,7 @@ def _raw_fields(record: dict[str, Any]) -> dict[str, Any]:
 
 
 def dump_raw(raw: Any) -> bytes:
-    """The changelog bytes of one waiting raw message (the `held` table's value)."""
+    """The changelog bytes of one waiting raw message stored as a record of its own."""
     return _encode_raw(raw_record(raw))
 
 
@@ -197,7 +197,7 @@ def load_raw(data: bytes) -> dict[str, Any]:
 
 def held_record(member_id: str | None, linked_at: Any, link_event_id: str, pending: tuple[Any, ...],
                 held_from: int = 0, held_to: int = 0) -> dict[str, Any]:
-    """The Avro datum of a held entry's fields (`pending`: RawMessages kept from format-1 entries)."""
+    """The Avro datum of a held entry's fields (`pending`: the inline RawMessages)."""
     return {"member_id": member_id, "linked_at": linked_at, "link_event_id": link_event_id,
             "pending": [raw_record(r) for r in pending], "held_from": held_from, "held_to": held_to}
 

@@ -1,12 +1,12 @@
-"""The identity tables' values: one local ID's link and where its waiting events are, and their codecs.
+"""The identity table's values: one local ID's link and its waiting events, and their codecs.
 
 Held events are kept as the raw Kafka messages (bytes, headers, where they were read), not decoded:
 they are decoded again when their link arrives, and a buffer overflow dead-letters them byte for byte.
 The first waiting events of a local ID travel inline in its `HeldEntry` (`pending`, rewritten with
 each one) up to `INLINE_BYTES`; the rest are records of their own in the same table, under
-`held_key(local ID, sequence number)` (a local ID never holds a NUL), the entry keeping their range. A short wait (the common
-case: a link a moment behind its first claims) costs one changelog record per held event, as inline
-only did; a backlog costs two small records per event instead of an entry that grows with each one
+`held_key(local ID, sequence number)` (a local ID never holds a NUL), the entry keeping their range.
+A short wait (the common case: a link a moment behind its first claims) costs one changelog record
+per held event, as inline only did; a backlog costs two small records per event instead of an entry that grows with each one
 (quadratic changelog bytes, and past Kafka's 1 MB record limit after some hundreds of events, which
 crashed the worker's producer). Entries of earlier versions (inline only) load and release the same way.
 Values are written to the changelog by these functions as binary Avro records (`changelog`; JSON
@@ -32,9 +32,9 @@ from mesh.processing.bridge import RawMessage
 class HeldEntry:
     """What is known about one local ID: its member (once linked) and where its waiting events are.
 
-    Waiting events: `pending` (inline, only in entries written by earlier versions), then the `held`
-    table's records `held_key(local ID, n)` for n in [held_from, held_to) (some may be missing after a
-    crash between writes: they are skipped).
+    Waiting events, oldest first: `pending` (inline, up to `INLINE_BYTES`), then the same table's
+    records `held_key(local ID, n)` for n in [held_from, held_to) (one may be missing after a crash
+    between two writes: it is skipped).
     """
 
     member_id: str | None = None
@@ -61,7 +61,7 @@ def raw_size(raw: RawMessage) -> int:
 
 
 def held_key(local_key: bytes, sequence: int) -> bytes:
-    """The `held` table key of a local ID's waiting event number `sequence`."""
+    """The identity-table key of a local ID's waiting event number `sequence` (beside the local ID's own)."""
     return local_key + b"\x00" + sequence.to_bytes(8, "big")
 
 

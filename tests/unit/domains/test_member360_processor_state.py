@@ -48,7 +48,7 @@ HELD = [
 @pytest.mark.parametrize("entry", HELD)
 def test_held_entry_round_trips_through_the_changelog(entry: HeldEntry) -> None:
     record = dump_held(entry)
-    assert record[:1] == b"\x02"  # binary (Avro), format 2: the range of the held table's records
+    assert record[:1] == b"\x02"  # binary (Avro), format 2: inline events and the range of the rest
     assert load_held(record) == entry
 
 
