@@ -6,9 +6,10 @@ The first waiting events of a local ID travel inline in its `HeldEntry` (`pendin
 each one) up to `INLINE_BYTES`; the rest are records of their own in the same table, under
 `held_key(local ID, sequence number)` (a local ID never holds a NUL), the entry keeping their range.
 A short wait (the common case: a link a moment behind its first claims) costs one changelog record
-per held event, as inline only did; a backlog costs two small records per event instead of an entry that grows with each one
-(quadratic changelog bytes, and past Kafka's 1 MB record limit after some hundreds of events, which
-crashed the worker's producer). Entries of earlier versions (inline only) load and release the same way.
+per held event, as inline only did; a backlog costs two small records per event instead of an entry
+that grows with each one (quadratic changelog bytes, and past Kafka's 1 MB record limit after some
+hundreds of events, which crashed the worker's producer). Entries of earlier versions (inline only)
+load and release the same way.
 Values are written to the changelog by these functions as binary Avro records (`changelog`; JSON
 records of earlier versions still load) and kept as objects in memory; a restart rebuilds them from
 the changelog (see `mesh.processing.tables`).
