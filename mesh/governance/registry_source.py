@@ -62,7 +62,7 @@ class RegistryGateway:
 
     def close(self) -> None:
         """Close the client's HTTP connections."""
-        self._client.close()
+        self._client.__exit__(None, None, None)  # confluent-kafka < 2.13 has no close()
 
     def __enter__(self) -> Self:
         return self

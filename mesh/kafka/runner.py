@@ -56,7 +56,7 @@ def metadata_ok(bootstrap: str, timeout: float = 3.0) -> bool:
     quiet = logging.getLogger("mesh.kafka.librdkafka")
     quiet.setLevel(logging.CRITICAL)
     conf = {"bootstrap.servers": bootstrap, "logger": quiet, "socket.connection.setup.timeout.ms": 2000}
-    admin = AdminClient(conf)  # type: ignore[arg-type]  # librdkafka takes a logger object here
+    admin = AdminClient(conf)  # librdkafka takes a logger object here
     try:
         return bool(admin.list_topics(timeout=timeout).brokers)
     except Exception:  # noqa: BLE001 - any failure is "not ready yet"

@@ -12,7 +12,7 @@ import logging
 from collections.abc import Mapping, Sequence
 
 import confluent_kafka
-from confluent_kafka.admin import (  # type: ignore[attr-defined]
+from confluent_kafka.admin import (
     AdminClient,
     NewTopic,
 )

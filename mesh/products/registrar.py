@@ -60,7 +60,7 @@ class ConfluentRegistrar:
 
     def close(self) -> None:
         """Close the client's HTTP connections."""
-        self._client.close()
+        self._client.__exit__(None, None, None)  # confluent-kafka < 2.13 has no close()
 
     def __enter__(self) -> Self:
         return self
@@ -93,7 +93,7 @@ class ConfluentRegistrar:
         if schema_id is None:
             raise RegistryError(f"Schema registry answered 404 when registering in subject {subject!r}",
                                 hint="check MESH_REGISTRY__URL points at a schema registry")
-        return schema_id
+        return int(schema_id)
 
     def compatibility(self, subject: str) -> str | None:
         return self._call("read the compatibility of", subject, lambda: self._client.get_compatibility(subject))

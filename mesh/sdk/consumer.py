@@ -120,7 +120,7 @@ class Consumer:
     def decode(self, message: confluent_kafka.Message) -> Event:
         """The Event of one Kafka message; a MeshError in `POISON` when it cannot be one."""
         value = message.value()
-        event = avro_binary_event(message.headers(), message.key(), message.topic(),  # type: ignore[arg-type]
+        event = avro_binary_event(message.headers(), message.key(), message.topic(),
                                   message.partition(), message.offset())
         if event is not None and value is not None:
             event.data = self._deserialize(value)
@@ -129,7 +129,7 @@ class Consumer:
 
     def _decode_checked(self, message: confluent_kafka.Message, value: bytes | None) -> Event:
         """Any message shape, every attribute checked; raises the precise error for a broken one."""
-        attrs, content_type = split_headers(message.headers())  # type: ignore[arg-type]
+        attrs, content_type = split_headers(message.headers())
         if content_type == AVRO_CONTENT_TYPE and value is not None and _REQUIRED <= attrs.keys():
             return binary_event(attrs, content_type, self._deserialize(value), key=message.key(),
                                 topic=message.topic(), partition=message.partition(), offset=message.offset())

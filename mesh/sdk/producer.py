@@ -317,7 +317,7 @@ class Producer:
         if self._failures:
             failures, self._failures = self._failures, []
             raise DeliveryError([(f.topic, f.key, f.reason) for f in failures])
-        return delivered
+        return int(delivered)
 
     def close(self, timeout: float = 30.0) -> int:
         """Flush and release the client; returns how many events the final flush delivered."""

@@ -90,7 +90,7 @@ class SchemaCache:
     def close(self) -> None:
         """Close the HTTP client if this cache created it (an injected client stays open)."""
         if self._owns_client and self._client is not None:
-            self._client.close()
+            self._client.__exit__(None, None, None)  # confluent-kafka < 2.13 has no close()
             self._client = None
 
     def schema_url(self, schema_id: int) -> str:

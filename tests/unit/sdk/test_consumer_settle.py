@@ -12,6 +12,7 @@ from mesh.core.settings import KafkaSettings, MeshSettings
 from mesh.sdk.consumer import Consumer
 from mesh.sdk.schemas import SchemaCache
 from mesh.sdk.serde import ValueSerializer
+from tests.support.messages import FakeMessage
 from tests.support.sdk_events import CLAIM_TYPE, CLAIM_V1, claim
 
 SETTINGS = MeshSettings(kafka=KafkaSettings(bootstrap_servers="127.0.0.1:1"))
@@ -65,7 +66,7 @@ class FakeDeadLetters:
 REGISTRY = SchemaRegistryClient.new_client({"url": "mock://settle"})
 
 
-def _batch() -> list[confluent_kafka.Message]:
+def _batch() -> list[FakeMessage]:
     registry = REGISTRY
     schema_id = SchemaCache(client=registry).id_for(f"{TOPIC}-value", CLAIM_V1, register=True)
     good = ValueSerializer(CLAIM_V1, schema_id)
@@ -73,8 +74,8 @@ def _batch() -> list[confluent_kafka.Message]:
                ("content-type", b"application/avro")]
     # partitions 0 and 1 interleaved; offset 11 on partition 1 is poison (not Avro)
     layout = [(0, 10, True), (1, 10, True), (1, 11, False), (0, 11, True), (1, 12, True), (0, 12, True)]
-    return [confluent_kafka.Message(topic=TOPIC, partition=p, offset=o, key=b"k", headers=headers,
-                                    value=good(claim(o)) if ok else b"not avro") for p, o, ok in layout]
+    return [FakeMessage(topic=TOPIC, partition=p, offset=o, key=b"k", headers=headers,
+                        value=good(claim(o)) if ok else b"not avro") for p, o, ok in layout]
 
 
 def _consumer(kafka: FakeKafka, dead_letters: FakeDeadLetters) -> Consumer:
