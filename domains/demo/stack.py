@@ -20,7 +20,7 @@ import httpx
 
 from mesh.core.errors import ConfigurationError
 from mesh.core.settings import MeshSettings
-from mesh.kafka.runner import LocalBroker
+from mesh.localbroker.runner import LocalBroker
 
 
 @dataclass

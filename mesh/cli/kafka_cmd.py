@@ -8,8 +8,8 @@ import typer
 from rich.console import Console
 
 from mesh.core.settings import MeshSettings
-from mesh.kafka import artifacts
-from mesh.kafka.runner import LocalBroker
+from mesh.localbroker import artifacts
+from mesh.localbroker.runner import LocalBroker
 
 app = typer.Typer(help="Run a real single-node Kafka broker (KRaft) on this machine's JVM.", no_args_is_help=True)
 _out = Console(highlight=False, soft_wrap=True)

@@ -45,7 +45,7 @@ def _testcontainers_kafka() -> Iterator[str]:
 @contextlib.contextmanager
 def _local_broker() -> Iterator[str]:
     from mesh.core.settings import MeshSettings
-    from mesh.kafka.runner import LocalBroker
+    from mesh.localbroker.runner import LocalBroker
 
     broker = LocalBroker(MeshSettings.load().local_broker)
     started = broker.ensure_running()

@@ -13,7 +13,7 @@ import pytest
 
 from mesh.core.errors import LocalBrokerError
 from mesh.core.settings import LocalBrokerSettings, MeshSettings
-from mesh.kafka.runner import LocalBroker, _alive, metadata_ok
+from mesh.localbroker.runner import LocalBroker, _alive, metadata_ok
 
 
 def _free_port() -> int:

@@ -13,8 +13,8 @@ import pytest
 
 from mesh.core.errors import LocalBrokerError
 from mesh.core.settings import LocalBrokerSettings
-from mesh.kafka import artifacts
-from mesh.kafka.runner import LocalBroker
+from mesh.localbroker import artifacts
+from mesh.localbroker.runner import LocalBroker
 
 
 def _free_port() -> int:

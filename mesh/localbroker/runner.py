@@ -23,8 +23,8 @@ from confluent_kafka.admin import AdminClient
 
 from mesh.core.errors import LocalBrokerError
 from mesh.core.settings import LocalBrokerSettings
-from mesh.kafka import artifacts
-from mesh.kafka.config import log4j_properties, render_properties, server_properties
+from mesh.localbroker import artifacts
+from mesh.localbroker.config import log4j_properties, render_properties, server_properties
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +53,7 @@ def port_open(host: str, port: int, timeout: float = 0.5) -> bool:
 
 def metadata_ok(bootstrap: str, timeout: float = 3.0) -> bool:
     """True when a Kafka broker answers a metadata request at `bootstrap`."""
-    quiet = logging.getLogger("mesh.kafka.librdkafka")
+    quiet = logging.getLogger("mesh.localbroker.librdkafka")
     quiet.setLevel(logging.CRITICAL)
     conf = {"bootstrap.servers": bootstrap, "logger": quiet, "socket.connection.setup.timeout.ms": 2000}
     admin = AdminClient(conf)  # librdkafka takes a logger object here

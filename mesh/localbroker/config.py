@@ -1,7 +1,7 @@
 """The local broker's configuration files, rendered from settings (pure: no I/O).
 
 One place for the single-node KRaft settings; docker-compose.yml mirrors them as KAFKA_* variables and
-`tests/unit/kafka/test_config.py` checks that the two agree.
+`tests/unit/localbroker/test_config.py` checks that the two agree.
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ from pathlib import Path
 import yaml
 
 from mesh.core.settings import KAFKA_VERSION, LocalBrokerSettings
-from mesh.kafka.config import SINGLE_NODE_PROPERTIES, render_properties, server_properties
+from mesh.localbroker.config import SINGLE_NODE_PROPERTIES, render_properties, server_properties
 
 ROOT = Path(__file__).resolve().parents[3]
 
