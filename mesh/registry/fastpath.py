@@ -33,7 +33,7 @@ class FastPath:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
             path: str = scope["path"]
-            if scope["method"] == "GET" and not scope["query_string"] and path.startswith(_ID_PREFIX):
+            if scope["method"] == "GET" and b"fetchMaxId" not in scope["query_string"] and path.startswith(_ID_PREFIX):
                 if (schema_id := number(path[13:])) is not None and (body := self.bodies.get(schema_id)) is not None:
                     await _send(send, body)
                     return

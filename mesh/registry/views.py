@@ -81,12 +81,15 @@ def subjects(state: RegistryState, *, deleted: bool = False, prefix: str = "") -
     return [s for s in state.subject_names(include_deleted=deleted) if s.startswith(prefix)]
 
 
-def schema_by_id(state: RegistryState, schema_id: int, *, subject: str | None = None) -> dict[str, Any]:
-    """GET /schemas/ids/{id} (with `?subject=`: only if the subject holds it)."""
-    uses = state.uses_of(schema_id, include_deleted=True)
-    if not uses or (subject is not None and all(u.subject != subject for u in uses)):
-        where = f" under subject '{subject}'" if subject is not None else ""
-        raise SchemaNotFoundError(f"Schema {schema_id} not found{where}", hint="check the id")
+def schema_by_id(state: RegistryState, schema_id: int) -> dict[str, Any]:
+    """GET /schemas/ids/{id}, whatever `?subject=` says.
+
+    As in Confluent's registry the subject only selects a schema context, and this registry has
+    one: confluent-kafka's deserializers send `?subject=<topic>-value` even when the writer
+    registered under another subject (products use `<topic>-<record name>`).
+    """
+    if not state.uses_of(schema_id, include_deleted=True):
+        raise SchemaNotFoundError(f"Schema {schema_id} not found", hint="check the id")
     return state.schemas[schema_id].to_json()
 
 
