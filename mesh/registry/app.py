@@ -22,8 +22,9 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from mesh.core.errors import RegistryError
 from mesh.core.settings import RegistrySettings
 from mesh.registry import views
-from mesh.registry.errors import UnprocessableRequestError, error_body
+from mesh.registry.errors import UnprocessableRequestError, error_body, short_message
 from mesh.registry.fastpath import CONTENT_TYPE, FastPath
+from mesh.registry.limits import BodyLimit
 from mesh.registry.models import ConfigBody, ModeBody, SchemaBody, parse_body
 from mesh.registry.service import RegistryService
 from mesh.registry.store import RecordLog
@@ -223,13 +224,13 @@ async def _validation_error(request: Request, exc: Exception) -> Response:
 
 async def _http_error(_: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
-    body = json.dumps({"error_code": exc.status_code, "message": f"HTTP {exc.status_code} {exc.detail}"})
+    body = json.dumps({"error_code": exc.status_code, "message": short_message(f"HTTP {exc.status_code} {exc.detail}")})
     return Response(body, status_code=exc.status_code, media_type=CONTENT_TYPE, headers=exc.headers)
 
 
 async def _unexpected(request: Request, exc: Exception) -> Response:
     log.exception("unexpected error answering %s %s", request.method, request.url.path)
-    body = json.dumps({"error_code": 50001, "message": f"Internal error: {type(exc).__name__}: {exc}"})
+    body = json.dumps({"error_code": 50001, "message": short_message(f"Internal error: {type(exc).__name__}: {exc}")})
     return Response(body, status_code=500, media_type=CONTENT_TYPE)
 
 
@@ -260,4 +261,5 @@ def create_app(settings: RegistrySettings, *, log_store: RecordLog) -> FastAPI:
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(Exception, _unexpected)
     app.add_middleware(FastPath, service=service)
+    app.add_middleware(BodyLimit)  # added last, so outermost: no body over the cap reaches anything
     return app
