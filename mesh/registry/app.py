@@ -19,6 +19,7 @@ from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from mesh.clients.codes import ErrorCode
 from mesh.core.errors import RegistryError
 from mesh.core.settings import RegistrySettings
 from mesh.registry import views
@@ -230,7 +231,7 @@ async def _http_error(_: Request, exc: Exception) -> Response:
 
 async def _unexpected(request: Request, exc: Exception) -> Response:
     log.exception("unexpected error answering %s %s", request.method, request.url.path)
-    body = json.dumps({"error_code": 50001, "message": f"Internal error: {type(exc).__name__}: {exc}"})
+    body = json.dumps({"error_code": ErrorCode.STORE_ERROR.value, "message": f"Internal error: {type(exc).__name__}: {exc}"})
     return Response(body, status_code=500, media_type=CONTENT_TYPE)
 
 
