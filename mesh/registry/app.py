@@ -115,7 +115,7 @@ def schema_types() -> Response:
 @schemas.get("/schemas/ids/{schema_id}")
 def get_schema(request: Request, schema_id: str, subject: str | None = None, fetchMaxId: str | None = None) -> Response:
     state = _service(request).state
-    body = views.schema_by_id(state, views.parse_id(schema_id), subject=subject)
+    body = views.schema_by_id(state, views.parse_id(schema_id))
     if _flag(fetchMaxId):
         body["maxId"] = state.max_id
     return _reply(body)
@@ -123,8 +123,7 @@ def get_schema(request: Request, schema_id: str, subject: str | None = None, fet
 
 @schemas.get("/schemas/ids/{schema_id}/schema")
 def get_schema_text(request: Request, schema_id: str, subject: str | None = None) -> Response:
-    state = _service(request).state
-    body = views.schema_by_id(state, views.parse_id(schema_id), subject=subject)
+    body = views.schema_by_id(_service(request).state, views.parse_id(schema_id))
     return Response(body["schema"], media_type=CONTENT_TYPE)
 
 

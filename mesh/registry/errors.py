@@ -57,8 +57,18 @@ __all__ = [
     "VersionNotFoundError",
     "VersionNotSoftDeletedError",
     "VersionSoftDeletedError",
+    "clip",
     "error_body",
 ]
+
+ECHO_LIMIT = 120  # characters of a request's own text quoted back in an error message
+
+
+def clip(text: str, limit: int = ECHO_LIMIT) -> str:
+    """`text` cut to `limit` characters, saying how much was left out: error messages never echo 1 MB back."""
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}... ({len(text) - limit} more characters)"
 
 
 def error_body(exc: RegistryError) -> bytes:

@@ -155,10 +155,7 @@ class KafkaLog:
         assert self._consumer is not None and self._producer is not None and self._loop is not None
         while not self._stop.is_set():
             try:
-                # poll() returns on the first message; consume(timeout=0) then drains what is buffered
-                # (consume with a timeout would wait the whole timeout for a full batch)
-                first = self._consumer.poll(0.05)
-                messages = [first, *self._consumer.consume(num_messages=500, timeout=0)] if first else []
+                messages = take(self._consumer)
                 self._producer.poll(0)
             except (KafkaException, RuntimeError) as exc:  # RuntimeError: closed while stopping
                 if not self._stop.is_set():
@@ -196,6 +193,18 @@ class KafkaLog:
         future = self._pending.get(token)
         if future is not None and not future.done():
             future.set_exception(StoreError(f"Kafka refused the write to {self._topic!r}: {reason}"))
+
+
+def take(consumer: Consumer) -> list[Message]:
+    """The messages buffered now: `poll` waits up to 50 ms for the first, `consume(timeout=0)` drains the rest.
+
+    (consume with a timeout would wait the whole timeout for a full batch.) The first message is
+    tested with `is None`, never for truth: a Message's length is its value's, so a tombstone is falsy.
+    """
+    first = consumer.poll(0.05)
+    if first is None:
+        return []
+    return [first, *consumer.consume(num_messages=500, timeout=0)]
 
 
 def _token(message: Message) -> str | None:
