@@ -19,6 +19,7 @@ ALLOWED: dict[str, set[str]] = {
     "governance": {"core", "compat"},
     "products": {"core", "compat", "sdk", "governance"},
     "processing": {"core", "compat", "sdk"},
+    "catalog": {"core", "compat", "sdk", "products"},
 }
 # Domain code is a user of the platform: the public SDK-facing packages only. The demo is the one
 # imperative shell among the domains (it starts the broker and the registry, like the CLI does).
