@@ -17,10 +17,13 @@ from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
+from prometheus_client import CollectorRegistry, Counter, Histogram
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from mesh.clients.codes import ErrorCode
 from mesh.core.errors import RegistryError
+from mesh.core.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
+from mesh.core.metrics import LATENCY_BUCKETS, HttpMetrics, HttpMetricsMiddleware, exposition
 from mesh.core.settings import RegistrySettings
 from mesh.registry import views
 from mesh.registry.errors import UnprocessableRequestError, error_body
@@ -256,9 +259,36 @@ def create_app(settings: RegistrySettings, *, log_store: RecordLog) -> FastAPI:
     def root() -> Response:
         return _reply({})
 
+    metrics = _metrics(service)
+
+    @app.get("/metrics")
+    def prometheus() -> Response:
+        return Response(exposition(metrics), media_type=METRICS_CONTENT_TYPE)
+
     app.add_exception_handler(RegistryError, _registry_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(Exception, _unexpected)
     app.add_middleware(FastPath, service=service)
+    # outermost, so the fast path's answers are counted too
+    app.add_middleware(HttpMetricsMiddleware, metrics=HttpMetrics("mesh_registry", metrics, routes=_ROUTES))
     return app
+
+
+_ROUTES = ("subjects", "schemas", "config", "mode", "compatibility", "metrics")
+
+
+def _metrics(service: RegistryService) -> CollectorRegistry:
+    """The app's own metrics registry, with compatibility checks counted and timed by the service."""
+    registry = CollectorRegistry()
+    checks = Counter("mesh_registry_compatibility_checks", "Compatibility checks run (tests and registrations).",
+                     ("level", "result"), registry=registry)
+    seconds = Histogram("mesh_registry_compatibility_check_seconds", "Time of one compatibility check.",
+                        buckets=LATENCY_BUCKETS, registry=registry)
+
+    def observe(level: str, compatible: bool, elapsed: float) -> None:
+        checks.labels(level, "compatible" if compatible else "incompatible").inc()
+        seconds.observe(elapsed)
+
+    service.on_check = observe
+    return registry
