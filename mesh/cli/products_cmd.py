@@ -10,6 +10,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from mesh.cli import products_check_cmd
 from mesh.core.settings import MeshSettings
 from mesh.products import catalog
 from mesh.products.loader import load_all, scan
@@ -19,6 +20,7 @@ from mesh.products.registrar import ConfluentRegistrar
 
 app = typer.Typer(help="Data products: descriptors, catalog and provisioning.", no_args_is_help=True)
 _out = Console(highlight=False, soft_wrap=True)
+app.command("check")(products_check_cmd.check)
 
 Root = Annotated[Path, typer.Option("--root", help="Folder holding <domain>/products/*.yaml.")]
 Format = Annotated[str, typer.Option("--format", help="text or json.")]

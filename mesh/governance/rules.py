@@ -9,6 +9,18 @@
     GOV007 invalid-descriptor      ERROR    a product descriptor cannot be read, so its schemas' subjects are unknown
     GOV008 descriptor-problem      WARNING  a product descriptor reads but fails validation (`mesh products validate`)
 
+  Descriptor changes, against a git ref (`mesh products check`, `mesh schemas check --against`):
+    GOV101 changed-key                   ERROR    the product's key changed
+    GOV102 fewer-partitions              ERROR    the product has fewer partitions
+    GOV103 shorter-retention             ERROR    the product keeps its events for less time
+    GOV104 changed-cleanup-policy        ERROR    delete <-> compact
+    GOV105 classification-downgrade      ERROR    a field is classified lower (phi -> internal)
+    GOV106 weaker-freshness-slo          WARNING  the freshness SLO is longer
+    GOV107 removed-consumer              WARNING  a consumer listed by the product is gone
+    GOV108 retired-without-deprecation   ERROR    active -> retired without being deprecated first
+    GOV109 product-removed               ERROR    a descriptor was deleted before its product was retired
+    GOV110 unreadable-previous-descriptor WARNING the descriptor at the ref cannot be read
+
 Ids are stable: CI configurations and suppressions refer to them. Add rules at the end.
 """
 
@@ -102,3 +114,59 @@ CATALOGUE: tuple[Rule, ...] = (
     DESCRIPTOR_PROBLEM,
 )
 RULES: dict[str, Rule] = {rule.rule_id: rule for rule in CATALOGUE}
+
+# Descriptor changes (`mesh products check`, also in `mesh schemas check --against`): GOV1xx, so that
+# rules appended by other checks keep their own numbers.
+CHANGED_KEY = Rule(
+    "GOV101", "changed-key", Severity.ERROR,
+    "The product's key changed: events of one entity would land in other partitions and break ordering.",
+)
+FEWER_PARTITIONS = Rule(
+    "GOV102", "fewer-partitions", Severity.ERROR, "The product has fewer partitions; Kafka cannot shrink a topic."
+)
+SHORTER_RETENTION = Rule(
+    "GOV103", "shorter-retention", Severity.ERROR,
+    "The product keeps its events for less time; consumers that replay history lose data.",
+)
+CHANGED_CLEANUP_POLICY = Rule(
+    "GOV104", "changed-cleanup-policy", Severity.ERROR,
+    "The cleanup policy changed (delete <-> compact): what a consumer finds on the topic changes meaning.",
+)
+CLASSIFICATION_DOWNGRADE = Rule(
+    "GOV105", "classification-downgrade", Severity.ERROR,
+    "A field is classified lower than before (e.g. phi -> internal): it would lose its protection.",
+)
+WEAKER_FRESHNESS_SLO = Rule(
+    "GOV106", "weaker-freshness-slo", Severity.WARNING,
+    "The freshness SLO is longer than before: consumers were promised fresher data.",
+)
+REMOVED_CONSUMER = Rule(
+    "GOV107", "removed-consumer", Severity.WARNING,
+    "A consumer listed by the product is gone from its descriptor; make sure it no longer reads it.",
+)
+RETIRED_WITHOUT_DEPRECATION = Rule(
+    "GOV108", "retired-without-deprecation", Severity.ERROR,
+    "An active product is retired directly, without a deprecation period for its consumers.",
+)
+PRODUCT_REMOVED = Rule(
+    "GOV109", "product-removed", Severity.ERROR,
+    "The descriptor of a product that is not retired was deleted.",
+)
+UNREADABLE_PREVIOUS = Rule(
+    "GOV110", "unreadable-previous-descriptor", Severity.WARNING,
+    "The previous version of a descriptor cannot be read; it is left out of the comparison.",
+)
+
+CATALOGUE += (
+    CHANGED_KEY,
+    FEWER_PARTITIONS,
+    SHORTER_RETENTION,
+    CHANGED_CLEANUP_POLICY,
+    CLASSIFICATION_DOWNGRADE,
+    WEAKER_FRESHNESS_SLO,
+    REMOVED_CONSUMER,
+    RETIRED_WITHOUT_DEPRECATION,
+    PRODUCT_REMOVED,
+    UNREADABLE_PREVIOUS,
+)
+RULES.update({rule.rule_id: rule for rule in CATALOGUE})
