@@ -11,12 +11,14 @@ import typer
 from mesh.cli.schema_subjects import product_assignments
 from mesh.core.errors import ConfigurationError
 from mesh.core.settings import MeshSettings
+from mesh.governance import rules
 from mesh.governance.files import git_fetcher, read_schema_files
 from mesh.governance.findings import Finding
 from mesh.governance.registry_source import RegistryGateway, register_all, registry_client
 from mesh.governance.report import ReportFormat, format_finding, render, render_text
 from mesh.governance.schema_check import CheckResult, check_files, load_schemas
 from mesh.governance.subjects import SubjectResolver, assigned_resolver, convention_resolver, parse_level
+from mesh.products.changes import check_against_ref
 
 app = typer.Typer(help="Check schemas/ against what is deployed, and register them.", no_args_is_help=True)
 
@@ -82,6 +84,10 @@ def check_command(
         else:
             fetch = resources.enter_context(_gateway(settings, registry)).fetch
         result = check_files(files, resolver=resolver, fetch_deployed=fetch, level=override)
+    if against and domains_dir.is_dir():
+        # Descriptor changes are governance decisions too: the same report, the same exit code.
+        changes = check_against_ref(domains_dir, against).findings
+        descriptor_findings += [f for f in changes if f.rule_id != rules.INVALID_DESCRIPTOR.rule_id]
     result = result.with_findings(descriptor_findings)
     _emit(result, report_format, output)
     raise typer.Exit(result.exit_code)
