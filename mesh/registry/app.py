@@ -17,9 +17,13 @@ from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
+from prometheus_client import CollectorRegistry, Counter, Histogram
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from mesh.clients.codes import ErrorCode
 from mesh.core.errors import RegistryError
+from mesh.core.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
+from mesh.core.metrics import LATENCY_BUCKETS, HttpMetrics, HttpMetricsMiddleware, exposition
 from mesh.core.settings import RegistrySettings
 from mesh.registry import views
 from mesh.registry.errors import UnprocessableRequestError, error_body, short_message
@@ -224,13 +228,15 @@ async def _validation_error(request: Request, exc: Exception) -> Response:
 
 async def _http_error(_: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
-    body = json.dumps({"error_code": exc.status_code, "message": short_message(f"HTTP {exc.status_code} {exc.detail}")})
+    message = short_message(f"HTTP {exc.status_code} {exc.detail}")
+    body = json.dumps({"error_code": exc.status_code, "message": message})
     return Response(body, status_code=exc.status_code, media_type=CONTENT_TYPE, headers=exc.headers)
 
 
 async def _unexpected(request: Request, exc: Exception) -> Response:
     log.exception("unexpected error answering %s %s", request.method, request.url.path)
-    body = json.dumps({"error_code": 50001, "message": short_message(f"Internal error: {type(exc).__name__}: {exc}")})
+    message = short_message(f"Internal error: {type(exc).__name__}: {exc}")
+    body = json.dumps({"error_code": ErrorCode.STORE_ERROR.value, "message": message})
     return Response(body, status_code=500, media_type=CONTENT_TYPE)
 
 
@@ -256,10 +262,37 @@ def create_app(settings: RegistrySettings, *, log_store: RecordLog) -> FastAPI:
     def root() -> Response:
         return _reply({})
 
+    metrics = _metrics(service)
+
+    @app.get("/metrics")
+    def prometheus() -> Response:
+        return Response(exposition(metrics), media_type=METRICS_CONTENT_TYPE)
+
     app.add_exception_handler(RegistryError, _registry_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(Exception, _unexpected)
     app.add_middleware(FastPath, service=service)
-    app.add_middleware(BodyLimit)  # added last, so outermost: no body over the cap reaches anything
+    app.add_middleware(BodyLimit)  # outside the fast path: no body over the cap reaches anything
+    # outermost, so the fast path's answers (and the 413s) are counted too
+    app.add_middleware(HttpMetricsMiddleware, metrics=HttpMetrics("mesh_registry", metrics, routes=_ROUTES))
     return app
+
+
+_ROUTES = ("subjects", "schemas", "config", "mode", "compatibility", "metrics")
+
+
+def _metrics(service: RegistryService) -> CollectorRegistry:
+    """The app's own metrics registry, with compatibility checks counted and timed by the service."""
+    registry = CollectorRegistry()
+    checks = Counter("mesh_registry_compatibility_checks", "Compatibility checks run (tests and registrations).",
+                     ("level", "result"), registry=registry)
+    seconds = Histogram("mesh_registry_compatibility_check_seconds", "Time of one compatibility check.",
+                        buckets=LATENCY_BUCKETS, registry=registry)
+
+    def observe(level: str, compatible: bool, elapsed: float) -> None:
+        checks.labels(level, "compatible" if compatible else "incompatible").inc()
+        seconds.observe(elapsed)
+
+    service.on_check = observe
+    return registry
