@@ -34,6 +34,7 @@ from mesh.registry.errors import (
     VersionNotSoftDeletedError,
     VersionSoftDeletedError,
 )
+from mesh.registry.limits import check_record_size
 from mesh.registry.models import SchemaBody
 from mesh.registry.records import (
     ConfigRecord,
@@ -345,6 +346,7 @@ class RegistryService:
                 record, answer = propose()
                 if record is None:
                     return answer
+                check_record_size(record)  # 422 before anything is written, not Kafka's 500 after
                 outcome = await self._log.append(record)
                 if outcome.accepted:
                     return answer
