@@ -27,6 +27,7 @@ from mesh.core.errors import (
     DeliveryError,
     EventFormatError,
     KafkaError,
+    MeshError,
     SchemaError,
     SerializationError,
     UnknownSchemaError,
@@ -118,7 +119,24 @@ class Consumer:
 
     # -- decoding -----------------------------------------------------------------------------------------
     def decode(self, message: confluent_kafka.Message) -> Event:
-        """The Event of one Kafka message; a MeshError in `POISON` when it cannot be one."""
+        """The Event of one Kafka message; a MeshError in `POISON` when it cannot be one.
+
+        Whatever a producer sent, the failure is a MeshError: an unexpected exception of a parser
+        (JSON nested a thousand deep raises RecursionError, for one) becomes an EventFormatError, so
+        the message is dead-lettered instead of stopping the consumer on it at every restart.
+        """
+        try:
+            return self._decode(message)
+        except MeshError:
+            raise
+        except Exception as exc:  # any parser failure on producer input is poison
+            raise EventFormatError(
+                f"Message {message.topic()}[{message.partition()}]@{message.offset()} cannot be decoded: "
+                f"{type(exc).__name__}: {str(exc)[:200]}",
+                hint="the producer sent something that is not a mesh event; fix the producer",
+            ) from exc
+
+    def _decode(self, message: confluent_kafka.Message) -> Event:
         value = message.value()
         event = avro_binary_event(message.headers(), message.key(), message.topic(),
                                   message.partition(), message.offset())
