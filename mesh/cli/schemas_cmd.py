@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from mesh.cli.connect import registry_url
 from mesh.cli.schema_subjects import product_assignments
 from mesh.core.errors import ConfigurationError
 from mesh.core.settings import MeshSettings
@@ -42,7 +43,8 @@ def _resolver(settings: MeshSettings, domains_dir: Path) -> tuple[SubjectResolve
     return assigned_resolver(assignments, fallback=fallback), findings
 
 
-def _gateway(url: str) -> RegistryGateway:
+def _gateway(option: str | None, settings: MeshSettings) -> RegistryGateway:
+    url = registry_url(option, source="--registry") if option else registry_url(settings.registry.url)
     return RegistryGateway(registry_client(url), url=url)
 
 
@@ -78,7 +80,7 @@ def check_command(
         if against:
             fetch = git_fetcher(against)
         else:
-            fetch = resources.enter_context(_gateway(registry or settings.registry.url)).fetch
+            fetch = resources.enter_context(_gateway(registry, settings)).fetch
         result = check_files(files, resolver=resolver, fetch_deployed=fetch, level=override)
     result = result.with_findings(descriptor_findings)
     _emit(result, report_format, output)
@@ -112,7 +114,7 @@ def register_command(
             typer.echo(format_finding(finding))
         typer.echo("Nothing registered: fix the findings above first.")
         raise typer.Exit(1)
-    with _gateway(registry or settings.registry.url) as gateway:
+    with _gateway(registry, settings) as gateway:
         done, refused = register_all(gateway, local, {file.path: file.text for file in files})
     for registration in done:
         state = "registered" if registration.created else "unchanged"
