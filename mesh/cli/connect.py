@@ -11,8 +11,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from confluent_kafka.admin import AdminClient
-
+from mesh.clients import admin
 from mesh.core.errors import ConfigurationError, KafkaError
 from mesh.core.settings import MeshSettings
 from mesh.localbroker.runner import port_open
@@ -55,9 +54,8 @@ def require_broker(settings: MeshSettings, *, timeout: float = PROBE_TIMEOUT_S) 
     servers = settings.kafka.bootstrap_servers or "?"
     if not any(_accepts(address) for address in servers.split(",")):
         raise KafkaError(f"No Kafka broker listens at {servers} (connection refused or timed out)", hint=_FIX)
-    conf = {**settings.kafka.client_config(), "socket.connection.setup.timeout.ms": int(timeout * 1000)}
     try:
-        metadata = AdminClient(conf).list_topics(timeout=timeout)
+        metadata = admin(settings, {"socket.connection.setup.timeout.ms": int(timeout * 1000)}).list_topics(timeout=timeout)
         if metadata.brokers:
             return
         problem = "answers without brokers"

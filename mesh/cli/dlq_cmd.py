@@ -18,6 +18,7 @@ import typer
 
 from mesh.cli.connect import kafka_settings, require_broker
 from mesh.cli.reading import Position, messages
+from mesh.clients import producer
 from mesh.core.errors import ConfigurationError, DeliveryError
 from mesh.core.naming import dlq_topic
 from mesh.core.settings import MeshSettings
@@ -100,7 +101,7 @@ def replay(
     chosen = _chosen(at or [])
     settings = kafka_settings()
     require_broker(settings)
-    producer = confluent_kafka.Producer({**settings.kafka.client_config(), "enable.idempotence": True})
+    sender = producer(settings, {"enable.idempotence": True})
     sent, skipped, found = 0, 0, set()
     for message, summary in _letters(settings, topic):
         where = (message.partition(), message.offset())
@@ -114,10 +115,10 @@ def replay(
             continue
         headers = [(n, v) for n, v in message.headers() or [] if not n.startswith("mesh_")]
         original = summary["original"].rsplit("[", 1)[0]
-        producer.produce(original, message.value(), message.key(), headers=headers)
+        sender.produce(original, message.value(), message.key(), headers=headers)
         typer.echo(f"replayed {summary['at']} to {original}")
         sent += 1
-    if producer.flush(30):
+    if sender.flush(30):
         raise DeliveryError([("?", None, "replayed messages still queued after 30 s")])
     missing = sorted(chosen - found)
     for partition, offset in missing:

@@ -23,10 +23,11 @@ from mesh.core.errors import ConfigurationError, DataValidationError, DeliveryEr
 from mesh.core.naming import dlq_topic
 from mesh.products import catalog
 from mesh.products.loader import load_all
-from mesh.sdk.consumer import POISON, Consumer
+from mesh.sdk.consumer import Consumer
 from mesh.sdk.envelope import Event, json_default, to_structured
 from mesh.sdk.jsonvalues import from_json
 from mesh.sdk.producer import Producer
+from mesh.sdk.reader import POISON
 from mesh.sdk.schemas import load_schema
 from mesh.sdk.serde import ValueSerializer
 

@@ -9,6 +9,9 @@ from typing import Annotated, Any
 
 import typer
 
+from mesh.catalog.broker import BrokerView
+from mesh.catalog.status import assess
+from mesh.cli import products_check_cmd
 from mesh.cli.connect import kafka_settings, registry_url, require_broker
 from mesh.core.errors import ConfigurationError
 from mesh.products import catalog
@@ -18,6 +21,7 @@ from mesh.products.provision import Provisioner
 from mesh.products.registrar import ConfluentRegistrar
 
 app = typer.Typer(help="Data products: descriptors, catalog and provisioning.", no_args_is_help=True)
+app.command("check")(products_check_cmd.check)
 
 Root = Annotated[Path, typer.Option("--root", help="Folder holding <domain>/products/*.yaml.")]
 Format = Annotated[str, typer.Option("--format", help="text or json.")]
@@ -68,6 +72,35 @@ def describe(product_id: str, root: Root = Path("domains")) -> None:
     _require_descriptors(root)
     products = load_all(root)
     typer.echo(json.dumps(catalog.describe(catalog.find(product_id, products), products), indent=2))
+
+
+@app.command()
+def status(root: Root = Path("domains"), fmt: Format = "text") -> int:
+    """Live state of every product: last event, freshness vs SLO, rate, dead letters (the catalog's numbers)."""
+    _check_format(fmt)
+    _require_descriptors(root)
+    products = load_all(root)
+    settings = kafka_settings()
+    require_broker(settings)
+    broker = BrokerView(settings)
+    try:
+        found = [assess(p, broker.observe(p.descriptor.topic, p.descriptor.dlq_topic,
+                                          window_s=settings.catalog.rate_window_s, groups=False)[0])
+                 for p in products]
+    finally:
+        broker.close()
+    if fmt == "json":
+        typer.echo(json.dumps([{"product": s.product_id, "state": s.state, "last_event": s.last_event,
+                                "age_ms": s.age_ms, "freshness_slo": s.freshness_slo,
+                                "events_per_minute": s.events_per_minute, "dead_letters": s.dead_letters}
+                               for s in found], indent=2))
+    else:
+        # 80 columns: the time of the last event is in --format json (age says how old it is)
+        typer.echo(f"{'PRODUCT':<28}{'AGE':>9} {'SLO':>5}  {'FRESHNESS':<10}{'EV/MIN':>8}{'DLQ':>6}")
+        for s in found:
+            typer.echo(f"{s.product_id:<27} {s.age:>9} {s.freshness_slo:>5}  {s.state:<10}"
+                       f"{s.events_per_minute:>8.1f}{s.dead_letters:>6}")
+    return 1 if any(s.state == "breached" for s in found) else 0
 
 
 @app.command()

@@ -14,8 +14,8 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 import confluent_kafka
-from confluent_kafka.admin import AdminClient
 
+from mesh.clients import admin, consumer
 from mesh.core.errors import ConfigurationError, KafkaError
 from mesh.core.settings import MeshSettings
 
@@ -33,9 +33,8 @@ class Position:
 
 def partitions_of(settings: MeshSettings, topics: Sequence[str]) -> dict[str, list[int]]:
     """The partitions of each topic; a ConfigurationError names a topic that does not exist."""
-    admin = AdminClient(dict(settings.kafka.client_config()))
     try:
-        metadata = admin.list_topics(timeout=10)
+        metadata = admin(settings).list_topics(timeout=10)
     except confluent_kafka.KafkaException as exc:
         raise KafkaError(f"Cannot read the topics of {settings.kafka.bootstrap_servers}: {exc}", cause=exc,
                          hint="check that the broker is reachable") from exc
@@ -77,29 +76,28 @@ def messages(
     once every assigned partition was read to its end. With `group`, offsets are committed in it."""
     assigned = assignment(settings, topics, position)
     conf: dict[str, str | int | float | bool] = {
-        **settings.kafka.client_config(),
-        "group.id": group or f"mesh-cli-{uuid.uuid4().hex[:12]}",  # required by librdkafka; unused when assigned
         "enable.auto.commit": group is not None,
         "enable.partition.eof": to_end,
         "auto.offset.reset": "earliest" if position.from_beginning else "latest",
     }
-    consumer = confluent_kafka.Consumer(conf)
+    # librdkafka wants a group id even for assigned partitions; without --group it is never used (no commit)
+    reader = consumer(settings, group_id=group or f"mesh-cli-{uuid.uuid4().hex[:12]}", config=conf)
     try:
         if group is None:
-            consumer.assign(assigned)
+            reader.assign(assigned)
         else:
-            consumer.subscribe(list(topics))
-        yield from _loop(consumer, {(tp.topic, tp.partition) for tp in assigned}, idle_timeout, to_end)
+            reader.subscribe(list(topics))
+        yield from _loop(reader, {(tp.topic, tp.partition) for tp in assigned}, idle_timeout, to_end)
     finally:
-        consumer.close()
+        reader.close()
 
 
-def _loop(consumer: confluent_kafka.Consumer, partitions: set[tuple[str, int]], idle_timeout: float | None,
+def _loop(reader: confluent_kafka.Consumer, partitions: set[tuple[str, int]], idle_timeout: float | None,
           to_end: bool) -> Iterator[confluent_kafka.Message]:
     ended: set[tuple[str, int]] = set()
     idle_since = time.monotonic()
     while not (to_end and ended >= partitions):
-        message = consumer.poll(_POLL_S)
+        message = reader.poll(_POLL_S)
         if message is None:
             if idle_timeout is not None and time.monotonic() - idle_since >= idle_timeout:
                 return
