@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from mesh.cli.connect import registry_url
 from mesh.cli.schema_subjects import product_assignments
 from mesh.core.errors import ConfigurationError
 from mesh.core.settings import MeshSettings
@@ -46,7 +47,8 @@ def _resolver(settings: MeshSettings, domains_dir: Path) -> tuple[SubjectResolve
 
 def _gateway(settings: MeshSettings, url: str | None) -> RegistryGateway:
     """A gateway to `url` (default: the configured registry) with the configured credentials."""
-    registry = settings.registry.model_copy(update={"url": url}) if url else settings.registry
+    checked = registry_url(url, source="--registry") if url else registry_url(settings.registry.url)
+    registry = settings.registry.model_copy(update={"url": checked})
     return RegistryGateway(registry_client(registry, retries=1), url=registry.url)
 
 
