@@ -86,10 +86,11 @@ class CheckedFile:
 
 @dataclass(frozen=True, slots=True)
 class CheckResult:
-    """Every file checked and every finding, in file order."""
+    """Every file checked and every finding, in file order; `noun` names the files in reports."""
 
     checked: tuple[CheckedFile, ...]
     findings: tuple[Finding, ...]
+    noun: str = "schema file"
 
     @property
     def has_errors(self) -> bool:
@@ -103,7 +104,7 @@ class CheckResult:
 
     def with_findings(self, findings: Sequence[Finding]) -> CheckResult:
         """This result with `findings` (e.g. about descriptors rather than schema files) first."""
-        return CheckResult(self.checked, (*findings, *self.findings))
+        return CheckResult(self.checked, (*findings, *self.findings), self.noun)
 
 
 FetchDeployed = Callable[[Sequence[LocalSchema]], Mapping[str, DeployedSubject]]
