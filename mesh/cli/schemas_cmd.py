@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from contextlib import ExitStack
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated
 
@@ -18,6 +19,7 @@ from mesh.governance.findings import Finding
 from mesh.governance.registry_source import RegistryGateway, register_all, registry_client
 from mesh.governance.report import ReportFormat, format_finding, render, render_text
 from mesh.governance.schema_check import CheckResult, check_files, load_schemas
+from mesh.governance.semantic_gate import Suppression, suppress
 from mesh.governance.subjects import SubjectResolver, assigned_resolver, convention_resolver, parse_level
 from mesh.products.changes import check_against_ref
 
@@ -38,11 +40,15 @@ DomainsDir = Annotated[
 ]
 
 
-def _resolver(settings: MeshSettings, domains_dir: Path) -> tuple[SubjectResolver, list[Finding]]:
-    """Product subjects for the files descriptors name, the fallback convention for the others."""
+def _resolver(
+    settings: MeshSettings, domains_dir: Path
+) -> tuple[SubjectResolver, list[Finding], dict[str, tuple[Suppression, ...]]]:
+    """Product subjects for the files descriptors name, the fallback convention for the others, and
+    the semantic rules each product's descriptor suppresses for its schema files."""
     assignments, findings = product_assignments(domains_dir)
     fallback = convention_resolver(default_level=settings.registry.default_compatibility)
-    return assigned_resolver(assignments, fallback=fallback), findings
+    suppressions = {str(item.path): item.suppressions for item in assignments if item.suppressions}
+    return assigned_resolver(assignments, fallback=fallback), findings, suppressions
 
 
 def _gateway(settings: MeshSettings, url: str | None) -> RegistryGateway:
@@ -79,13 +85,14 @@ def check_command(
     settings = MeshSettings.load()
     override = parse_level(level, where="--level") if level else None
     files = read_schema_files(schemas_dir)
-    resolver, descriptor_findings = _resolver(settings, domains_dir)
+    resolver, descriptor_findings, suppressions = _resolver(settings, domains_dir)
     with ExitStack() as resources:
         if against:
             fetch = git_fetcher(against)
         else:
             fetch = resources.enter_context(_gateway(settings, registry)).fetch
         result = check_files(files, resolver=resolver, fetch_deployed=fetch, level=override)
+    result = replace(result, findings=suppress(result.findings, suppressions))
     if against and domains_dir.is_dir():
         # Descriptor changes are governance decisions too: the same report, the same exit code.
         changes = check_against_ref(domains_dir, against).findings
@@ -114,7 +121,7 @@ def register_command(
     """
     settings = MeshSettings.load()
     files = read_schema_files(schemas_dir)
-    resolver, descriptor_findings = _resolver(settings, domains_dir)
+    resolver, descriptor_findings, _ = _resolver(settings, domains_dir)
     local, _, schema_findings = load_schemas(files, resolver)
     findings = [*descriptor_findings, *schema_findings]
     if any(finding.is_error for finding in findings):

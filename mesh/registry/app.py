@@ -149,7 +149,7 @@ def get_global_config(request: Request) -> Response:
 @config.put("/config")
 async def put_global_config(request: Request) -> Response:
     body = parse_body(await request.body(), ConfigBody)
-    return _reply(await _service(request).set_level(None, body.level))
+    return _reply(await _service(request).set_level(None, body.level, refuse_semantic=body.refuseSemanticBreaks))
 
 
 @config.delete("/config")
@@ -165,7 +165,7 @@ def get_subject_config(request: Request, subject: str, defaultToGlobal: str | No
 @config.put("/config/{subject}")
 async def put_subject_config(request: Request, subject: str) -> Response:
     body = parse_body(await request.body(), ConfigBody)
-    return _reply(await _service(request).set_level(subject, body.level))
+    return _reply(await _service(request).set_level(subject, body.level, refuse_semantic=body.refuseSemanticBreaks))
 
 
 @config.delete("/config/{subject}")
