@@ -132,8 +132,9 @@ class BrokerView:
             request = [confluent_kafka.ConsumerGroupTopicPartitions(listing.group_id)]
             futures = admin.list_consumer_group_offsets(request, request_timeout=self._timeout_s)
             offsets = futures[listing.group_id].result()
-            mine = [tp for tp in offsets.topic_partitions or [] if tp.topic == topic and tp.offset >= 0]
-            if mine:
-                found.append(GroupLag(listing.group_id,
-                                      sum(max(0, marks.get(tp.partition, (0, 0))[1] - tp.offset) for tp in mine)))
+            committed = {tp.partition: tp.offset for tp in offsets.topic_partitions or []
+                         if tp.topic == topic and tp.offset >= 0}
+            if committed:  # a partition the group has not committed on yet counts from its start
+                found.append(GroupLag(listing.group_id, sum(max(0, hi - committed.get(p, lo))
+                                                            for p, (lo, hi) in marks.items())))
         return tuple(found)

@@ -51,6 +51,7 @@ class RegistryView:
     def __init__(self, settings: MeshSettings, *, client: SchemaRegistryClient | None = None) -> None:
         self._settings = settings
         self._client = client
+        self._owns_client = client is None
         self._versions: dict[tuple[str, int], Version] = {}
         self._decoder: Consumer | None = None
 
@@ -59,6 +60,15 @@ class RegistryView:
         if self._client is None:
             self._client = SchemaRegistryClient({"url": self._settings.registry.url})
         return self._client
+
+    def close(self) -> None:
+        """Close the registry client if this view created it."""
+        if self._decoder is not None:
+            self._decoder.close()
+            self._decoder = None
+        if self._owns_client and self._client is not None:
+            self._client.__exit__(None, None, None)  # confluent-kafka < 2.13 has no close()
+            self._client = None
 
     def versions(self, subject: str) -> list[Version]:
         """Every live version of `subject`, oldest first; empty when the subject is not registered."""
