@@ -12,6 +12,7 @@ from rich.table import Table
 
 from mesh.catalog.broker import BrokerView
 from mesh.catalog.status import assess
+from mesh.cli import products_check_cmd
 from mesh.core.settings import MeshSettings
 from mesh.products import catalog
 from mesh.products.loader import load_all, scan
@@ -21,6 +22,7 @@ from mesh.products.registrar import ConfluentRegistrar
 
 app = typer.Typer(help="Data products: descriptors, catalog and provisioning.", no_args_is_help=True)
 _out = Console(highlight=False, soft_wrap=True)
+app.command("check")(products_check_cmd.check)
 
 Root = Annotated[Path, typer.Option("--root", help="Folder holding <domain>/products/*.yaml.")]
 Format = Annotated[str, typer.Option("--format", help="text or json.")]

@@ -11,12 +11,14 @@ import typer
 from mesh.cli.schema_subjects import product_assignments
 from mesh.core.errors import ConfigurationError
 from mesh.core.settings import MeshSettings
+from mesh.governance import rules
 from mesh.governance.files import git_fetcher, read_schema_files
 from mesh.governance.findings import Finding
 from mesh.governance.registry_source import RegistryGateway, register_all, registry_client
 from mesh.governance.report import ReportFormat, format_finding, render, render_text
 from mesh.governance.schema_check import CheckResult, check_files, load_schemas
 from mesh.governance.subjects import SubjectResolver, assigned_resolver, convention_resolver, parse_level
+from mesh.products.changes import check_against_ref
 
 app = typer.Typer(help="Check schemas/ against what is deployed, and register them.", no_args_is_help=True)
 
@@ -42,8 +44,10 @@ def _resolver(settings: MeshSettings, domains_dir: Path) -> tuple[SubjectResolve
     return assigned_resolver(assignments, fallback=fallback), findings
 
 
-def _gateway(url: str) -> RegistryGateway:
-    return RegistryGateway(registry_client(url), url=url)
+def _gateway(settings: MeshSettings, url: str | None) -> RegistryGateway:
+    """A gateway to `url` (default: the configured registry) with the configured credentials."""
+    registry = settings.registry.model_copy(update={"url": url}) if url else settings.registry
+    return RegistryGateway(registry_client(registry, retries=1), url=registry.url)
 
 
 @app.command("check")
@@ -78,8 +82,12 @@ def check_command(
         if against:
             fetch = git_fetcher(against)
         else:
-            fetch = resources.enter_context(_gateway(registry or settings.registry.url)).fetch
+            fetch = resources.enter_context(_gateway(settings, registry)).fetch
         result = check_files(files, resolver=resolver, fetch_deployed=fetch, level=override)
+    if against and domains_dir.is_dir():
+        # Descriptor changes are governance decisions too: the same report, the same exit code.
+        changes = check_against_ref(domains_dir, against).findings
+        descriptor_findings += [f for f in changes if f.rule_id != rules.INVALID_DESCRIPTOR.rule_id]
     result = result.with_findings(descriptor_findings)
     _emit(result, report_format, output)
     raise typer.Exit(result.exit_code)
@@ -112,7 +120,7 @@ def register_command(
             typer.echo(format_finding(finding))
         typer.echo("Nothing registered: fix the findings above first.")
         raise typer.Exit(1)
-    with _gateway(registry or settings.registry.url) as gateway:
+    with _gateway(settings, registry) as gateway:
         done, refused = register_all(gateway, local, {file.path: file.text for file in files})
     for registration in done:
         state = "registered" if registration.created else "unchanged"

@@ -72,6 +72,8 @@ class RegistrySettings(BaseModel):
     schemas_topic: str = "_schemas"
     group_id: str = "mesh-registry"
     default_compatibility: str = "BACKWARD"
+    username: str | None = Field(default=None, description="HTTP Basic user (a mesh principal); None: anonymous.")
+    password: SecretStr | None = None
 
 
 class LocalBrokerSettings(BaseModel):

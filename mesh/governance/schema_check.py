@@ -5,7 +5,8 @@ Two steps, so the caller can fetch exactly the deployed subjects it needs in bet
     load_schemas(files, resolver)          parse every file, resolve its subject and declared level
                                            -> LocalSchemas, files checked, findings (GOV001, GOV003, GOV004)
     check_schemas(local, deployed, level)  compare each with its subject's deployed history using
-                                           mesh.compat -> findings (GOV002, GOV005, GOV006)
+                                           mesh.compat -> findings (GOV002, GOV005, GOV006, and
+                                           the semantic rules GOV101.. of `semantic_gate`)
 
 `check_files` chains both around an injected `fetch_deployed` (registry or git adapter). Nothing
 here reads files, runs git or talks to a registry.
@@ -23,6 +24,7 @@ from mesh.core.errors import MeshError, SchemaParseError
 from mesh.core.naming import parse_product_topic, product_topic
 from mesh.governance import rules
 from mesh.governance.findings import Finding
+from mesh.governance.semantic_gate import semantic_findings
 from mesh.governance.subjects import SubjectResolver
 
 
@@ -84,10 +86,11 @@ class CheckedFile:
 
 @dataclass(frozen=True, slots=True)
 class CheckResult:
-    """Every file checked and every finding, in file order."""
+    """Every file checked and every finding, in file order; `noun` names the files in reports."""
 
     checked: tuple[CheckedFile, ...]
     findings: tuple[Finding, ...]
+    noun: str = "schema file"
 
     @property
     def has_errors(self) -> bool:
@@ -101,7 +104,7 @@ class CheckResult:
 
     def with_findings(self, findings: Sequence[Finding]) -> CheckResult:
         """This result with `findings` (e.g. about descriptors rather than schema files) first."""
-        return CheckResult(self.checked, (*findings, *self.findings))
+        return CheckResult(self.checked, (*findings, *self.findings), self.noun)
 
 
 FetchDeployed = Callable[[Sequence[LocalSchema]], Mapping[str, DeployedSubject]]
@@ -262,6 +265,11 @@ def _compare(local: LocalSchema, deployed: DeployedSubject, level_override: Leve
                 subject=local.subject,
             )
         )
+    def against_version(number: int | None) -> tuple[str, str]:
+        version = (by_number.get(number) if number is not None else None) or deployed.versions[-1]
+        return version.label, _describe(version, local.subject, local.file)
+
+    findings += semantic_findings(local.file, local.subject, local.schema, history, level, against_version, fix_hint)
     return findings
 
 

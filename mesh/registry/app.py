@@ -20,6 +20,7 @@ from fastapi.exceptions import RequestValidationError
 from prometheus_client import CollectorRegistry, Counter, Histogram
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from mesh.clients.codes import ErrorCode
 from mesh.core.errors import RegistryError
 from mesh.core.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
 from mesh.core.metrics import LATENCY_BUCKETS, HttpMetrics, HttpMetricsMiddleware, exposition
@@ -117,7 +118,7 @@ def schema_types() -> Response:
 @schemas.get("/schemas/ids/{schema_id}")
 def get_schema(request: Request, schema_id: str, subject: str | None = None, fetchMaxId: str | None = None) -> Response:
     state = _service(request).state
-    body = views.schema_by_id(state, views.parse_id(schema_id), subject=subject)
+    body = views.schema_by_id(state, views.parse_id(schema_id))
     if _flag(fetchMaxId):
         body["maxId"] = state.max_id
     return _reply(body)
@@ -125,8 +126,7 @@ def get_schema(request: Request, schema_id: str, subject: str | None = None, fet
 
 @schemas.get("/schemas/ids/{schema_id}/schema")
 def get_schema_text(request: Request, schema_id: str, subject: str | None = None) -> Response:
-    state = _service(request).state
-    body = views.schema_by_id(state, views.parse_id(schema_id), subject=subject)
+    body = views.schema_by_id(_service(request).state, views.parse_id(schema_id))
     return Response(body["schema"], media_type=CONTENT_TYPE)
 
 
@@ -233,7 +233,7 @@ async def _http_error(_: Request, exc: Exception) -> Response:
 
 async def _unexpected(request: Request, exc: Exception) -> Response:
     log.exception("unexpected error answering %s %s", request.method, request.url.path)
-    body = json.dumps({"error_code": 50001, "message": f"Internal error: {type(exc).__name__}: {exc}"})
+    body = json.dumps({"error_code": ErrorCode.STORE_ERROR.value, "message": f"Internal error: {type(exc).__name__}: {exc}"})
     return Response(body, status_code=500, media_type=CONTENT_TYPE)
 
 
