@@ -21,18 +21,18 @@ import time
 from pathlib import Path
 
 import httpx
-import yaml
+import yaml  # type: ignore[import-untyped]
 from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from mesh.catalog.app import create_app  # noqa: E402
-from mesh.catalog.broker import BrokerView  # noqa: E402
-from mesh.catalog.search import SearchIndex  # noqa: E402
-from mesh.core.settings import MeshSettings  # noqa: E402
-from mesh.products.loader import descriptor_files, load_all  # noqa: E402
+from mesh.catalog.app import create_app
+from mesh.catalog.broker import BrokerView
+from mesh.catalog.search import SearchIndex
+from mesh.core.settings import MeshSettings
+from mesh.products.loader import descriptor_files, load_all
 
 QUERIES = ("claim", "allowed amount", "subscriber", "zzz-no-match", "team 417", "")
 WORDS = ("eligibility", "pharmacy", "dental", "vision", "authorization", "referral", "provider", "network",
