@@ -21,6 +21,12 @@
     GOV109 product-removed               ERROR    a descriptor was deleted before its product was retired
     GOV110 unreadable-previous-descriptor WARNING the descriptor at the ref cannot be read
 
+  Consumer contracts (`mesh schemas check`: each writer schema against every registered reader):
+    GOV201 breaks-reader                 ERROR    a consumer's reader schema cannot decode the new schema's data
+    GOV202 used-field-dropped            WARNING  a field a consumer uses is no longer written (it reads the default)
+    GOV203 invalid-contract              ERROR    a consumer contract cannot be read or does not match its product
+    GOV204 readers-not-checked           INFO     the registered contracts could not be read; the repo's were used
+
 Ids are stable: CI configurations and suppressions refer to them. Add rules at the end.
 """
 
@@ -169,4 +175,26 @@ CATALOGUE += (
     PRODUCT_REMOVED,
     UNREADABLE_PREVIOUS,
 )
+RULES.update({rule.rule_id: rule for rule in CATALOGUE})
+
+# Consumer contracts (`mesh schemas check` against every registered reader): GOV2xx.
+BREAKS_READER = Rule(
+    "GOV201", "breaks-reader", Severity.ERROR,
+    "A consumer's registered reader schema cannot decode data written with the new schema.",
+)
+USED_FIELD_DROPPED = Rule(
+    "GOV202", "used-field-dropped", Severity.WARNING,
+    "A field a consumer declares it uses is no longer written; its reader would silently get the default.",
+)
+INVALID_CONTRACT = Rule(
+    "GOV203", "invalid-contract", Severity.ERROR,
+    "A consumer contract cannot be read, or names a product, event type or field that does not exist.",
+)
+
+READERS_NOT_CHECKED = Rule(
+    "GOV204", "readers-not-checked", Severity.INFO,
+    "The contracts registered on the platform could not be read; only the repository's were checked.",
+)
+
+CATALOGUE += (BREAKS_READER, USED_FIELD_DROPPED, INVALID_CONTRACT, READERS_NOT_CHECKED)
 RULES.update({rule.rule_id: rule for rule in CATALOGUE})

@@ -7,7 +7,8 @@ Two steps, so the caller can fetch exactly the deployed subjects it needs in bet
     check_schemas(local, deployed, level)  compare each with its subject's deployed history using
                                            mesh.compat -> findings (GOV002, GOV005, GOV006)
 
-`check_files` chains both around an injected `fetch_deployed` (registry or git adapter). Nothing
+`check_files` chains both around an injected `fetch_deployed` (registry or git adapter), then checks
+the consumers' registered readers of each subject (`reader_check`, GOV201/GOV202). Nothing
 here reads files, runs git or talks to a registry.
 """
 
@@ -23,6 +24,7 @@ from mesh.core.errors import MeshError, SchemaParseError
 from mesh.core.naming import parse_product_topic, product_topic
 from mesh.governance import rules
 from mesh.governance.findings import Finding
+from mesh.governance.reader_check import RegisteredReader, check_readers
 from mesh.governance.subjects import SubjectResolver
 
 
@@ -299,11 +301,13 @@ def check_files(
     resolver: SubjectResolver,
     fetch_deployed: FetchDeployed,
     level: Level | None = None,
+    readers: Sequence[RegisteredReader] = (),
 ) -> CheckResult:
-    """Load the files, fetch what is deployed for their subjects, compare: all findings, file order."""
+    """Load the files, fetch what is deployed for their subjects, compare, and check every registered
+    reader of their subjects (`mesh.governance.reader_check`): all findings, file order."""
     local, checked, load_findings = load_schemas(files, resolver)
     deployed = fetch_deployed(local) if local else {}
-    findings = load_findings + check_schemas(local, deployed, level=level)
+    findings = load_findings + check_schemas(local, deployed, level=level) + check_readers(local, readers)
     order = {file.path: index for index, file in enumerate(files)}
     ordered = sorted(findings, key=lambda finding: order.get(finding.file, len(order)))
     return CheckResult(checked, tuple(ordered))
