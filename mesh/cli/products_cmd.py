@@ -10,7 +10,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from mesh.cli import products_check_cmd
+from mesh.cli import products_check_cmd, products_export_cmd
 from mesh.core.settings import MeshSettings
 from mesh.products import catalog
 from mesh.products.loader import load_all, scan
@@ -21,6 +21,7 @@ from mesh.products.registrar import ConfluentRegistrar
 app = typer.Typer(help="Data products: descriptors, catalog and provisioning.", no_args_is_help=True)
 _out = Console(highlight=False, soft_wrap=True)
 app.command("check")(products_check_cmd.check)
+app.command("export")(products_export_cmd.export)
 
 Root = Annotated[Path, typer.Option("--root", help="Folder holding <domain>/products/*.yaml.")]
 Format = Annotated[str, typer.Option("--format", help="text or json.")]
