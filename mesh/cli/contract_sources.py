@@ -1,7 +1,7 @@
 """Where `mesh schemas check` takes the consumers' readers from: the repo's contract files or the topic.
 
     repo    `<domains>/<domain>/contracts/*.yaml`, checked against the descriptors beside them; a
-            contract that does not load is a GOV203 finding (the readers it declares are unknown)
+            contract that does not load is a GOV303 finding (the readers it declares are unknown)
     kafka   the contracts `mesh contracts apply` registered on the `_mesh_contracts` topic
     none    no consumer-aware check
 """
@@ -30,7 +30,7 @@ class ContractSource(str, Enum):
 
 
 def repo_readers(domains_dir: Path) -> tuple[list[RegisteredReader], list[Finding]]:
-    """The readers of every contract file under `domains_dir`, and a GOV203 finding per bad contract."""
+    """The readers of every contract file under `domains_dir`, and a GOV303 finding per bad contract."""
     if not domains_dir.is_dir():
         return [], []
     products, _ = scan(domains_dir, project_root=domains_dir.parent)  # descriptor problems are reported apart
@@ -57,7 +57,7 @@ def readers_for(
     source: ContractSource, *, against: str | None, domains_dir: Path, settings: MeshSettings, topic: str
 ) -> tuple[list[RegisteredReader], list[Finding]]:
     """The readers `source` names. AUTO: the repo's with --against; against a registry, the topic's when
-    Kafka is configured (MESH_KAFKA__BOOTSTRAP_SERVERS), else the repo's, said in a GOV204 notice when
+    Kafka is configured (MESH_KAFKA__BOOTSTRAP_SERVERS), else the repo's, said in a GOV304 notice when
     the repo has contracts (registered contracts of other repositories are then not checked)."""
     if source is ContractSource.AUTO:
         if against:

@@ -8,7 +8,15 @@ import click
 import typer
 from rich.console import Console
 
-from mesh.cli import contracts_cmd, events_cmd, kafka_cmd, products_cmd, registry_cmd, schemas_cmd
+from mesh.cli import (
+    catalog_cmd,
+    contracts_cmd,
+    events_cmd,
+    kafka_cmd,
+    products_cmd,
+    registry_cmd,
+    schemas_cmd,
+)
 from mesh.core.errors import MeshError
 
 app = typer.Typer(
@@ -24,6 +32,7 @@ app.add_typer(registry_cmd.app, name="registry")
 app.command(name="produce")(events_cmd.produce)
 app.command(name="consume")(events_cmd.consume)
 app.add_typer(schemas_cmd.app, name="schemas")
+app.add_typer(catalog_cmd.app, name="catalog")
 app.add_typer(contracts_cmd.app, name="contracts")
 
 _err = Console(stderr=True)

@@ -22,7 +22,7 @@ def check(
     ] = None,
 ) -> None:
     """Check descriptor changes: key, partitions, retention, cleanup policy, classification, freshness
-    SLO, consumers, lifecycle (rules GOV101-GOV110).
+    SLO, consumers, lifecycle (rules GOV201-GOV210).
 
     Exit 0 when no change is an ERROR, 1 on ERROR findings, 2 on usage errors (e.g. an unknown ref).
     """

@@ -10,6 +10,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from mesh.catalog.broker import BrokerView
+from mesh.catalog.status import assess
 from mesh.cli import products_check_cmd, products_export_cmd
 from mesh.core.settings import MeshSettings
 from mesh.products import catalog
@@ -53,6 +55,33 @@ def describe(product_id: str, root: Root = Path("domains")) -> None:
     """Show one product: descriptor, topic, subjects, lineage (JSON)."""
     products = load_all(root)
     _out.print(json.dumps(catalog.describe(catalog.find(product_id, products), products), indent=2))
+
+
+@app.command()
+def status(root: Root = Path("domains"), fmt: Format = "text") -> int:
+    """Live state of every product: last event, freshness vs SLO, rate, dead letters (the catalog's numbers)."""
+    _check_format(fmt)
+    settings = MeshSettings.load()
+    products = load_all(root)
+    broker = BrokerView(settings)
+    try:
+        found = [assess(p, broker.observe(p.descriptor.topic, p.descriptor.dlq_topic,
+                                          window_s=settings.catalog.rate_window_s, groups=False)[0])
+                 for p in products]
+    finally:
+        broker.close()
+    if fmt == "json":
+        _out.print(json.dumps([{"product": s.product_id, "state": s.state, "last_event": s.last_event,
+                                "age_ms": s.age_ms, "freshness_slo": s.freshness_slo,
+                                "events_per_minute": s.events_per_minute, "dead_letters": s.dead_letters}
+                               for s in found], indent=2))
+    else:
+        table = Table("product", "last event", "age", "SLO", "freshness", "events/min", "DLQ")
+        for s in found:
+            table.add_row(s.product_id, s.last_event, s.age, s.freshness_slo, s.state,
+                          f"{s.events_per_minute:.1f}", str(s.dead_letters))
+        Console(highlight=False, width=max(_out.width, 120)).print(table)
+    return 1 if any(s.state == "breached" for s in found) else 0
 
 
 @app.command()

@@ -46,8 +46,10 @@ def _resolver(settings: MeshSettings, domains_dir: Path) -> tuple[SubjectResolve
     return assigned_resolver(assignments, fallback=fallback), findings
 
 
-def _gateway(url: str) -> RegistryGateway:
-    return RegistryGateway(registry_client(url), url=url)
+def _gateway(settings: MeshSettings, url: str | None) -> RegistryGateway:
+    """A gateway to `url` (default: the configured registry) with the configured credentials."""
+    registry = settings.registry.model_copy(update={"url": url}) if url else settings.registry
+    return RegistryGateway(registry_client(registry, retries=1), url=registry.url)
 
 
 @app.command("check")
@@ -94,7 +96,7 @@ def check_command(
         if against:
             fetch = git_fetcher(against)
         else:
-            fetch = resources.enter_context(_gateway(registry or settings.registry.url)).fetch
+            fetch = resources.enter_context(_gateway(settings, registry)).fetch
         result = check_files(files, resolver=resolver, fetch_deployed=fetch, level=override, readers=readers)
     if against and domains_dir.is_dir():
         # Descriptor changes are governance decisions too: the same report, the same exit code.
@@ -132,7 +134,7 @@ def register_command(
             typer.echo(format_finding(finding))
         typer.echo("Nothing registered: fix the findings above first.")
         raise typer.Exit(1)
-    with _gateway(registry or settings.registry.url) as gateway:
+    with _gateway(settings, registry) as gateway:
         done, refused = register_all(gateway, local, {file.path: file.text for file in files})
     for registration in done:
         state = "registered" if registration.created else "unchanged"

@@ -142,7 +142,7 @@ def check_products(
 ) -> tuple[Finding, ...]:
     """Compare each current product with its snapshot at `ref`; a new product has nothing to break.
 
-    A product at `ref` whose descriptor is gone is a GOV109 finding unless it was retired there.
+    A product at `ref` whose descriptor is gone is a GOV209 finding unless it was retired there.
     """
     now = {snapshot.product_id: snapshot for snapshot in current}
     findings: list[Finding] = []

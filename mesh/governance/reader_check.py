@@ -1,7 +1,7 @@
 """The consumer-aware check: every new writer schema against every registered reader of its subject.
 
-    check_readers(local, readers)   -> findings GOV201 (the reader cannot decode the new writer's data)
-                                       and GOV202 (a field the consumer uses is no longer written: it
+    check_readers(local, readers)   -> findings GOV301 (the reader cannot decode the new writer's data)
+                                       and GOV302 (a field the consumer uses is no longer written: it
                                        would silently read the reader's default)
 
 A `RegisteredReader` is what a consumer contract declares for one event type of a product: the

@@ -5,10 +5,11 @@ Two steps, so the caller can fetch exactly the deployed subjects it needs in bet
     load_schemas(files, resolver)          parse every file, resolve its subject and declared level
                                            -> LocalSchemas, files checked, findings (GOV001, GOV003, GOV004)
     check_schemas(local, deployed, level)  compare each with its subject's deployed history using
-                                           mesh.compat -> findings (GOV002, GOV005, GOV006)
+                                           mesh.compat -> findings (GOV002, GOV005, GOV006, and
+                                           the semantic rules GOV101.. of `semantic_gate`)
 
 `check_files` chains both around an injected `fetch_deployed` (registry or git adapter), then checks
-the consumers' registered readers of each subject (`reader_check`, GOV201/GOV202). Nothing
+the consumers' registered readers of each subject (`reader_check`, GOV301/GOV302). Nothing
 here reads files, runs git or talks to a registry.
 """
 
@@ -25,6 +26,7 @@ from mesh.core.naming import parse_product_topic, product_topic
 from mesh.governance import rules
 from mesh.governance.findings import Finding
 from mesh.governance.reader_check import RegisteredReader, check_readers
+from mesh.governance.semantic_gate import semantic_findings
 from mesh.governance.subjects import SubjectResolver
 
 
@@ -265,6 +267,11 @@ def _compare(local: LocalSchema, deployed: DeployedSubject, level_override: Leve
                 subject=local.subject,
             )
         )
+    def against_version(number: int | None) -> tuple[str, str]:
+        version = (by_number.get(number) if number is not None else None) or deployed.versions[-1]
+        return version.label, _describe(version, local.subject, local.file)
+
+    findings += semantic_findings(local.file, local.subject, local.schema, history, level, against_version, fix_hint)
     return findings
 
 

@@ -1,11 +1,11 @@
-"""Helpers for faust stream processors on the mesh (imports only mesh.core, mesh.compat and mesh.sdk).
+"""Stream processors on the mesh, on Quix Streams (imports only mesh.core, mesh.compat and mesh.sdk).
 
-    app.py            the faust app factory: at-least-once settings from MeshSettings
-    bridge.py         faust message <-> CloudEvent + Avro, with the SDK's envelope and serde
-    deadletters.py    dead letters with the SDK's reason headers, through the app's producer
-    partitioning.py   librdkafka's default partitioner, for co-partitioned re-keying
-    tables.py         table values kept as objects, written to the changelog with our codec
+    application.py    the Quix Streams app factory (exactly-once, MeshSettings' connection), dead letters
+    serdes.py         Quix (de)serializers: CloudEvents + registry Avro through the SDK's event reader
+    bridge.py         engine-neutral: raw messages, the event decoder and the output event encoder
     topics.py         partition counts, co-partitioning checks, topics to create before start
+    partitioning.py   librdkafka's default partitioner, for co-partitioned re-keying
     lag.py            consumer group lag (caught up?)
     web.py            JSON bodies of Avro-shaped records for web views
+    app.py, deadletters.py, tables.py   the faust processor's pieces (being retired; faust stays as a codec)
 """

@@ -18,24 +18,16 @@ from typing import Any
 
 from confluent_kafka.schema_registry import SchemaRegistryClient
 
-from mesh.core.errors import EventFormatError, SchemaError, SerializationError, UnknownSchemaError
+from mesh.core.errors import EventFormatError
 from mesh.core.naming import record_subject
 from mesh.core.settings import MeshSettings
-from mesh.sdk.envelope import (
-    AVRO_CONTENT_TYPE,
-    REQUIRED,
-    Event,
-    binary_event,
-    binary_headers,
-    format_time,
-    split_headers,
-)
+from mesh.sdk.envelope import AVRO_CONTENT_TYPE, Event, binary_headers, format_time
+from mesh.sdk.reader import POISON, EventReader
 from mesh.sdk.schemas import SchemaCache, SchemaSource, load_schema
 from mesh.sdk.serde import ValueDeserializer, ValueSerializer
 
-# Failures that belong to one message: dead-letter it and go on. Registry outages are not among them.
-POISON: tuple[type[Exception], ...] = (SerializationError, SchemaError, UnknownSchemaError)
-_REQUIRED = frozenset(REQUIRED)
+__all__ = ["POISON", "EventDecoder", "EventEncoder", "RawMessage", "event_time", "raw_message"]
+
 Header = tuple[str, bytes]
 
 
@@ -85,27 +77,14 @@ class EventDecoder:
 
     def __init__(self, *, settings: MeshSettings, reader_schema: SchemaSource | None = None,
                  registry: SchemaRegistryClient | None = None) -> None:
-        self._schemas = SchemaCache(client=registry) if registry else SchemaCache(url=settings.registry.url)
+        self._schemas = SchemaCache(client=registry) if registry else SchemaCache(settings=settings.registry)
         reader = load_schema(reader_schema) if reader_schema is not None else None
-        self._deserialize = ValueDeserializer(self._schemas.by_id, reader_schema=reader)
+        self._reader = EventReader(ValueDeserializer(self._schemas.by_id, reader_schema=reader))
 
     def decode(self, raw: RawMessage) -> Event:
-        """The Event of one message; EventFormatError, FramingError, SerializationError, ... if it is none."""
-        attrs, content_type = split_headers(raw.headers)
-        if not _REQUIRED <= attrs.keys():
-            binary_event(attrs, content_type, None)  # raises EventFormatError naming what is missing
-        if content_type is not None and not content_type.startswith(AVRO_CONTENT_TYPE):
-            raise EventFormatError(
-                f"Event {attrs['id']!r} on {raw.topic} has content-type {content_type!r}, not {AVRO_CONTENT_TYPE}",
-                hint="processors read binary-mode CloudEvents with Avro data (the SDK producer's format)",
-            )
-        if raw.value is None:
-            raise EventFormatError(
-                f"Event {attrs['id']!r} on {raw.topic}[{raw.partition}]@{raw.offset} has no value",
-                hint="binary-mode Avro events carry Confluent-framed data in the message value",
-            )
-        return binary_event(attrs, content_type, self._deserialize(raw.value), key=raw.key, topic=raw.topic,
-                            partition=raw.partition, offset=raw.offset)
+        """The Event of one message (the SDK's `EventReader`); a `POISON` error if it is none."""
+        return self._reader.read(raw.value, raw.headers, key=raw.key, topic=raw.topic, partition=raw.partition,
+                                 offset=raw.offset)
 
     def close(self) -> None:
         """Release the registry client."""
@@ -135,7 +114,7 @@ class EventEncoder:
         self.topic = topic
         self.source = source
         self.schema = load_schema(schema)
-        self._schemas = SchemaCache(client=registry) if registry else SchemaCache(url=settings.registry.url)
+        self._schemas = SchemaCache(client=registry) if registry else SchemaCache(settings=settings.registry)
         self._register = register
         self._serialize: ValueSerializer | None = None
         self._dataschema = ""

@@ -17,9 +17,13 @@ from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
+from prometheus_client import CollectorRegistry, Counter, Histogram
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from mesh.clients.codes import ErrorCode
 from mesh.core.errors import RegistryError
+from mesh.core.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
+from mesh.core.metrics import LATENCY_BUCKETS, HttpMetrics, HttpMetricsMiddleware, exposition
 from mesh.core.settings import RegistrySettings
 from mesh.registry import views
 from mesh.registry.errors import UnprocessableRequestError, error_body
@@ -114,7 +118,7 @@ def schema_types() -> Response:
 @schemas.get("/schemas/ids/{schema_id}")
 def get_schema(request: Request, schema_id: str, subject: str | None = None, fetchMaxId: str | None = None) -> Response:
     state = _service(request).state
-    body = views.schema_by_id(state, views.parse_id(schema_id), subject=subject)
+    body = views.schema_by_id(state, views.parse_id(schema_id))
     if _flag(fetchMaxId):
         body["maxId"] = state.max_id
     return _reply(body)
@@ -122,8 +126,7 @@ def get_schema(request: Request, schema_id: str, subject: str | None = None, fet
 
 @schemas.get("/schemas/ids/{schema_id}/schema")
 def get_schema_text(request: Request, schema_id: str, subject: str | None = None) -> Response:
-    state = _service(request).state
-    body = views.schema_by_id(state, views.parse_id(schema_id), subject=subject)
+    body = views.schema_by_id(_service(request).state, views.parse_id(schema_id))
     return Response(body["schema"], media_type=CONTENT_TYPE)
 
 
@@ -230,7 +233,7 @@ async def _http_error(_: Request, exc: Exception) -> Response:
 
 async def _unexpected(request: Request, exc: Exception) -> Response:
     log.exception("unexpected error answering %s %s", request.method, request.url.path)
-    body = json.dumps({"error_code": 50001, "message": f"Internal error: {type(exc).__name__}: {exc}"})
+    body = json.dumps({"error_code": ErrorCode.STORE_ERROR.value, "message": f"Internal error: {type(exc).__name__}: {exc}"})
     return Response(body, status_code=500, media_type=CONTENT_TYPE)
 
 
@@ -256,9 +259,36 @@ def create_app(settings: RegistrySettings, *, log_store: RecordLog) -> FastAPI:
     def root() -> Response:
         return _reply({})
 
+    metrics = _metrics(service)
+
+    @app.get("/metrics")
+    def prometheus() -> Response:
+        return Response(exposition(metrics), media_type=METRICS_CONTENT_TYPE)
+
     app.add_exception_handler(RegistryError, _registry_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(Exception, _unexpected)
     app.add_middleware(FastPath, service=service)
+    # outermost, so the fast path's answers are counted too
+    app.add_middleware(HttpMetricsMiddleware, metrics=HttpMetrics("mesh_registry", metrics, routes=_ROUTES))
     return app
+
+
+_ROUTES = ("subjects", "schemas", "config", "mode", "compatibility", "metrics")
+
+
+def _metrics(service: RegistryService) -> CollectorRegistry:
+    """The app's own metrics registry, with compatibility checks counted and timed by the service."""
+    registry = CollectorRegistry()
+    checks = Counter("mesh_registry_compatibility_checks", "Compatibility checks run (tests and registrations).",
+                     ("level", "result"), registry=registry)
+    seconds = Histogram("mesh_registry_compatibility_check_seconds", "Time of one compatibility check.",
+                        buckets=LATENCY_BUCKETS, registry=registry)
+
+    def observe(level: str, compatible: bool, elapsed: float) -> None:
+        checks.labels(level, "compatible" if compatible else "incompatible").inc()
+        seconds.observe(elapsed)
+
+    service.on_check = observe
+    return registry

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -65,6 +66,8 @@ class RegistryService:
         self._schemas = SchemaResolver(self.state)
         self._known: dict[tuple[str, bytes], str] = {}  # (subject, register body) -> fingerprint
         self._write_lock = asyncio.Lock()  # one writer per instance: no self-inflicted races
+        # called after every compatibility check with (level, compatible, seconds): the app's metrics
+        self.on_check: Callable[[str, bool, float], None] | None = None
 
     async def open(self) -> None:
         """Replay the log; returns once the state has caught up with it."""
@@ -87,8 +90,11 @@ class RegistryService:
     def incompatibilities(self, subject: str, candidate: Candidate, versions: list[int]) -> list[str]:
         """Messages for every way `candidate` breaks the subject's level against `versions` (live)."""
         level = self.state.level_of(subject)
+        began = time.perf_counter()
         history = [(v, self.parsed(self.state.subjects[subject][v].schema_id)) for v in versions]
         result = check(candidate.parsed, history, Level(level))
+        if self.on_check is not None:
+            self.on_check(level, result.is_compatible, time.perf_counter() - began)
         if result.is_compatible:
             return []
         # path, kind and fix hint of every problem, whatever the engine's own wording

@@ -11,7 +11,6 @@ every message during an outage would be wrong.
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 import weakref
@@ -23,28 +22,12 @@ from typing import Any, Self
 import confluent_kafka
 from confluent_kafka.schema_registry import SchemaRegistryClient
 
-from mesh.core.errors import (
-    DeliveryError,
-    EventFormatError,
-    KafkaError,
-    SchemaError,
-    SerializationError,
-    UnknownSchemaError,
-)
+from mesh.clients import consumer as new_consumer
+from mesh.core.errors import DeliveryError, KafkaError
 from mesh.core.settings import MeshSettings
 from mesh.sdk.dlq import DeadLetterQueue
-from mesh.sdk.envelope import (
-    AVRO_CONTENT_TYPE,
-    JSON_CONTENT_TYPE,
-    REQUIRED,
-    Event,
-    avro_binary_event,
-    binary_event,
-    is_structured,
-    parse_structured,
-    split_headers,
-    structured_event,
-)
+from mesh.sdk.envelope import Event
+from mesh.sdk.reader import POISON, EventReader
 from mesh.sdk.schemas import SchemaCache, SchemaSource, load_schema
 from mesh.sdk.serde import ValueDeserializer
 
@@ -52,9 +35,6 @@ log = logging.getLogger(__name__)
 
 ConfigValue = str | int | float | bool
 Handler = Callable[[Event], object]
-# Failures that belong to one message: dead-letter it and go on. Anything else is raised.
-POISON = (SerializationError, SchemaError, UnknownSchemaError)
-_REQUIRED = frozenset(REQUIRED)
 _IGNORED_ERRORS = frozenset({confluent_kafka.KafkaError._PARTITION_EOF})
 
 
@@ -84,9 +64,9 @@ class Consumer:
         self.topics = [topics] if isinstance(topics, str) else list(topics)
         self.group_id = group_id
         self._settings = settings
-        self._schemas = SchemaCache(client=registry) if registry else SchemaCache(url=settings.registry.url)
+        self._schemas = SchemaCache(client=registry) if registry else SchemaCache(settings=settings.registry)
         reader = load_schema(reader_schema) if reader_schema is not None else None
-        self._deserialize = ValueDeserializer(self._schemas.by_id, reader_schema=reader)
+        self._reader = EventReader(ValueDeserializer(self._schemas.by_id, reader_schema=reader))
         self._from_beginning = from_beginning
         self._dead_letter_handler_errors = dead_letter_handler_errors
         self._config = dict(config or {})
@@ -100,15 +80,13 @@ class Consumer:
     def _client(self) -> confluent_kafka.Consumer:
         if self._kafka is None:
             conf: dict[str, ConfigValue] = {
-                **self._settings.kafka.client_config(),
-                "group.id": self.group_id,
                 "enable.auto.commit": True,
                 "enable.auto.offset.store": False,
                 "auto.offset.reset": "earliest" if self._from_beginning else "latest",
                 **self._config,
             }
             try:
-                kafka = confluent_kafka.Consumer(conf)
+                kafka = new_consumer(self._settings, group_id=self.group_id, config=conf)
                 kafka.subscribe(self.topics)
             except confluent_kafka.KafkaException as exc:
                 raise KafkaError(f"Cannot subscribe to {', '.join(self.topics)}: {exc}", cause=exc,
@@ -119,57 +97,8 @@ class Consumer:
     # -- decoding -----------------------------------------------------------------------------------------
     def decode(self, message: confluent_kafka.Message) -> Event:
         """The Event of one Kafka message; a MeshError in `POISON` when it cannot be one."""
-        value = message.value()
-        event = avro_binary_event(message.headers(), message.key(), message.topic(),
-                                  message.partition(), message.offset())
-        if event is not None and value is not None:
-            event.data = self._deserialize(value)
-            return event
-        return self._decode_checked(message, value)
-
-    def _decode_checked(self, message: confluent_kafka.Message, value: bytes | None) -> Event:
-        """Any message shape, every attribute checked; raises the precise error for a broken one."""
-        attrs, content_type = split_headers(message.headers())
-        if content_type == AVRO_CONTENT_TYPE and value is not None and _REQUIRED <= attrs.keys():
-            return binary_event(attrs, content_type, self._deserialize(value), key=message.key(),
-                                topic=message.topic(), partition=message.partition(), offset=message.offset())
-        return self._decode_other(message, attrs, content_type, value)
-
-    def _decode_other(
-        self, message: confluent_kafka.Message, attrs: dict[str, str], content_type: str | None, value: bytes | None
-    ) -> Event:
-        """Everything but the common case: structured mode, JSON data, missing pieces (errors)."""
-        if is_structured(content_type) or (not attrs and value is not None and value[:1] == b"{"):
-            return self._structured(message, value)
-        if not _REQUIRED <= attrs.keys():
-            binary_event(attrs, content_type, None)  # raises EventFormatError naming what is missing
-        if content_type is None or content_type.startswith(AVRO_CONTENT_TYPE):
-            if value is None:
-                raise EventFormatError(
-                    f"Event {attrs['id']!r} has no value (a tombstone?) but content-type application/avro",
-                    hint="binary-mode Avro events carry Confluent-framed data in the message value",
-                )
-            data: Any = self._deserialize(value)
-        elif content_type.startswith(JSON_CONTENT_TYPE):
-            data = _json(value, attrs["id"])
-        else:
-            raise EventFormatError(
-                f"Event {attrs['id']!r} has unsupported content-type {content_type!r}",
-                hint="mesh events carry application/avro (or application/json) data",
-            )
-        return binary_event(attrs, content_type, data, key=message.key(), topic=message.topic(),
-                            partition=message.partition(), offset=message.offset())
-
-    def _structured(self, message: confluent_kafka.Message, value: bytes | None) -> Event:
-        attrs, data, binary = parse_structured(value)
-        if binary is not None:
-            content_type = attrs.get("datacontenttype") or AVRO_CONTENT_TYPE
-            if content_type.startswith(AVRO_CONTENT_TYPE):
-                data = self._deserialize(binary)
-            else:
-                data = binary
-        return structured_event(attrs, data, key=message.key(), topic=message.topic(),
-                                partition=message.partition(), offset=message.offset())
+        return self._reader.read(message.value(), message.headers(), key=message.key(), topic=message.topic(),
+                                 partition=message.partition(), offset=message.offset())
 
     # -- the loop ---------------------------------------------------------------------------------------
     def _stream(self, max_events: int | None, idle_timeout: float | None) -> Generator[tuple[Any, Event], None, None]:
@@ -332,13 +261,4 @@ def _rewind(kafka: confluent_kafka.Consumer, batch: list[Any], finished: int) ->
                 kafka.seek(confluent_kafka.TopicPartition(where[0], where[1], message.offset()))
             except confluent_kafka.KafkaException as exc:  # partition revoked meanwhile: the group re-reads it
                 log.info("could not rewind %s [%s] to %s: %s", where[0], where[1], message.offset(), exc)
-
-
-def _json(value: bytes | None, event_id: str) -> Any:
-    try:
-        return json.loads(value or b"null")
-    except ValueError as exc:
-        raise EventFormatError(f"Event {event_id!r} says application/json but its data is not JSON: {exc}",
-                               hint="fix the producer's content-type or data") from exc
-
 

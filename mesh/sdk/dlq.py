@@ -13,12 +13,9 @@ import logging
 from collections.abc import Mapping, Sequence
 
 import confluent_kafka
-from confluent_kafka.admin import (
-    AdminClient,
-    NewTopic,
-)
 
-from mesh.core.errors import DeliveryError, KafkaError, MeshError
+from mesh.clients import TopicAdmin, TopicSpec, producer
+from mesh.core.errors import DeliveryError, KafkaError
 from mesh.core.naming import dlq_topic
 from mesh.core.settings import MeshSettings
 
@@ -119,34 +116,24 @@ class DeadLetterQueue:
 
     def _client(self) -> confluent_kafka.Producer:
         if self._producer is None:
-            conf = {**self._settings.kafka.client_config(), "enable.idempotence": True, "acks": "all",
-                    **self._config}
-            self._producer = confluent_kafka.Producer(conf)
+            self._producer = producer(self._settings, {"enable.idempotence": True, "acks": "all",
+                                                               **self._config})
         return self._producer
 
     def _ensure_topic(self, target: str, origin: str) -> None:
         if not self._create_topics:
             self._ready_topics.add(target)
             return
-        admin_conf: dict[str, str | int | float | bool] = {**self._settings.kafka.client_config()}
-        admin = AdminClient(admin_conf)
+        topics = TopicAdmin(self._settings, timeout_s=30)
         try:
-            metadata = admin.list_topics(timeout=10)
-            if target not in metadata.topics or metadata.topics[target].error is not None:
-                source = metadata.topics.get(origin)
-                partitions = len(source.partitions) if source is not None and source.partitions else 1
-                futures = admin.create_topics([NewTopic(target, num_partitions=partitions, replication_factor=-1)])
-                try:
-                    futures[target].result(timeout=30)
-                    log.info("created dead-letter topic %s (%s partitions)", target, partitions)
-                except confluent_kafka.KafkaException as exc:
-                    if exc.args[0].code() != confluent_kafka.KafkaError.TOPIC_ALREADY_EXISTS:
-                        raise
-        except MeshError:
-            raise
-        except Exception as exc:
-            raise KafkaError(f"Cannot create dead-letter topic {target!r}: {exc}", cause=exc,
-                             hint="create it yourself or give the consumer's principal CreateTopics") from exc
+            counts = topics.partitions([target, origin])
+            if target not in counts:
+                topics.create([TopicSpec(target, counts.get(origin, 1))], tolerate_existing=True)
+                log.info("created dead-letter topic %s (%s partitions)", target, counts.get(origin, 1))
+        except KafkaError as exc:
+            raise KafkaError(f"Cannot create dead-letter topic {target!r}: {exc.message}", cause=exc.cause,
+                             hint="create it yourself (`mesh products apply` does) or give the consumer's "
+                             "principal CreateTopics") from exc
         self._ready_topics.add(target)
 
     def close(self) -> None:

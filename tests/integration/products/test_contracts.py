@@ -65,6 +65,6 @@ def test_schemas_check_against_a_registry_uses_the_registered_readers(
     code, out = run(capsys, "schemas", "check", "--registry", schema_registry_url, "--contracts-topic", topic,
                     "--level", "NONE")
     assert code == 1, out
-    assert ("ERROR GOV201 schemas/claims/claim_adjudicated.avsc: breaks care.member_360's reader: field "
+    assert ("ERROR GOV301 schemas/claims/claim_adjudicated.avsc: breaks care.member_360's reader: field "
             "`allowed_amount` removed, read without a default") in out
     assert f"registered on {topic}" in out

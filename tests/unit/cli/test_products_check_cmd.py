@@ -51,14 +51,14 @@ def test_risky_changes_fail_with_rule_file_field_and_fix(project: Path, capsys: 
     code, out = _run(capsys, "products", "check", "--against", "main", "--format", "json")
     assert code == 1
     findings = {(f["rule_id"], f["file"], f["path"]) for f in json.loads(out)["findings"]}
-    assert findings == {("GOV102", str(CLAIMS), "partitions"), ("GOV105", str(CLAIMS), "classification.billed_amount")}
+    assert findings == {("GOV202", str(CLAIMS), "partitions"), ("GOV205", str(CLAIMS), "classification.billed_amount")}
 
 
 def test_schemas_check_reports_descriptor_changes_too(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
     CLAIMS.write_text(CLAIMS.read_text().replace("lifecycle: active", "lifecycle: retired"))
     code, out = _run(capsys, "schemas", "check", "--against", "main")
     assert code == 1
-    assert f"ERROR GOV108 {CLAIMS}: claims.claims: lifecycle goes from active (at main) straight to retired" in out
+    assert f"ERROR GOV208 {CLAIMS}: claims.claims: lifecycle goes from active (at main) straight to retired" in out
 
 
 def test_an_unknown_ref_is_a_usage_error(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -83,7 +83,7 @@ def test_schemas_check_names_the_consumer_a_change_would_break(
     # NONE: the subject's own level would stop it too; the point is what the contract adds.
     code, out = _run(capsys, "schemas", "check", "--against", "main", "--level", "NONE")
     assert code == 1
-    assert ("ERROR GOV201 schemas/claims/claim_adjudicated.avsc: breaks care.member_360's reader: field "
+    assert ("ERROR GOV301 schemas/claims/claim_adjudicated.avsc: breaks care.member_360's reader: field "
             "`allowed_amount` removed, read without a default") in out
     code, out = _run(capsys, "schemas", "check", "--against", "main", "--level", "NONE", "--contracts", "none")
     assert code == 0, out
@@ -96,7 +96,7 @@ def test_a_broken_contract_is_a_finding_of_schemas_check_and_contracts_validate(
     contract.write_text(contract.read_text().replace("visit_type,", "visit_kind,"))
     code, out = _run(capsys, "schemas", "check", "--against", "main")
     assert code == 1
-    assert "ERROR GOV203 domains/care/contracts/visits.yaml: field readers." in out
+    assert "ERROR GOV303 domains/care/contracts/visits.yaml: field readers." in out
     code, out = _run(capsys, "contracts", "validate")
     assert code == 1
     assert "'visit_kind' is not in domains/care/contracts/readers/visit_completed.avsc" in out
@@ -113,5 +113,5 @@ def test_against_a_registry_without_kafka_the_repo_readers_are_checked_and_it_sa
     readers, findings = readers_for(ContractSource.AUTO, against=None, domains_dir=Path("domains"),
                                     settings=MeshSettings.load(), topic="_mesh_contracts")
     assert {r.consumer for r in readers} == {"care.member_360"}
-    assert [(f.rule_id, f.severity.value) for f in findings] == [("GOV204", "INFO")]
+    assert [(f.rule_id, f.severity.value) for f in findings] == [("GOV304", "INFO")]
     assert "MESH_KAFKA__BOOTSTRAP_SERVERS" in (findings[0].hint or "")

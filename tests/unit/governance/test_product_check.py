@@ -27,19 +27,19 @@ BASE = ProductSnapshot(
 )
 
 BREAKING = {
-    "GOV101-changed-key": ({"key": "claim_id"}, "GOV101", "key", "'subscriber_id'"),
-    "GOV102-fewer-partitions": ({"partitions": 3}, "GOV102", "partitions", "from 6"),
-    "GOV103-shorter-retention": ({"retention_ms": 30 * DAY, "retention_text": "30d"}, "GOV103",
+    "GOV201-changed-key": ({"key": "claim_id"}, "GOV201", "key", "'subscriber_id'"),
+    "GOV202-fewer-partitions": ({"partitions": 3}, "GOV202", "partitions", "from 6"),
+    "GOV203-shorter-retention": ({"retention_ms": 30 * DAY, "retention_text": "30d"}, "GOV203",
                                  "retention.retention", "from 400d"),
-    "GOV103-infinite-to-finite": (None, "GOV103", "retention.retention", "from infinite"),
-    "GOV104-changed-cleanup-policy": ({"cleanup_policy": "compact", "retention_ms": None}, "GOV104",
+    "GOV203-infinite-to-finite": (None, "GOV203", "retention.retention", "from infinite"),
+    "GOV204-changed-cleanup-policy": ({"cleanup_policy": "compact", "retention_ms": None}, "GOV204",
                                       "retention.cleanup_policy", "'delete'"),
-    "GOV105-classification-downgrade": ({"classification": {"claim_id": "internal", "billed_amount": "internal"}},
-                                        "GOV105", "classification.billed_amount", "phi"),
-    "GOV106-weaker-freshness-slo": ({"freshness_slo_ms": 7_200_000, "freshness_slo_text": "2h"}, "GOV106",
+    "GOV205-classification-downgrade": ({"classification": {"claim_id": "internal", "billed_amount": "internal"}},
+                                        "GOV205", "classification.billed_amount", "phi"),
+    "GOV206-weaker-freshness-slo": ({"freshness_slo_ms": 7_200_000, "freshness_slo_text": "2h"}, "GOV206",
                                     "freshness_slo", "from 1h"),
-    "GOV107-removed-consumer": ({"consumers": ("care.member_360",)}, "GOV107", "consumers", "'finance.reserves'"),
-    "GOV108-retired-without-deprecation": ({"lifecycle": "retired"}, "GOV108", "lifecycle", "straight to retired"),
+    "GOV207-removed-consumer": ({"consumers": ("care.member_360",)}, "GOV207", "consumers", "'finance.reserves'"),
+    "GOV208-retired-without-deprecation": ({"lifecycle": "retired"}, "GOV208", "lifecycle", "straight to retired"),
 }
 
 
@@ -82,7 +82,7 @@ def test_deprecated_to_retired_is_the_proper_path() -> None:
 def test_a_deleted_descriptor_is_an_error_unless_the_product_was_retired() -> None:
     other = replace(BASE, product_id="clinical.visits", file="domains/clinical/products/visits.yaml")
     (finding,) = check_products([BASE, other], [BASE], ref="v1.0")
-    assert (finding.rule_id, finding.file, finding.severity) == ("GOV109", other.file, Severity.ERROR)
+    assert (finding.rule_id, finding.file, finding.severity) == ("GOV209", other.file, Severity.ERROR)
     assert check_products([BASE, replace(other, lifecycle="retired")], [BASE], ref="v1.0") == ()
 
 

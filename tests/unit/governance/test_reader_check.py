@@ -35,7 +35,7 @@ def test_the_current_writer_passes_every_reader() -> None:
 def test_a_removed_field_read_without_default_names_the_consumer_it_breaks() -> None:
     without = record("ClaimAdjudicated", field("claim_id"), field("outcome"))
     (finding,) = check_readers([writer(without)], [reader()])
-    assert finding.rule_id == "GOV201" and finding.is_error
+    assert finding.rule_id == "GOV301" and finding.is_error
     assert finding.message.startswith(
         "breaks care.member_360's reader: field `allowed_amount` removed, read without a default")
     assert "domains/care/contracts/claims.yaml" in finding.message
@@ -54,7 +54,7 @@ def test_a_dropped_field_the_reader_defaults_is_a_warning_not_an_error() -> None
     defaulted = record("ClaimAdjudicated", field("claim_id"), field("outcome", default="approved"))
     without = record("ClaimAdjudicated", field("claim_id"), field("allowed_amount", MONEY))
     (finding,) = check_readers([writer(without)], [reader(defaulted, fields=("claim_id", "outcome"))])
-    assert (finding.rule_id, finding.path, finding.is_error) == ("GOV202", "outcome", False)
+    assert (finding.rule_id, finding.path, finding.is_error) == ("GOV302", "outcome", False)
     assert "care.member_360 uses field `outcome`" in finding.message
 
 
