@@ -1,8 +1,10 @@
 """The consumer-aware check: every new writer schema against every registered reader of its subject.
 
-    check_readers(local, readers)   -> findings GOV301 (the reader cannot decode the new writer's data)
-                                       and GOV302 (a field the consumer uses is no longer written: it
-                                       would silently read the reader's default)
+    check_readers(local, readers)   -> findings GOV301 (the reader cannot decode the new writer's data,
+                                       or decodes it into wrong values: the semantic layer's errors),
+                                       GOV302 (a field the consumer uses is no longer written: it
+                                       would silently read the reader's default) and GOV305 (the
+                                       semantic layer's warnings: information the reader loses)
 
 A `RegisteredReader` is what a consumer contract declares for one event type of a product: the
 reader schema the consumer decodes with and the fields it uses. Callers build them from contract
@@ -16,6 +18,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from mesh.compat import Incompatibility, Kind, ParsedSchema, check_pair
+from mesh.compat.semantic import SemanticFinding, semantic_pair
 from mesh.governance import rules
 from mesh.governance.findings import Finding
 
@@ -120,6 +123,21 @@ def _dropped(reader: RegisteredReader, local: LocalSchema, broken: set[str]) -> 
     ]
 
 
+def _semantic(reader: RegisteredReader, local: LocalSchema, found: SemanticFinding) -> Finding:
+    rule = rules.READER_LOSES_INFORMATION if found.is_warning else rules.BREAKS_READER
+    what = "loses information in" if found.is_warning else "breaks"
+    return rule.finding(
+        local.file,
+        f"{what} {reader.consumer}'s reader: field `{found.field}`: this schema writes {found.old_type} where "
+        f"the reader reads {found.new_type}; the reader {found.example} (reader of {reader.event_type} declared in "
+        f"{reader.source})",
+        path=found.path,
+        hint=f"keep writing {found.new_type}, or agree the change with {reader.consumer}'s owner (who updates the "
+        "reader first), or publish the change as the next major version of the product",
+        subject=local.subject,
+    )
+
+
 def check_readers(local: Sequence[LocalSchema], readers: Sequence[RegisteredReader]) -> tuple[Finding, ...]:
     """Each local (writer) schema against every reader registered for its subject, in file order."""
     by_subject: dict[str, list[RegisteredReader]] = {}
@@ -130,6 +148,9 @@ def check_readers(local: Sequence[LocalSchema], readers: Sequence[RegisteredRead
         for reader in sorted(by_subject.get(schema.subject, ()), key=lambda r: (r.consumer, r.source)):
             problems = check_pair(reader.schema, schema.schema)
             findings.extend(_breaks(reader, schema, problem) for problem in problems)
+            if not problems:  # values are only worth comparing once the reader can decode at all
+                findings.extend(_semantic(reader, schema, found) for found in semantic_pair(reader.schema,
+                                                                                            schema.schema))
             broken = {name for p in problems if (name := _field_name(reader.schema.raw, p.path))}
             findings.extend(_dropped(reader, schema, broken))
     return tuple(findings)

@@ -83,3 +83,24 @@ def test_every_reader_of_a_subject_gets_its_own_finding() -> None:
 ])
 def test_field_paths_are_dotted_through_nested_records(schema: object, expected: set[str]) -> None:
     assert field_paths(schema) == expected
+
+
+def test_a_time_unit_change_breaks_the_reader_although_avro_resolves_it() -> None:
+    millis = {"type": "long", "logicalType": "timestamp-millis"}
+    micros = {"type": "long", "logicalType": "timestamp-micros"}
+    old_reader = record("ClaimAdjudicated", field("claim_id"), field("adjudicated_at", millis))
+    changed = record("ClaimAdjudicated", field("claim_id"), field("adjudicated_at", micros))
+    (finding,) = check_readers([writer(changed)], [reader(old_reader, fields=("adjudicated_at",))])
+    assert (finding.rule_id, finding.is_error) == ("GOV301", True)
+    assert finding.message.startswith("breaks care.member_360's reader: field `adjudicated_at`: this schema writes")
+
+
+def test_a_new_enum_symbol_the_reader_defaults_is_a_warning_that_it_loses_information() -> None:
+    def outcome(*symbols: str) -> dict[str, object]:
+        return {"type": "enum", "name": "Outcome", "symbols": list(symbols), "default": "approved"}
+
+    old_reader = record("ClaimAdjudicated", field("claim_id"), field("outcome", outcome("approved", "denied")))
+    changed = record("ClaimAdjudicated", field("claim_id"), field("outcome", outcome("approved", "denied", "pended")))
+    (finding,) = check_readers([writer(changed)], [reader(old_reader, fields=("outcome",))])
+    assert (finding.rule_id, finding.is_error) == ("GOV305", False)
+    assert "loses information in care.member_360's reader: field `outcome`" in finding.message
