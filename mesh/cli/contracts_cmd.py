@@ -9,7 +9,7 @@ import typer
 
 from mesh.core.errors import ConfigurationError
 from mesh.core.settings import MeshSettings
-from mesh.products.contract_store import DEFAULT_CONTRACTS_TOPIC, ContractStore, encode
+from mesh.products.contract_store import DEFAULT_CONTRACTS_TOPIC, ContractStore
 from mesh.products.contracts import Contract, scan_contracts
 from mesh.products.loader import load_all
 
@@ -70,11 +70,9 @@ def apply(
         typer.echo("nothing registered: fix the contracts above first")
         raise typer.Exit(1)
     store = ContractStore(MeshSettings.load().kafka.client_config(), topic=topic)
-    current = store.read()
-    changed = [c for c in contracts if c.key not in current or encode(current[c.key]) != encode(c)]
-    withdrawn = sorted(set(current) - {c.key for c in contracts}) if prune else []
+    changed, withdrawn = store.plan(contracts, prune=prune)
     for contract in changed:
-        typer.echo(f"  {'update' if contract.key in current else 'register':<9} {contract.key} <- {contract.file}")
+        typer.echo(f"  register  {contract.key} <- {contract.file}")
     for key in withdrawn:
         typer.echo(f"  withdraw  {key}")
     if not changed and not withdrawn:
@@ -83,8 +81,5 @@ def apply(
     if dry_run:
         typer.echo(f"dry run: {len(changed) + len(withdrawn)} change(s) not applied")
         return
-    store.ensure_topic()
-    store.write(changed, withdraw=withdrawn)
+    store.apply(changed, withdrawn)
     typer.echo(f"applied {len(changed) + len(withdrawn)} change(s) to {topic}")
-
-

@@ -131,3 +131,17 @@ class ContractStore:
         if failures:
             raise DeliveryError(failures)
         log.info("wrote %d contract(s), withdrew %d, in %s", len(contracts), len(withdraw), self.topic)
+
+    def plan(self, contracts: Sequence[Contract], *, prune: bool = False) -> tuple[list[Contract], list[str]]:
+        """What `apply` would do: the contracts new or changed on the topic, and (with `prune`) the keys
+        registered there that no contract names any more."""
+        current = self.read()
+        changed = [c for c in contracts if c.key not in current or encode(current[c.key]) != encode(c)]
+        withdrawn = sorted(set(current) - {c.key for c in contracts}) if prune else []
+        return changed, withdrawn
+
+    def apply(self, changed: Sequence[Contract], withdrawn: Sequence[str] = ()) -> None:
+        """Create the topic if needed and write a plan's changes (nothing when there are none)."""
+        if changed or withdrawn:
+            self.ensure_topic()
+            self.write(changed, withdraw=withdrawn)
