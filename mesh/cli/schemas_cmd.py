@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 
 from mesh.cli.connect import registry_url
+from mesh.cli.contract_sources import ContractSource, readers_for
 from mesh.cli.schema_subjects import product_assignments
 from mesh.core.errors import ConfigurationError
 from mesh.core.settings import MeshSettings
@@ -22,6 +23,7 @@ from mesh.governance.schema_check import CheckResult, check_files, load_schemas
 from mesh.governance.semantic_gate import Suppression, suppress
 from mesh.governance.subjects import SubjectResolver, assigned_resolver, convention_resolver, parse_level
 from mesh.products.changes import check_against_ref
+from mesh.products.contract_store import DEFAULT_CONTRACTS_TOPIC
 
 app = typer.Typer(help="Check schemas/ against what is deployed, and register them.", no_args_is_help=True)
 
@@ -73,8 +75,17 @@ def check_command(
     output: Annotated[
         Path | None, typer.Option("--output", help="Write the report here (a text report still goes to stdout).")
     ] = None,
+    contracts: Annotated[
+        ContractSource,
+        typer.Option("--contracts", help="Consumers' readers to check each schema against: auto (repo with "
+                     "--against, else the contracts topic when Kafka is configured), repo, kafka or none."),
+    ] = ContractSource.AUTO,
+    contracts_topic: Annotated[
+        str, typer.Option("--contracts-topic", help="Compacted topic of registered contracts.")
+    ] = DEFAULT_CONTRACTS_TOPIC,
 ) -> None:
-    """Compare every schema with the registry (configured levels) or a git ref (declared levels).
+    """Compare every schema with the registry (configured levels) or a git ref (declared levels), and
+    with every consumer's registered reader of its subject.
 
     Exit 0 when every schema is compatible, 1 on ERROR findings, 2 on usage or connection errors.
     """
@@ -86,12 +97,15 @@ def check_command(
     override = parse_level(level, where="--level") if level else None
     files = read_schema_files(schemas_dir)
     resolver, descriptor_findings, suppressions = _resolver(settings, domains_dir)
+    readers, contract_findings = readers_for(contracts, against=against, domains_dir=domains_dir,
+                                             settings=settings, topic=contracts_topic)
+    descriptor_findings += contract_findings
     with ExitStack() as resources:
         if against:
             fetch = git_fetcher(against)
         else:
             fetch = resources.enter_context(_gateway(settings, registry)).fetch
-        result = check_files(files, resolver=resolver, fetch_deployed=fetch, level=override)
+        result = check_files(files, resolver=resolver, fetch_deployed=fetch, level=override, readers=readers)
     result = replace(result, findings=suppress(result.findings, suppressions))
     if against and domains_dir.is_dir():
         # Descriptor changes are governance decisions too: the same report, the same exit code.
