@@ -157,7 +157,7 @@ def get_global_config(request: Request) -> Response:
 @config.put("/config", openapi_extra=body(ConfigBody))
 async def put_global_config(request: Request) -> Response:
     body = parse_body(await request.body(), ConfigBody)
-    return _reply(await _service(request).set_level(None, body.level))
+    return _reply(await _service(request).set_level(None, body.level, refuse_semantic=body.refuseSemanticBreaks))
 
 
 @config.delete("/config")
@@ -173,7 +173,7 @@ def get_subject_config(request: Request, subject: str, defaultToGlobal: str | No
 @config.put("/config/{subject}", openapi_extra=body(ConfigBody))
 async def put_subject_config(request: Request, subject: str) -> Response:
     body = parse_body(await request.body(), ConfigBody)
-    return _reply(await _service(request).set_level(subject, body.level))
+    return _reply(await _service(request).set_level(subject, body.level, refuse_semantic=body.refuseSemanticBreaks))
 
 
 @config.delete("/config/{subject}")
