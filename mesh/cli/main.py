@@ -13,6 +13,7 @@ from rich.console import Console
 from mesh.cli import (
     catalog_cmd,
     connect,
+    contracts_cmd,
     dlq_cmd,
     events_cmd,
     kafka_cmd,
@@ -56,6 +57,7 @@ app.command(name="consume")(events_cmd.consume)
 app.add_typer(schemas_cmd.app, name="schemas")
 app.add_typer(dlq_cmd.app, name="dlq")
 app.add_typer(catalog_cmd.app, name="catalog")
+app.add_typer(contracts_cmd.app, name="contracts")
 
 _err = Console(stderr=True)
 
