@@ -146,6 +146,8 @@ class RegistryError(MeshError):
 
     http_status: int = 500
     error_code: int = 50001
+    server_message: str = ""
+    """The registry's own `message` when the error is an answer from a registry (client side)."""
 
     def __init__(self, message: str, *, hint: str | None = None) -> None:
         super().__init__(message, hint=hint)

@@ -45,7 +45,7 @@ def render_text(result: CheckResult) -> str:
     lines = [format_finding(finding) for finding in result.findings]
     verdict = "FAILED" if result.has_errors else "OK"
     lines.append(
-        f"{verdict}: {len(result.checked)} schema file(s) checked, {counts[Severity.ERROR]} error(s), "
+        f"{verdict}: {len(result.checked)} {result.noun}(s) checked, {counts[Severity.ERROR]} error(s), "
         f"{counts[Severity.WARNING]} warning(s), {counts[Severity.INFO]} notice(s)"
     )
     return "\n".join(lines) + "\n"

@@ -3,8 +3,8 @@
 `make_application(app_id, settings=..., state_dir=...)` builds a `quixstreams.Application` from
 `MeshSettings` with these choices, each for a reason:
 
-- the connection is `settings.kafka.client_config()` (bootstrap, security protocol, SASL): the same
-  dict every mesh client uses, so authentication configured there reaches the processor too;
+- the connection is `mesh.clients.kafka_config(settings)` (bootstrap, security protocol, SASL): the
+  same dict every mesh client uses, so authentication configured there reaches the processor too;
 - `processing_guarantee="exactly-once"` by default: outputs, changelogs, dead letters and input
   offsets commit in one Kafka transaction per checkpoint; readers of the outputs use read_committed;
 - names an operator can grant ACLs on by prefix: the consumer group is `app_id`, internal topics are
@@ -37,6 +37,7 @@ from typing import Any, Literal
 from quixstreams import Application, message_context
 from quixstreams.kafka.configuration import ConnectionConfig
 
+from mesh.clients import kafka_config
 from mesh.core.errors import ConfigurationError, EventFormatError
 from mesh.core.naming import dlq_topic
 from mesh.core.settings import MeshSettings
@@ -51,7 +52,7 @@ ProcessingGuarantee = Literal["exactly-once", "at-least-once"]
 def connection_config(settings: MeshSettings) -> ConnectionConfig:
     """Quix Streams' connection settings from the one librdkafka dict of `MeshSettings`."""
     try:
-        return ConnectionConfig.from_librdkafka_dict(dict(settings.kafka.client_config()))
+        return ConnectionConfig.from_librdkafka_dict(dict(kafka_config(settings)))
     except ValueError as exc:
         raise ConfigurationError(f"Kafka settings not usable by Quix Streams: {exc}",
                                  hint="check the MESH_KAFKA__* variables") from exc

@@ -77,7 +77,7 @@ class EventDecoder:
 
     def __init__(self, *, settings: MeshSettings, reader_schema: SchemaSource | None = None,
                  registry: SchemaRegistryClient | None = None) -> None:
-        self._schemas = SchemaCache(client=registry) if registry else SchemaCache(url=settings.registry.url)
+        self._schemas = SchemaCache(client=registry) if registry else SchemaCache(settings=settings.registry)
         reader = load_schema(reader_schema) if reader_schema is not None else None
         self._reader = EventReader(ValueDeserializer(self._schemas.by_id, reader_schema=reader))
 
@@ -114,7 +114,7 @@ class EventEncoder:
         self.topic = topic
         self.source = source
         self.schema = load_schema(schema)
-        self._schemas = SchemaCache(client=registry) if registry else SchemaCache(url=settings.registry.url)
+        self._schemas = SchemaCache(client=registry) if registry else SchemaCache(settings=settings.registry)
         self._register = register
         self._serialize: ValueSerializer | None = None
         self._dataschema = ""

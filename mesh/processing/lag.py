@@ -11,18 +11,18 @@ import uuid
 from collections.abc import Sequence
 
 import confluent_kafka
-from confluent_kafka.admin import AdminClient
 
+from mesh.clients import admin as new_admin
+from mesh.clients import consumer as new_consumer
 from mesh.core.errors import KafkaError
 from mesh.core.settings import MeshSettings
 
 
 def group_lag(settings: MeshSettings, group_id: str, topics: Sequence[str], *, timeout_s: float = 10.0) -> dict[str, int]:
     """Messages not yet committed by `group_id`, per topic (an uncommitted partition counts from its start)."""
-    conf = {**settings.kafka.client_config(), "group.id": group_id, "enable.auto.commit": False,
-            "client.id": f"mesh-lag-{uuid.uuid4().hex[:6]}", "enable.partition.eof": True,
-            "isolation.level": "read_committed"}
-    consumer = confluent_kafka.Consumer(conf)
+    consumer = new_consumer(settings, group_id=group_id, config={
+        "enable.auto.commit": False, "client.id": f"mesh-lag-{uuid.uuid4().hex[:6]}",
+        "enable.partition.eof": True, "isolation.level": "read_committed"})
     try:
         return _lag(consumer, topics, timeout_s)
     except confluent_kafka.KafkaException as exc:
@@ -83,8 +83,7 @@ def _only_markers(consumer: confluent_kafka.Consumer, tps: list[confluent_kafka.
 
 def end_offsets(settings: MeshSettings, topics: Sequence[str], *, timeout_s: float = 10.0) -> dict[str, int]:
     """The number of messages ever written to each topic (sum of high watermarks)."""
-    conf = {**settings.kafka.client_config(), "group.id": f"mesh-offsets-{uuid.uuid4().hex[:6]}"}
-    consumer = confluent_kafka.Consumer(conf)
+    consumer = new_consumer(settings, group_id=f"mesh-offsets-{uuid.uuid4().hex[:6]}")
     try:
         metadata = consumer.list_topics(timeout=timeout_s).topics
         totals: dict[str, int] = {t: 0 for t in topics}
@@ -101,7 +100,7 @@ def end_offsets(settings: MeshSettings, topics: Sequence[str], *, timeout_s: flo
 
 def topic_names(settings: MeshSettings, *, timeout_s: float = 10.0) -> list[str]:
     """The names of every topic of the cluster (e.g. to find a processor's internal topics by prefix)."""
-    admin = AdminClient(dict(settings.kafka.client_config()))
+    admin = new_admin(settings)
     try:
         return sorted(admin.list_topics(timeout=timeout_s).topics)
     except confluent_kafka.KafkaException as exc:

@@ -28,6 +28,7 @@ from urllib.parse import unquote
 import confluent_kafka
 from rocksdict import Rdict
 
+from mesh.clients import consumer as new_consumer
 from mesh.core.settings import MeshSettings
 from mesh.processing.web import json_body
 from mesh.sdk.reader import POISON, EventReader
@@ -109,9 +110,8 @@ class ViewServer:
     def _consume(self) -> None:
         schemas = SchemaCache(url=self._settings.registry.url)
         reader = EventReader(ValueDeserializer(schemas.by_id))
-        conf = {**self._settings.kafka.client_config(), "group.id": f"mesh-views-{uuid.uuid4().hex[:8]}",
-                "enable.auto.commit": False, "enable.partition.eof": True, "isolation.level": "read_committed"}
-        consumer = confluent_kafka.Consumer(conf)
+        consumer = new_consumer(self._settings, group_id=f"mesh-views-{uuid.uuid4().hex[:8]}", config={
+            "enable.auto.commit": False, "enable.partition.eof": True, "isolation.level": "read_committed"})
         try:
             partitions = consumer.list_topics(self.topic, timeout=30).topics[self.topic].partitions
             self._at_end = dict.fromkeys(partitions, False)

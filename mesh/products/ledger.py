@@ -14,10 +14,12 @@ import logging
 import uuid
 from collections.abc import Mapping
 
-from confluent_kafka import Consumer, KafkaException, Producer, TopicPartition
+from confluent_kafka import TopicPartition
 from confluent_kafka.admin import AdminClient
-from confluent_kafka.cimpl import NewTopic
 
+from mesh.clients import TopicAdmin, TopicSpec
+from mesh.clients import consumer as new_consumer
+from mesh.clients import producer as new_producer
 from mesh.core.errors import DeliveryError, KafkaError
 from mesh.products.plan import LedgerEntry
 
@@ -50,23 +52,15 @@ class Ledger:
 
     def ensure_topic(self, admin: AdminClient) -> None:
         """Create the ledger topic (1 partition, compacted) if it does not exist yet."""
-        if self.topic in admin.list_topics(timeout=self._timeout).topics:
-            return
-        futures = admin.create_topics([NewTopic(self.topic, num_partitions=1, replication_factor=-1,
-                                                config={"cleanup.policy": "compact"})])
-        try:
-            futures[self.topic].result(timeout=self._timeout)
-        except KafkaException as exc:
-            if exc.args[0].name() != "TOPIC_ALREADY_EXISTS":
-                raise KafkaError(f"Cannot create the ledger topic {self.topic!r}", cause=exc,
-                                 hint="check the broker and this client's rights to create topics") from exc
+        TopicAdmin(admin, timeout_s=self._timeout).ensure(
+            [TopicSpec(self.topic, 1, config={"cleanup.policy": "compact"})])
 
     def read(self, admin: AdminClient) -> dict[str, LedgerEntry]:
         """The latest entry per topic (empty if the ledger topic does not exist)."""
         if self.topic not in admin.list_topics(timeout=self._timeout).topics:
             return {}
-        consumer = Consumer({**self._config, "group.id": f"mesh-ledger-{uuid.uuid4().hex}",
-                             "enable.auto.commit": False, "auto.offset.reset": "earliest"})
+        consumer = new_consumer(self._config, group_id=f"mesh-ledger-{uuid.uuid4().hex}",
+                                config={"enable.auto.commit": False, "auto.offset.reset": "earliest"})
         entries: dict[str, LedgerEntry] = {}
         try:
             low, high = consumer.get_watermark_offsets(TopicPartition(self.topic, 0), timeout=self._timeout)
@@ -97,7 +91,7 @@ class Ledger:
         """Append entries and wait until the broker has them all."""
         if not entries:
             return
-        producer = Producer({**self._config, "enable.idempotence": True})
+        producer = new_producer(self._config, {"enable.idempotence": True})
         failures: list[tuple[str, bytes | str | None, str]] = []
 
         def on_delivery(err: object, msg: object) -> None:

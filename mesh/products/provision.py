@@ -13,15 +13,16 @@ from collections.abc import Mapping, Sequence
 from concurrent.futures import Future
 from typing import Any
 
-from confluent_kafka import KafkaException
 from confluent_kafka.admin import AdminClient
 
 # confluent-kafka re-exports these without __all__, so strict mypy wants their defining modules
 from confluent_kafka.admin._config import AlterConfigOpType, ConfigEntry, ConfigResource
 from confluent_kafka.admin._resource import ResourceType
-from confluent_kafka.cimpl import NewPartitions, NewTopic
+from confluent_kafka.cimpl import NewPartitions
 
-from mesh.core.errors import KafkaError, ProvisioningError
+from mesh.clients import TopicAdmin, TopicSpec
+from mesh.clients import admin as new_admin
+from mesh.core.errors import ProvisioningError
 from mesh.products.ledger import DEFAULT_LEDGER_TOPIC, Ledger
 from mesh.products.loader import Product
 from mesh.products.plan import Action, LedgerEntry, Plan, SubjectState, TopicState, plan
@@ -57,18 +58,11 @@ class Provisioner:
     def admin(self) -> AdminClient:
         """The admin client, created on first use."""
         if self._admin is None:
-            self._admin = AdminClient(self._config)
+            self._admin = new_admin(self._config)
         return self._admin
 
     def _wait(self, what: str, futures: Mapping[Any, Future[Any]]) -> dict[Any, Any]:
-        results = {}
-        for key, future in futures.items():
-            try:
-                results[key] = future.result(timeout=self._timeout)
-            except KafkaException as exc:
-                raise KafkaError(f"Could not {what} {getattr(key, 'name', key)!r}: {exc.args[0].str()}", cause=exc,
-                                 hint="check the broker and this client's rights on the topic") from exc
-        return results
+        return TopicAdmin(self.admin, timeout_s=self._timeout).wait(what, futures)
 
     def topic_states(self, names: Sequence[str]) -> dict[str, TopicState]:
         """The existing topics among `names`, with partition counts and managed configs."""
@@ -112,9 +106,9 @@ class Provisioner:
             if action.warning:
                 log.warning("%s %s: %s", action.kind, action.target, action.warning)
         if creates := by_kind.get("create_topic"):
-            self._wait("create topic", self.admin.create_topics([
-                NewTopic(a.target, num_partitions=a.partitions, replication_factor=self._replication,
-                         config=dict(a.configs)) for a in creates]))
+            TopicAdmin(self.admin, timeout_s=self._timeout).create([
+                TopicSpec(a.target, a.partitions, config=dict(a.configs), replication_factor=self._replication)
+                for a in creates])
         if adds := by_kind.get("add_partitions"):
             self._wait("add partitions to", self.admin.create_partitions(
                 [NewPartitions(a.target, a.partitions) for a in adds]))

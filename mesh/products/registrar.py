@@ -11,9 +11,10 @@ from collections.abc import Callable
 from typing import Protocol, Self, TypeVar
 
 from confluent_kafka.schema_registry import Schema, SchemaRegistryClient
-from confluent_kafka.schema_registry.error import SchemaRegistryError
 
+from mesh.clients import RegistryUnavailableError, call_registry, close_client, registry_client
 from mesh.core.errors import RegistryError
+from mesh.core.settings import RegistrySettings
 
 
 class Registrar(Protocol):
@@ -36,18 +37,11 @@ class Registrar(Protocol):
         ...
 
 
-def _registry_error(action: str, subject: str, exc: SchemaRegistryError) -> RegistryError:
-    error = RegistryError(f"Schema registry refused to {action} subject {subject!r}: {exc.error_message}",
-                          hint="check the schema against the subject's history (`mesh schemas check`) and the URL")
-    error.http_status, error.error_code = exc.http_status_code, exc.error_code
-    return error
-
-
 T = TypeVar("T")
 
 
 class ConfluentRegistrar:
-    """A `Registrar` over confluent-kafka's `SchemaRegistryClient`."""
+    """A `Registrar` over confluent-kafka's `SchemaRegistryClient` (errors mapped by `mesh.clients`)."""
 
     def __init__(self, client: SchemaRegistryClient, *, url: str = "") -> None:
         self._client = client
@@ -55,12 +49,17 @@ class ConfluentRegistrar:
 
     @classmethod
     def for_url(cls, url: str) -> ConfluentRegistrar:
-        """A registrar for the registry at `url` (no request is made here)."""
-        return cls(SchemaRegistryClient({"url": url}), url=url)
+        """A registrar for the registry at `url`, anonymous (no request is made here)."""
+        return cls(registry_client(url), url=url)
+
+    @classmethod
+    def for_settings(cls, settings: RegistrySettings) -> ConfluentRegistrar:
+        """A registrar for the configured registry, with its credentials (no request is made here)."""
+        return cls(registry_client(settings), url=settings.url)
 
     def close(self) -> None:
         """Close the client's HTTP connections."""
-        self._client.__exit__(None, None, None)  # confluent-kafka < 2.13 has no close()
+        close_client(self._client)
 
     def __enter__(self) -> Self:
         return self
@@ -69,17 +68,16 @@ class ConfluentRegistrar:
         self.close()
 
     def _call(self, action: str, subject: str, call: Callable[[], T], *, missing: T | None = None) -> T | None:
-        """Run one client call; 404 gives `missing`, other registry errors and transport errors raise."""
+        """Run one client call; 404 gives `missing`, any other failure raises a `RegistryError`."""
         try:
-            return call()
-        except SchemaRegistryError as exc:
-            if exc.http_status_code == 404:
+            return call_registry(f"{action} subject {subject!r}", call, url=self._url)
+        except RegistryUnavailableError as exc:
+            exc.hint = f"{exc.hint}; `mesh products apply --no-registry` provisions topics only"
+            raise
+        except RegistryError as exc:
+            if exc.http_status == 404:
                 return missing
-            raise _registry_error(action, subject, exc) from exc
-        except Exception as exc:  # the client's HTTP layer raises its own transport errors
-            raise RegistryError(f"Cannot reach the schema registry {self._url!r} to {action} subject {subject!r}: "
-                                f"{exc}", hint="start the registry or set MESH_REGISTRY__URL; "
-                                "`mesh products apply --no-registry` provisions topics only") from exc
+            raise
 
     def is_registered(self, subject: str, schema_text: str) -> bool:
         found = self._call("look up a schema in", subject,

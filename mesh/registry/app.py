@@ -17,13 +17,18 @@ from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
+from prometheus_client import CollectorRegistry, Counter, Histogram
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from mesh.clients.codes import ErrorCode
 from mesh.core.errors import RegistryError
+from mesh.core.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
+from mesh.core.metrics import LATENCY_BUCKETS, HttpMetrics, HttpMetricsMiddleware, exposition
 from mesh.core.settings import RegistrySettings
 from mesh.registry import views
-from mesh.registry.errors import UnprocessableRequestError, error_body
+from mesh.registry.errors import UnprocessableRequestError, error_body, short_message
 from mesh.registry.fastpath import CONTENT_TYPE, FastPath
+from mesh.registry.limits import BodyLimit
 from mesh.registry.models import ConfigBody, ModeBody, SchemaBody, parse_body
 from mesh.registry.service import RegistryService
 from mesh.registry.store import RecordLog
@@ -114,7 +119,7 @@ def schema_types() -> Response:
 @schemas.get("/schemas/ids/{schema_id}")
 def get_schema(request: Request, schema_id: str, subject: str | None = None, fetchMaxId: str | None = None) -> Response:
     state = _service(request).state
-    body = views.schema_by_id(state, views.parse_id(schema_id), subject=subject)
+    body = views.schema_by_id(state, views.parse_id(schema_id))
     if _flag(fetchMaxId):
         body["maxId"] = state.max_id
     return _reply(body)
@@ -122,8 +127,7 @@ def get_schema(request: Request, schema_id: str, subject: str | None = None, fet
 
 @schemas.get("/schemas/ids/{schema_id}/schema")
 def get_schema_text(request: Request, schema_id: str, subject: str | None = None) -> Response:
-    state = _service(request).state
-    body = views.schema_by_id(state, views.parse_id(schema_id), subject=subject)
+    body = views.schema_by_id(_service(request).state, views.parse_id(schema_id))
     return Response(body["schema"], media_type=CONTENT_TYPE)
 
 
@@ -145,7 +149,7 @@ def get_global_config(request: Request) -> Response:
 @config.put("/config")
 async def put_global_config(request: Request) -> Response:
     body = parse_body(await request.body(), ConfigBody)
-    return _reply(await _service(request).set_level(None, body.level))
+    return _reply(await _service(request).set_level(None, body.level, refuse_semantic=body.refuseSemanticBreaks))
 
 
 @config.delete("/config")
@@ -161,7 +165,7 @@ def get_subject_config(request: Request, subject: str, defaultToGlobal: str | No
 @config.put("/config/{subject}")
 async def put_subject_config(request: Request, subject: str) -> Response:
     body = parse_body(await request.body(), ConfigBody)
-    return _reply(await _service(request).set_level(subject, body.level))
+    return _reply(await _service(request).set_level(subject, body.level, refuse_semantic=body.refuseSemanticBreaks))
 
 
 @config.delete("/config/{subject}")
@@ -224,13 +228,15 @@ async def _validation_error(request: Request, exc: Exception) -> Response:
 
 async def _http_error(_: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
-    body = json.dumps({"error_code": exc.status_code, "message": f"HTTP {exc.status_code} {exc.detail}"})
+    message = short_message(f"HTTP {exc.status_code} {exc.detail}")
+    body = json.dumps({"error_code": exc.status_code, "message": message})
     return Response(body, status_code=exc.status_code, media_type=CONTENT_TYPE, headers=exc.headers)
 
 
 async def _unexpected(request: Request, exc: Exception) -> Response:
     log.exception("unexpected error answering %s %s", request.method, request.url.path)
-    body = json.dumps({"error_code": 50001, "message": f"Internal error: {type(exc).__name__}: {exc}"})
+    message = short_message(f"Internal error: {type(exc).__name__}: {exc}")
+    body = json.dumps({"error_code": ErrorCode.STORE_ERROR.value, "message": message})
     return Response(body, status_code=500, media_type=CONTENT_TYPE)
 
 
@@ -256,9 +262,37 @@ def create_app(settings: RegistrySettings, *, log_store: RecordLog) -> FastAPI:
     def root() -> Response:
         return _reply({})
 
+    metrics = _metrics(service)
+
+    @app.get("/metrics")
+    def prometheus() -> Response:
+        return Response(exposition(metrics), media_type=METRICS_CONTENT_TYPE)
+
     app.add_exception_handler(RegistryError, _registry_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(Exception, _unexpected)
     app.add_middleware(FastPath, service=service)
+    app.add_middleware(BodyLimit)  # outside the fast path: no body over the cap reaches anything
+    # outermost, so the fast path's answers (and the 413s) are counted too
+    app.add_middleware(HttpMetricsMiddleware, metrics=HttpMetrics("mesh_registry", metrics, routes=_ROUTES))
     return app
+
+
+_ROUTES = ("subjects", "schemas", "config", "mode", "compatibility", "metrics")
+
+
+def _metrics(service: RegistryService) -> CollectorRegistry:
+    """The app's own metrics registry, with compatibility checks counted and timed by the service."""
+    registry = CollectorRegistry()
+    checks = Counter("mesh_registry_compatibility_checks", "Compatibility checks run (tests and registrations).",
+                     ("level", "result"), registry=registry)
+    seconds = Histogram("mesh_registry_compatibility_check_seconds", "Time of one compatibility check.",
+                        buckets=LATENCY_BUCKETS, registry=registry)
+
+    def observe(level: str, compatible: bool, elapsed: float) -> None:
+        checks.labels(level, "compatible" if compatible else "incompatible").inc()
+        seconds.observe(elapsed)
+
+    service.on_check = observe
+    return registry

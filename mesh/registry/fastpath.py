@@ -11,6 +11,7 @@ from __future__ import annotations
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mesh.registry.service import RegistryService
+from mesh.registry.views import number
 
 CONTENT_TYPE = "application/vnd.schemaregistry.v1+json"
 _CT = CONTENT_TYPE.encode()
@@ -32,8 +33,8 @@ class FastPath:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
             path: str = scope["path"]
-            if scope["method"] == "GET" and not scope["query_string"] and path.startswith(_ID_PREFIX):
-                if path[13:].isdigit() and (body := self.bodies.get(int(path[13:]))) is not None:
+            if scope["method"] == "GET" and b"fetchMaxId" not in scope["query_string"] and path.startswith(_ID_PREFIX):
+                if (schema_id := number(path[13:])) is not None and (body := self.bodies.get(schema_id)) is not None:
                     await _send(send, body)
                     return
             elif (

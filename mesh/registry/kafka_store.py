@@ -18,9 +18,11 @@ from typing import Any
 
 from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaException, Message, Producer, TopicPartition
 from confluent_kafka import KafkaError as ClientError
-from confluent_kafka.admin import AdminClient
-from confluent_kafka.cimpl import NewTopic
 
+from mesh.clients import TopicAdmin, TopicSpec
+from mesh.clients import admin as new_admin
+from mesh.clients import consumer as new_consumer
+from mesh.clients import producer as new_producer
 from mesh.core.errors import ConfigurationError, KafkaError
 from mesh.core.settings import KafkaSettings
 from mesh.registry.errors import StoreError, StoreTimeoutError
@@ -71,13 +73,11 @@ class KafkaLog:
         self._apply = apply
         self._caught_up = asyncio.Event()
         await self._loop.run_in_executor(None, self._ensure_topic)
-        self._producer = Producer(
-            {**self._conf, "acks": "all", "enable.idempotence": True, "linger.ms": 0}
-        )
-        self._consumer = Consumer(
-            {
-                **self._conf,
-                "group.id": self._group_id,  # never joined: the partition is assigned, offsets never committed
+        self._producer = new_producer(self._conf, {"acks": "all", "enable.idempotence": True, "linger.ms": 0})
+        self._consumer = new_consumer(
+            self._conf,
+            group_id=self._group_id,  # never joined: the partition is assigned, offsets never committed
+            config={
                 "enable.auto.commit": False,
                 "enable.partition.eof": True,
                 "fetch.wait.max.ms": 100,
@@ -140,36 +140,22 @@ class KafkaLog:
 
     def _ensure_topic(self) -> None:
         # log_level 4: librdkafka's info line about purging its background queue on exit is noise
-        admin = AdminClient({**self._conf, "log_level": 4})
-        try:
-            metadata = admin.list_topics(timeout=15)
-        except KafkaException as exc:
-            raise KafkaError(f"Cannot reach Kafka to open {self._topic!r}: {exc}", cause=exc) from exc
-        existing = metadata.topics.get(self._topic)
-        if existing is not None and existing.error is None:
-            if len(existing.partitions) != 1:
+        topics = TopicAdmin(new_admin(self._conf, {"log_level": 4}), timeout_s=30)
+        existing = topics.partitions([self._topic])
+        if self._topic in existing:
+            if existing[self._topic] != 1:
                 raise ConfigurationError(
-                    f"Topic {self._topic!r} has {len(existing.partitions)} partitions; the registry needs exactly 1",
+                    f"Topic {self._topic!r} has {existing[self._topic]} partitions; the registry needs exactly 1",
                     hint="point MESH_REGISTRY__SCHEMAS_TOPIC at a single-partition compacted topic",
                 )
             return
-        topic = NewTopic(self._topic, num_partitions=1, config={"cleanup.policy": "compact"})
-        try:
-            admin.create_topics([topic])[self._topic].result(timeout=30)
-            log.info("created registry topic %s", self._topic)
-        except KafkaException as exc:
-            if exc.args and exc.args[0].code() == ClientError.TOPIC_ALREADY_EXISTS:
-                return  # another instance created it first
-            raise KafkaError(f"Could not create topic {self._topic!r}: {exc}", cause=exc) from exc
+        topics.create([TopicSpec(self._topic, 1, config={"cleanup.policy": "compact"})], tolerate_existing=True)
 
     def _run(self) -> None:
         assert self._consumer is not None and self._producer is not None and self._loop is not None
         while not self._stop.is_set():
             try:
-                # poll() returns on the first message; consume(timeout=0) then drains what is buffered
-                # (consume with a timeout would wait the whole timeout for a full batch)
-                first = self._consumer.poll(0.05)
-                messages = [first, *self._consumer.consume(num_messages=500, timeout=0)] if first else []
+                messages = take(self._consumer)
                 self._producer.poll(0)
             except (KafkaException, RuntimeError) as exc:  # RuntimeError: closed while stopping
                 if not self._stop.is_set():
@@ -207,6 +193,18 @@ class KafkaLog:
         future = self._pending.get(token)
         if future is not None and not future.done():
             future.set_exception(StoreError(f"Kafka refused the write to {self._topic!r}: {reason}"))
+
+
+def take(consumer: Consumer) -> list[Message]:
+    """The messages buffered now: `poll` waits up to 50 ms for the first, `consume(timeout=0)` drains the rest.
+
+    (consume with a timeout would wait the whole timeout for a full batch.) The first message is
+    tested with `is None`, never for truth: a Message's length is its value's, so a tombstone is falsy.
+    """
+    first = consumer.poll(0.05)
+    if first is None:
+        return []
+    return [first, *consumer.consume(num_messages=500, timeout=0)]
 
 
 def _token(message: Message) -> str | None:

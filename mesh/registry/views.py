@@ -9,26 +9,43 @@ from mesh.registry.errors import (
     SchemaNotFoundError,
     SubjectNotFoundError,
     VersionNotFoundError,
+    clip,
 )
 from mesh.registry.state import RegistryState, VersionEntry
 
 MAX_VERSION = 2**31 - 1
 
 
+def number(text: str) -> int | None:
+    """`text` as an int in [1, 2^31-1] if it is ASCII digits only, else None.
+
+    Never `str.isdigit()`: it also takes superscripts and other scripts' digits ('³', '١').
+    """
+    if 0 < len(text) <= 10 and text.isascii() and text.isdigit():
+        value = int(text)
+        if 1 <= value <= MAX_VERSION:
+            return value
+    return None
+
+
 def parse_version(text: str) -> int | None:
     """A version path segment: a number in [1, 2^31-1], or `latest` / -1 (None); 42202 otherwise."""
     if text == "latest" or text == "-1":
         return None
-    if text.isdigit() and 1 <= int(text) <= MAX_VERSION:
-        return int(text)
-    raise InvalidVersionError(text)
+    value = number(text)
+    if value is None:
+        raise InvalidVersionError(clip(text))
+    return value
 
 
 def parse_id(text: str) -> int:
     """A schema id path segment; anything that is not a positive number is an unknown schema."""
-    if text.isdigit() and 0 < int(text) <= MAX_VERSION:
-        return int(text)
-    raise SchemaNotFoundError(f"Schema {text!r} not found: schema ids are positive integers", hint="check the id")
+    value = number(text)
+    if value is None:
+        raise SchemaNotFoundError(
+            f"Schema {clip(text)!r} not found: schema ids are positive integers", hint="check the id"
+        )
+    return value
 
 
 def version_entry(state: RegistryState, subject: str, version: int | None, *, deleted: bool = False) -> VersionEntry:
@@ -64,12 +81,15 @@ def subjects(state: RegistryState, *, deleted: bool = False, prefix: str = "") -
     return [s for s in state.subject_names(include_deleted=deleted) if s.startswith(prefix)]
 
 
-def schema_by_id(state: RegistryState, schema_id: int, *, subject: str | None = None) -> dict[str, Any]:
-    """GET /schemas/ids/{id} (with `?subject=`: only if the subject holds it)."""
-    uses = state.uses_of(schema_id, include_deleted=True)
-    if not uses or (subject is not None and all(u.subject != subject for u in uses)):
-        where = f" under subject '{subject}'" if subject is not None else ""
-        raise SchemaNotFoundError(f"Schema {schema_id} not found{where}", hint="check the id")
+def schema_by_id(state: RegistryState, schema_id: int) -> dict[str, Any]:
+    """GET /schemas/ids/{id}, whatever `?subject=` says.
+
+    As in Confluent's registry the subject only selects a schema context, and this registry has
+    one: confluent-kafka's deserializers send `?subject=<topic>-value` even when the writer
+    registered under another subject (products use `<topic>-<record name>`).
+    """
+    if not state.uses_of(schema_id, include_deleted=True):
+        raise SchemaNotFoundError(f"Schema {schema_id} not found", hint="check the id")
     return state.schemas[schema_id].to_json()
 
 

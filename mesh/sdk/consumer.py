@@ -22,6 +22,7 @@ from typing import Any, Self
 import confluent_kafka
 from confluent_kafka.schema_registry import SchemaRegistryClient
 
+from mesh.clients import consumer as new_consumer
 from mesh.core.errors import DeliveryError, KafkaError
 from mesh.core.settings import MeshSettings
 from mesh.sdk.dlq import DeadLetterQueue
@@ -63,7 +64,7 @@ class Consumer:
         self.topics = [topics] if isinstance(topics, str) else list(topics)
         self.group_id = group_id
         self._settings = settings
-        self._schemas = SchemaCache(client=registry) if registry else SchemaCache(url=settings.registry.url)
+        self._schemas = SchemaCache(client=registry) if registry else SchemaCache(settings=settings.registry)
         reader = load_schema(reader_schema) if reader_schema is not None else None
         self._reader = EventReader(ValueDeserializer(self._schemas.by_id, reader_schema=reader))
         self._from_beginning = from_beginning
@@ -79,15 +80,13 @@ class Consumer:
     def _client(self) -> confluent_kafka.Consumer:
         if self._kafka is None:
             conf: dict[str, ConfigValue] = {
-                **self._settings.kafka.client_config(),
-                "group.id": self.group_id,
                 "enable.auto.commit": True,
                 "enable.auto.offset.store": False,
                 "auto.offset.reset": "earliest" if self._from_beginning else "latest",
                 **self._config,
             }
             try:
-                kafka = confluent_kafka.Consumer(conf)
+                kafka = new_consumer(self._settings, group_id=self.group_id, config=conf)
                 kafka.subscribe(self.topics)
             except confluent_kafka.KafkaException as exc:
                 raise KafkaError(f"Cannot subscribe to {', '.join(self.topics)}: {exc}", cause=exc,

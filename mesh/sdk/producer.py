@@ -23,6 +23,7 @@ from typing import Any, Protocol, Self
 import confluent_kafka
 from confluent_kafka.schema_registry import SchemaRegistryClient
 
+from mesh.clients import producer as new_producer
 from mesh.core.errors import ConfigurationError, DataValidationError, DeliveryError, KafkaError
 from mesh.core.naming import check_event_type, record_subject, value_subject
 from mesh.core.settings import MeshSettings
@@ -155,7 +156,7 @@ class Producer:
         # Multi-event products: each event type has its own schema under `<topic>-<record fullname>`.
         self._event_schemas = {t: load_schema(s) for t, s in (event_schemas or {}).items()}
         self._settings = settings
-        self._schemas = SchemaCache(client=registry) if registry else SchemaCache(url=settings.registry.url)
+        self._schemas = SchemaCache(client=registry) if registry else SchemaCache(settings=settings.registry)
         self._auto_register = auto_register
         self._on_delivery_error = on_delivery_error
         self._config = dict(config or {})
@@ -173,10 +174,9 @@ class Producer:
 
     # -- first use -------------------------------------------------------------------------------------
     def _start(self) -> None:
-        conf: dict[str, ConfigValue] = {**self._settings.kafka.client_config(), **_DEFAULTS, **self._config}
-        conf["on_delivery"] = self._delivery_report  # type: ignore[assignment]
         try:
-            self._kafka = confluent_kafka.Producer(conf)
+            self._kafka = new_producer(self._settings, {**_DEFAULTS, **self._config,
+                                                        "on_delivery": self._delivery_report})
         except confluent_kafka.KafkaException as exc:
             raise KafkaError(f"Cannot create a Kafka producer: {exc}", cause=exc,
                              hint="check the producer config and MESH_KAFKA__* settings") from exc

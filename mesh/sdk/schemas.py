@@ -14,14 +14,14 @@ from pathlib import Path
 from typing import Any
 
 from confluent_kafka.schema_registry import Schema, SchemaRegistryClient
-from confluent_kafka.schema_registry.error import SchemaRegistryError
 
-from mesh.core.errors import MeshError, RegistryError, SchemaParseError, UnknownSchemaError
+from mesh.clients import call_registry, client_url, close_client, registry_client
+from mesh.core.errors import RegistryError, SchemaParseError, UnknownSchemaError
+from mesh.core.settings import RegistrySettings
 
 log = logging.getLogger(__name__)
 
 SchemaSource = Mapping[str, Any] | str | Path
-_REGISTRY_HINT = "check that the schema registry runs and MESH_REGISTRY__URL points at it"
 
 
 def load_schema(source: SchemaSource) -> dict[str, Any]:
@@ -56,14 +56,15 @@ def canonical_text(schema: Mapping[str, Any]) -> str:
 class SchemaCache:
     """Schema ids and writer schemas from a registry, each fetched once.
 
-    Pass `client` (any `SchemaRegistryClient`, e.g. `SchemaRegistryClient.new_client({"url": "mock://t"})`)
-    or `url`; with `url` the client is created on first use.
+    Pass `client` (any `SchemaRegistryClient`, e.g. `SchemaRegistryClient.new_client({"url": "mock://t"})`),
+    `settings` (URL and credentials) or `url`; without `client` the client is created on first use.
     """
 
-    def __init__(self, *, url: str | None = None, client: SchemaRegistryClient | None = None) -> None:
-        if url is None and client is None:
-            raise ValueError("SchemaCache needs a registry url or a client")
-        self._url = url
+    def __init__(self, *, url: str | None = None, client: SchemaRegistryClient | None = None,
+                 settings: RegistrySettings | None = None) -> None:
+        if url is None and client is None and settings is None:
+            raise ValueError("SchemaCache needs a registry url, settings or a client")
+        self._source: RegistrySettings | str | None = settings or url
         self._client = client
         self._owns_client = client is None
         self._ids: dict[tuple[str, str], int] = {}
@@ -72,25 +73,23 @@ class SchemaCache:
     @property
     def url(self) -> str:
         """The registry's base URL, used to build `dataschema` links."""
-        if self._url is not None:
-            return self._url.rstrip("/")
-        # confluent-kafka keeps the client's configuration in `_conf`; no public accessor exists.
-        conf = getattr(self._client, "_conf", None)
-        url = conf.get("url", "") if isinstance(conf, dict) else ""
-        return str(url.split(",")[0] if isinstance(url, str) else url[0] if url else "").rstrip("/")
+        if self._client is not None and self._source is None:
+            return client_url(self._client)
+        source = self._source
+        return (source.url if isinstance(source, RegistrySettings) else str(source)).rstrip("/")
 
     @property
     def client(self) -> SchemaRegistryClient:
         """The registry client, created on first use."""
         if self._client is None:
-            assert self._url is not None
-            self._client = SchemaRegistryClient({"url": self._url})
+            assert self._source is not None
+            self._client = registry_client(self._source)
         return self._client
 
     def close(self) -> None:
         """Close the HTTP client if this cache created it (an injected client stays open)."""
         if self._owns_client and self._client is not None:
-            self._client.__exit__(None, None, None)  # confluent-kafka < 2.13 has no close()
+            close_client(self._client)
             self._client = None
 
     def schema_url(self, schema_id: int) -> str:
@@ -106,23 +105,21 @@ class SchemaCache:
         avro = Schema(text, "AVRO")
         try:
             if register:
-                schema_id = int(self.client.register_schema(subject, avro))
+                schema_id = int(call_registry(f"register a schema under subject {subject!r}",
+                                              lambda: self.client.register_schema(subject, avro), url=self.url))
             else:
-                found = self.client.lookup_schema(subject, avro)
+                found = call_registry(f"look up a schema under subject {subject!r}",
+                                      lambda: self.client.lookup_schema(subject, avro), url=self.url)
                 schema_id = int(found.schema_id) if found.schema_id is not None else -1
-        except SchemaRegistryError as exc:
-            if exc.http_status_code == 404:
+        except RegistryError as exc:
+            if exc.http_status == 404:
                 raise UnknownSchemaError(
                     f"Schema {schema.get('name', '?')!r} is not registered under subject {subject!r} "
-                    f"at {self.url} ({exc.error_message})",
+                    f"at {self.url} ({exc.message})",
                     hint="register it (`mesh schemas register`, or let the producer register it with "
                     "auto_register=True / `--register`)",
                 ) from exc
-            raise _registry_error(f"register/look up subject {subject!r}", exc) from exc
-        except MeshError:
             raise
-        except Exception as exc:
-            raise _registry_error(f"register/look up subject {subject!r}", exc) from exc
         log.debug("schema id %s for subject %s", schema_id, subject)
         self._ids[(subject, text)] = schema_id
         return schema_id
@@ -133,32 +130,18 @@ class SchemaCache:
         if cached is not None:
             return cached
         try:
-            found = self.client.get_schema(schema_id)
-        except SchemaRegistryError as exc:
-            if exc.http_status_code == 404:
+            found = call_registry(f"fetch schema id {schema_id}", lambda: self.client.get_schema(schema_id),
+                                  url=self.url)
+        except RegistryError as exc:
+            if exc.http_status == 404:
                 raise UnknownSchemaError(
-                    f"The registry at {self.url} has no schema with id {schema_id} ({exc.error_message})",
+                    f"The registry at {self.url} has no schema with id {schema_id} ({exc.message})",
                     hint="the payload names a schema id this registry does not know: was it written against "
                     "another registry?",
                 ) from exc
-            raise _registry_error(f"fetch schema id {schema_id}", exc) from exc
-        except Exception as exc:
-            raise _registry_error(f"fetch schema id {schema_id}", exc) from exc
+            raise
         schema = json.loads(found.schema_str or "null")
         if isinstance(schema, str):
             schema = {"type": schema}
         self._by_id[schema_id] = schema
         return schema  # type: ignore[no-any-return]
-
-
-def _registry_error(action: str, exc: Exception) -> RegistryError:
-    if isinstance(exc, SchemaRegistryError):
-        error = RegistryError(
-            f"The schema registry refused to {action}: {exc.error_message} "
-            f"(HTTP {exc.http_status_code}, code {exc.error_code})",
-            hint=_REGISTRY_HINT,
-        )
-        error.http_status, error.error_code = exc.http_status_code, exc.error_code
-        return error
-    return RegistryError(f"Could not reach the schema registry to {action}: {type(exc).__name__}: {exc}",
-                         hint=_REGISTRY_HINT)

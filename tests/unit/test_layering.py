@@ -13,16 +13,18 @@ ROOT = Path(__file__).resolve().parents[2]
 ALLOWED: dict[str, set[str]] = {
     "core": set(),
     "compat": {"core"},
-    "localbroker": {"core"},
-    "sdk": {"core", "compat"},
-    "registry": {"core", "compat"},
-    "governance": {"core", "compat"},
-    "products": {"core", "compat", "sdk", "governance"},
-    "processing": {"core", "compat", "sdk"},
+    "clients": {"core"},
+    "localbroker": {"core", "clients"},
+    "sdk": {"core", "compat", "clients"},
+    "registry": {"core", "compat", "clients"},
+    "governance": {"core", "compat", "clients"},
+    "products": {"core", "compat", "clients", "sdk", "governance"},
+    "processing": {"core", "compat", "clients", "sdk"},
+    "catalog": {"core", "compat", "clients", "sdk", "products"},
 }
 # Domain code is a user of the platform: the public SDK-facing packages only. The demo is the one
 # imperative shell among the domains (it starts the broker and the registry, like the CLI does).
-DOMAIN_ALLOWED = {"core", "sdk", "products", "processing"}
+DOMAIN_ALLOWED = {"core", "clients", "sdk", "products", "processing"}
 DEMO_ALLOWED = DOMAIN_ALLOWED | {"localbroker", "registry"}
 
 

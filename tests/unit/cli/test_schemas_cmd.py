@@ -119,7 +119,7 @@ def test_usage_errors_exit_2_with_a_message(
 def mock_registry(monkeypatch: pytest.MonkeyPatch) -> SchemaRegistryClient:
     """One in-memory registry shared by every client the CLI makes in this test."""
     client = registry_client("mock://cli-tests")
-    monkeypatch.setattr(schemas_cmd, "registry_client", lambda url: client)
+    monkeypatch.setattr(schemas_cmd, "registry_client", lambda *_, **__: client)
     return client
 
 

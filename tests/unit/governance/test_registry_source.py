@@ -10,8 +10,9 @@ import pytest
 from confluent_kafka.schema_registry import Schema, SchemaRegistryClient
 from confluent_kafka.schema_registry.error import SchemaRegistryError
 
+from mesh.clients import RegistryUnavailableError
 from mesh.compat import Level, parse_schema
-from mesh.core.errors import GovernanceError, IncompatibleSchemaError
+from mesh.core.errors import IncompatibleSchemaError, RegistryError
 from mesh.governance.registry_source import RegistryGateway, register_all, registry_client
 from mesh.governance.schema_check import LocalSchema
 from tests.unit.governance.avro_samples import CLAIM_V1, CLAIM_WITH_DEFAULT
@@ -104,8 +105,9 @@ def test_a_real_registry_404_for_the_subject_means_nothing_deployed() -> None:
 
 def test_other_registry_errors_carry_status_code_and_url() -> None:
     answers = _Answers(get_versions=SchemaRegistryError(500, 50001, "store unavailable"))
-    with pytest.raises(GovernanceError, match=r"http://registry refused .* HTTP 500, error 50001: store unavailable"):
+    with pytest.raises(RegistryError, match=r"http://registry refused .* HTTP 500, error 50001: store unavailable") as info:
         RegistryGateway(answers, url="http://registry").history(SUBJECT)
+    assert (info.value.http_status, info.value.error_code) == (500, 50001)
 
 
 def test_a_rejected_registration_is_an_incompatible_schema() -> None:
@@ -151,7 +153,7 @@ def refused_url() -> Iterator[str]:
 def test_a_refused_connection_names_the_url(refused_url: str) -> None:
     with (
         RegistryGateway(registry_client(refused_url, retries=0), url=refused_url) as gateway,
-        pytest.raises(GovernanceError, match=f"Cannot reach the schema registry at {refused_url}"),
+        pytest.raises(RegistryUnavailableError, match=f"Cannot reach the schema registry at {refused_url}"),
     ):
         gateway.fetch([local(CLAIM_V1)])
 

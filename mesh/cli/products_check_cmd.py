@@ -1,0 +1,36 @@
+"""`mesh products check`: descriptor changes against a git ref, as governance findings."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from mesh.governance.report import ReportFormat, render, render_text
+from mesh.products.changes import check_against_ref
+
+
+def check(
+    root: Annotated[Path, typer.Option("--root", help="Folder holding <domain>/products/*.yaml.")] = Path("domains"),
+    against: Annotated[
+        str, typer.Option("--against", help="Compare with the descriptors at this git ref (e.g. origin/main).")
+    ] = "HEAD",
+    report_format: Annotated[ReportFormat, typer.Option("--format", help="Report format.")] = ReportFormat.TEXT,
+    output: Annotated[
+        Path | None, typer.Option("--output", help="Write the report here (a text report still goes to stdout).")
+    ] = None,
+) -> None:
+    """Check descriptor changes: key, partitions, retention, cleanup policy, classification, freshness
+    SLO, consumers, lifecycle (rules GOV201-GOV210).
+
+    Exit 0 when no change is an ERROR, 1 on ERROR findings, 2 on usage errors (e.g. an unknown ref).
+    """
+    result = check_against_ref(root, against)
+    if output is None:
+        typer.echo(render(result, report_format), nl=False)
+    else:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text(render(result, report_format), encoding="utf-8")
+        typer.echo(render_text(result), nl=False)
+    raise typer.Exit(result.exit_code)

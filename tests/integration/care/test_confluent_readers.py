@@ -1,0 +1,86 @@
+"""Any Confluent client reads the mesh (issue 12 bug 5): every product topic, published the way
+`make demo` publishes it (the domain services' SDK producers, then the member-360 processor), is
+read back with confluent-kafka's AvroDeserializer in its default configuration.
+
+That deserializer asks the registry for `/schemas/ids/{id}?subject=<topic>-value`, while products
+register under `<topic>-<record full name>`: the registry must answer by id, as Confluent's does.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import Counter
+
+from confluent_kafka import Consumer, TopicPartition
+from confluent_kafka.schema_registry import SchemaRegistryClient
+from confluent_kafka.schema_registry.avro import AvroDeserializer
+from confluent_kafka.serialization import MessageField, SerializationContext
+
+from domains.feed import generate
+from domains.wiring import publish_records
+from mesh.sdk import Consumer as MeshConsumer
+from tests.integration.care.conftest import Mesh360
+
+MEMBERS = 40
+
+
+def end_offsets(bootstrap: str, topic: str) -> int:
+    """How many records the topic holds (sum of high watermarks; nothing is compacted away yet)."""
+    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": f"t-wm-{uuid.uuid4().hex[:8]}"})
+    try:
+        partitions = consumer.list_topics(topic, timeout=10).topics[topic].partitions
+        return sum(consumer.get_watermark_offsets(TopicPartition(topic, p), timeout=10)[1] for p in partitions)
+    finally:
+        consumer.close()
+
+
+def read_with_confluent(bootstrap: str, registry_url: str, topic: str) -> list[dict[str, object]]:
+    """Every value of `topic`, decoded by a default-configured AvroDeserializer."""
+    expected = end_offsets(bootstrap, topic)
+    registry = SchemaRegistryClient({"url": registry_url})
+    deserializer = AvroDeserializer(registry)
+    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": f"t-confluent-{uuid.uuid4().hex[:8]}",
+                         "auto.offset.reset": "earliest", "enable.auto.commit": False})
+    values: list[dict[str, object]] = []
+    try:
+        consumer.subscribe([topic])
+        misses = 0
+        while len(values) < expected and misses < 30:
+            message = consumer.poll(1.0)
+            if message is None:
+                misses += 1
+                continue
+            assert message.error() is None, message.error()
+            value = deserializer(message.value(), SerializationContext(topic, MessageField.VALUE, message.headers()))
+            assert isinstance(value, dict)
+            values.append(value)
+    finally:
+        consumer.close()
+        registry.__exit__()
+    assert len(values) == expected, f"read {len(values)} of {expected} records of {topic}"
+    return values
+
+
+def test_a_default_avro_deserializer_reads_every_product_topic(mesh360: Mesh360, schema_registry_url: str) -> None:
+    bootstrap = mesh360.settings.kafka.client_config()["bootstrap.servers"]
+    feed = generate(MEMBERS, seed=12)
+    producers = mesh360.producers()
+    try:
+        publish_records(feed.records, producers)
+    finally:
+        for producer in producers.values():
+            producer.close()
+    with mesh360.processor() as proc:
+        proc.wait_caught_up(timeout_s=300, restart_stalled_after_s=120)
+    counts: Counter[str] = Counter()
+    for product_id, topic in sorted(mesh360.topics.items()):
+        values = read_with_confluent(bootstrap, schema_registry_url, topic)
+        assert values, f"nothing was published on {product_id}'s topic {topic}"
+        counts[product_id] = len(values)
+        # the same records the SDK consumer reads, field for field
+        with MeshConsumer(topic, group_id=f"t-sdk-{uuid.uuid4().hex[:8]}", settings=mesh360.settings,
+                          from_beginning=True) as sdk:
+            through_sdk = [event.data for event in sdk.events(idle_timeout=5.0)]
+        assert sorted(map(repr, values)) == sorted(map(repr, through_sdk)), product_id
+    assert set(counts) == set(mesh360.topics)  # every product, the member-360 output included
+    assert counts["care.member_360"] >= MEMBERS

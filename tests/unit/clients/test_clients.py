@@ -1,0 +1,91 @@
+"""mesh.clients: settings flow into every client; registry and Kafka errors are mapped one way."""
+
+from __future__ import annotations
+
+import confluent_kafka
+import pytest
+from confluent_kafka.schema_registry.error import SchemaRegistryError
+from pydantic import SecretStr
+
+from mesh.clients import (
+    ErrorCode,
+    RegistryUnavailableError,
+    call_registry,
+    kafka_config,
+    kafka_error,
+    registry_client,
+)
+from mesh.core.errors import RegistryError
+from mesh.core.settings import KafkaSettings, MeshSettings, RegistrySettings
+
+
+def _settings() -> MeshSettings:
+    return MeshSettings(
+        kafka=KafkaSettings(bootstrap_servers="h:1", security_protocol="SASL_PLAINTEXT",
+                            sasl_mechanism="SCRAM-SHA-512", sasl_username="claims",
+                            sasl_password=SecretStr("s3cret")),
+        registry=RegistrySettings(url="http://r:1", username="claims", password=SecretStr("pw")),
+    )
+
+
+def test_kafka_config_carries_the_security_settings_and_the_overrides() -> None:
+    conf = kafka_config(_settings(), {"acks": "all"})
+    assert conf["sasl.username"] == "claims" and conf["sasl.password"] == "s3cret"
+    assert conf["security.protocol"] == "SASL_PLAINTEXT"
+    assert conf["acks"] == "all"
+
+
+def test_registry_client_passes_basic_auth_user_info() -> None:
+    client = registry_client(_settings())
+    conf = client._conf  # confluent-kafka keeps the configuration here only
+    assert conf["basic.auth.user.info"] == "claims:pw"
+    assert "basic.auth.user.info" not in registry_client("http://r:1")._conf
+
+
+@pytest.mark.parametrize(
+    ("status", "code", "hint_words"),
+    [
+        (401, 401, "MESH_REGISTRY__USERNAME"),
+        (403, 40301, "only a product's owner"),
+        (409, 409, "mesh schemas check"),
+        (500, 50001, "MESH_REGISTRY__URL"),
+    ],
+)
+def test_registry_answers_become_registry_errors_with_status_code_and_hint(status: int, code: int,
+                                                                           hint_words: str) -> None:
+    def refuse() -> None:
+        raise SchemaRegistryError(status, code, "refused here")
+
+    with pytest.raises(RegistryError) as info:
+        call_registry("register a schema", refuse, url="http://r:1")
+    assert (info.value.http_status, info.value.error_code) == (status, code)
+    assert info.value.server_message == "refused here"
+    assert "http://r:1" in info.value.message and hint_words in str(info.value)
+
+
+def test_a_transport_failure_is_registry_unavailable_naming_the_url() -> None:
+    def fail() -> None:
+        raise OSError("connection refused")
+
+    with pytest.raises(RegistryUnavailableError, match=r"Cannot reach the schema registry at http://r:1 .*refused"):
+        call_registry("read", fail, url="http://r:1")
+
+
+def test_error_codes_know_their_http_status() -> None:
+    assert ErrorCode.SUBJECT_NOT_FOUND.http_status == 404
+    assert ErrorCode.INCOMPATIBLE_SCHEMA.http_status == 409
+    assert ErrorCode.FORBIDDEN.http_status == 403
+
+
+@pytest.mark.parametrize(
+    ("code", "hint_words"),
+    [
+        (confluent_kafka.KafkaError.TOPIC_AUTHORIZATION_FAILED, "no grant on the topic"),
+        (confluent_kafka.KafkaError.GROUP_AUTHORIZATION_FAILED, "prefixed with your team's name"),
+        (confluent_kafka.KafkaError.SASL_AUTHENTICATION_FAILED, "MESH_KAFKA__SASL_PASSWORD"),
+    ],
+)
+def test_kafka_errors_get_a_hint_chosen_by_their_code(code: int, hint_words: str) -> None:
+    error = kafka_error("create topic 't.x'", confluent_kafka.KafkaException(confluent_kafka.KafkaError(code)))
+    assert error.message.startswith("Cannot create topic 't.x'")
+    assert hint_words in str(error)
