@@ -26,6 +26,8 @@ from domains.wiring import publish_records, source_producers
 from mesh.core.errors import MeshError
 from mesh.core.settings import KafkaSettings, MeshSettings, RegistrySettings
 from mesh.processing.web import as_json
+from mesh.products.contract_store import ContractStore
+from mesh.products.contracts import scan_contracts
 from mesh.products.loader import Product, load_all
 from mesh.products.provision import Provisioner
 from mesh.products.registrar import ConfluentRegistrar
@@ -53,6 +55,18 @@ def _apply_products(stack: Stack, products: list[Product]) -> None:
     finally:
         registrar.close()
     _step(f"{len(products)} data products applied ({len(plan.actions)} changes: topics, DLQs, schemas)", began)
+
+
+def _apply_contracts(stack: Stack, products: list[Product]) -> None:
+    """Register the consumer contracts (member-360's readers of its four inputs) like the products."""
+    began = time.monotonic()
+    contracts, errors = scan_contracts(ROOT / "domains", products, root=ROOT)
+    if errors:
+        raise errors[0]
+    store = ContractStore({"bootstrap.servers": stack.bootstrap})
+    changed, withdrawn = store.plan(contracts)
+    store.apply(changed, withdrawn)
+    _step(f"{len(contracts)} consumer contracts registered ({len(changed)} changed)", began)
 
 
 def _publish(settings: MeshSettings, products: list[Product], feed: Feed) -> float:
@@ -135,6 +149,7 @@ def main(
                                            "registry": RegistrySettings(url=stack.registry_url)})
         products = load_all(ROOT / "domains", project_root=ROOT)
         _apply_products(stack, products)
+        _apply_contracts(stack, products)
 
         began = time.monotonic()
         config = Member360Config.from_products(datadir=stack.state_dir / "member360", web_port=web_port)

@@ -31,6 +31,13 @@
     GOV209 product-removed               ERROR    a descriptor was deleted before its product was retired
     GOV210 unreadable-previous-descriptor WARNING the descriptor at the ref cannot be read
 
+  Consumer contracts (`mesh schemas check`: each writer schema against every registered reader):
+    GOV301 breaks-reader                 ERROR    a consumer's reader schema cannot decode the new schema's data
+    GOV302 used-field-dropped            WARNING  a field a consumer uses is no longer written (it reads the default)
+    GOV303 invalid-contract              ERROR    a consumer contract cannot be read or does not match its product
+    GOV304 readers-not-checked           INFO     the registered contracts could not be read; the repo's were used
+    GOV305 reader-loses-information      WARNING  a consumer's reader decodes the new data with less information
+
 Ids are stable: CI configurations and suppressions refer to them. Add rules at the end.
 """
 
@@ -241,4 +248,32 @@ CATALOGUE += (
     PRODUCT_REMOVED,
     UNREADABLE_PREVIOUS,
 )
+RULES.update({rule.rule_id: rule for rule in CATALOGUE})
+
+# Consumer contracts (`mesh schemas check` against every registered reader): GOV3xx.
+BREAKS_READER = Rule(
+    "GOV301", "breaks-reader", Severity.ERROR,
+    "A consumer's registered reader cannot decode the new schema's data, or decodes it into wrong values.",
+)
+USED_FIELD_DROPPED = Rule(
+    "GOV302", "used-field-dropped", Severity.WARNING,
+    "A field a consumer declares it uses is no longer written; its reader would silently get the default.",
+)
+INVALID_CONTRACT = Rule(
+    "GOV303", "invalid-contract", Severity.ERROR,
+    "A consumer contract cannot be read, or names a product, event type or field that does not exist.",
+)
+
+READERS_NOT_CHECKED = Rule(
+    "GOV304", "readers-not-checked", Severity.INFO,
+    "The contracts registered on the platform could not be read; only the repository's were checked.",
+)
+
+READER_LOSES_INFORMATION = Rule(
+    "GOV305", "reader-loses-information", Severity.WARNING,
+    "A consumer's reader decodes the new schema's data with less information (enum symbols become the "
+    "default, a lower decimal precision).",
+)
+
+CATALOGUE += (BREAKS_READER, USED_FIELD_DROPPED, INVALID_CONTRACT, READERS_NOT_CHECKED, READER_LOSES_INFORMATION)
 RULES.update({rule.rule_id: rule for rule in CATALOGUE})

@@ -27,6 +27,13 @@ def _fake(ages_ms: dict[str, int | None]) -> type[BrokerView]:
     return Fake
 
 
+@pytest.fixture(autouse=True)
+def _no_broker_probe(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The broker is faked: skip finding and probing a real one."""
+    monkeypatch.setenv("MESH_KAFKA__BOOTSTRAP_SERVERS", "127.0.0.1:1")
+    monkeypatch.setattr(products_cmd, "require_broker", lambda settings: None)
+
+
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str]:
     with pytest.raises(SystemExit) as info:
         main(list(argv))

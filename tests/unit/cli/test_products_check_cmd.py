@@ -66,3 +66,52 @@ def test_an_unknown_ref_is_a_usage_error(project: Path, capsys: pytest.CaptureFi
         main(["products", "check", "--against", "no-such-ref"])
     assert exited.value.code == 2
     assert "no-such-ref" in capsys.readouterr().err
+
+
+def _drop_allowed_amount() -> None:
+    adjudicated = Path("schemas/claims/claim_adjudicated.avsc")
+    document = json.loads(adjudicated.read_text())
+    document["fields"] = [f for f in document["fields"] if f["name"] != "allowed_amount"]
+    adjudicated.write_text(json.dumps(document))
+    CLAIMS.write_text(CLAIMS.read_text().replace("  allowed_amount: phi\n", ""))
+
+
+def test_schemas_check_names_the_consumer_a_change_would_break(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _drop_allowed_amount()
+    # NONE: the subject's own level would stop it too; the point is what the contract adds.
+    code, out = _run(capsys, "schemas", "check", "--against", "main", "--level", "NONE")
+    assert code == 1
+    assert ("ERROR GOV301 schemas/claims/claim_adjudicated.avsc: breaks care.member_360's reader: field "
+            "`allowed_amount` removed, read without a default") in out
+    code, out = _run(capsys, "schemas", "check", "--against", "main", "--level", "NONE", "--contracts", "none")
+    assert code == 0, out
+
+
+def test_a_broken_contract_is_a_finding_of_schemas_check_and_contracts_validate(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    contract = Path("domains/care/contracts/visits.yaml")
+    contract.write_text(contract.read_text().replace("visit_type,", "visit_kind,"))
+    code, out = _run(capsys, "schemas", "check", "--against", "main")
+    assert code == 1
+    assert "ERROR GOV303 domains/care/contracts/visits.yaml: field readers." in out
+    code, out = _run(capsys, "contracts", "validate")
+    assert code == 1
+    assert "'visit_kind' is not in domains/care/contracts/readers/visit_completed.avsc" in out
+    assert "3 valid contract(s), 1 problem(s)" in out
+
+
+def test_against_a_registry_without_kafka_the_repo_readers_are_checked_and_it_says_so(
+    project: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from mesh.cli.contract_sources import ContractSource, readers_for
+    from mesh.core.settings import MeshSettings
+
+    monkeypatch.delenv("MESH_KAFKA__BOOTSTRAP_SERVERS", raising=False)
+    readers, findings = readers_for(ContractSource.AUTO, against=None, domains_dir=Path("domains"),
+                                    settings=MeshSettings.load(), topic="_mesh_contracts")
+    assert {r.consumer for r in readers} == {"care.member_360"}
+    assert [(f.rule_id, f.severity.value) for f in findings] == [("GOV304", "INFO")]
+    assert "MESH_KAFKA__BOOTSTRAP_SERVERS" in (findings[0].hint or "")
