@@ -132,6 +132,7 @@ def main(
     seed: int = typer.Option(42, help="Seed of the deterministic feed."),
     keep_running: bool = typer.Option(False, "--keep-running", help="Leave Kafka, the registry and the processor running."),
     web_port: int = typer.Option(6066, min=1, max=65535, help="Port of the member-360 processor's HTTP views."),
+    catalog_port: int = typer.Option(8085, min=1, max=65535, help="Port of the web catalog (with --keep-running)."),
 ) -> None:
     """Run the mesh end to end and show what happened."""
     base = MeshSettings.load()
@@ -179,6 +180,10 @@ def main(
         if equal != len(feed.expected):
             raise MeshError(f"{len(feed.expected) - equal} member-360 views differ from the ground truth",
                             hint=f"see the processor log {proc.log_file}")
+        if keep_running:
+            began = time.monotonic()
+            catalog = stack.start_catalog(catalog_port, ROOT)
+            _step(f"web catalog serving at {catalog}", began)
     except MeshError as exc:
         out.print(f"[bold red]error:[/] {exc}")
         raise typer.Exit(2) from exc
@@ -201,6 +206,9 @@ def _finish(stack: Stack, proc: ProcessorProcess | None, keep_running: bool) -> 
             out.print(f"Member views: curl {proc.base_url}/members/M00000001")
         out.print(f"Still running: Kafka at {stack.bootstrap}, registry at {stack.registry_url}.")
         out.print(f"Stop them with: kill {' '.join(pids) or '(nothing we started)'}; .venv/bin/mesh kafka stop")
+        for service in stack.services:
+            if service.name == "catalog":
+                out.print(f"Catalog: {service.url}")
         return
     if proc is not None:
         proc.stop()

@@ -14,7 +14,8 @@ pass fakes). A broker or registry that does not answer makes a page say so, not 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -44,8 +45,15 @@ class _NotFound(MeshError):
 def create_app(settings: MeshSettings, products: Sequence[Product], *, broker: BrokerView | None = None,
                registry: RegistryView | None = None) -> FastAPI:
     """The catalog app over `products`; the views default to ones built from `settings`."""
-    app = FastAPI(title="mesh catalog", openapi_url=None, docs_url=None, redoc_url=None)
     catalog = _Catalog(settings, products, broker or BrokerView(settings), registry or RegistryView(settings))
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        catalog.broker.close()
+        catalog.registry.close()
+
+    app = FastAPI(title="mesh catalog", openapi_url=None, docs_url=None, redoc_url=None, lifespan=lifespan)
     app.state.catalog = catalog
     templates = Jinja2Templates(directory=str(_TEMPLATES))
     metrics = CollectorRegistry()

@@ -18,6 +18,8 @@ import confluent_kafka
 from confluent_kafka.admin import AdminClient
 
 from mesh.catalog.status import GroupLag, TopicObservation
+from mesh.clients import admin as admin_client
+from mesh.clients import consumer as consumer_client
 from mesh.core.errors import KafkaError
 from mesh.core.settings import MeshSettings
 
@@ -28,7 +30,7 @@ _HINT = "check that Kafka answers at MESH_KAFKA__BOOTSTRAP_SERVERS"
 class BrokerView:
     """Reads topic state and recent messages; clients are created on first use, closed by `close()`."""
 
-    def __init__(self, settings: MeshSettings, *, timeout_s: float = 10.0, read_timeout_s: float = 3.0) -> None:
+    def __init__(self, settings: MeshSettings, *, timeout_s: float = 10.0, read_timeout_s: float = 10.0) -> None:
         self._settings = settings
         self._timeout_s = timeout_s
         self._read_timeout_s = read_timeout_s
@@ -39,15 +41,14 @@ class BrokerView:
 
     def _kafka(self) -> confluent_kafka.Consumer:
         if self._consumer is None:
-            conf = {**self._settings.kafka.client_config(), "group.id": f"mesh-catalog-{uuid.uuid4().hex[:8]}",
-                    "enable.auto.commit": False, "enable.partition.eof": False,
-                    "client.id": "mesh-catalog"}
-            self._consumer = confluent_kafka.Consumer(conf)
+            self._consumer = consumer_client(self._settings, group_id=f"mesh-catalog-{uuid.uuid4().hex[:8]}",
+                                              config={"enable.auto.commit": False, "enable.partition.eof": False,
+                                                      "client.id": "mesh-catalog"})
         return self._consumer
 
     def _admin_client(self) -> AdminClient:
         if self._admin is None:
-            self._admin = AdminClient(self._settings.kafka.client_config())
+            self._admin = admin_client(self._settings)
         return self._admin
 
     def close(self) -> None:
@@ -132,8 +133,9 @@ class BrokerView:
             request = [confluent_kafka.ConsumerGroupTopicPartitions(listing.group_id)]
             futures = admin.list_consumer_group_offsets(request, request_timeout=self._timeout_s)
             offsets = futures[listing.group_id].result()
-            mine = [tp for tp in offsets.topic_partitions or [] if tp.topic == topic and tp.offset >= 0]
-            if mine:
-                found.append(GroupLag(listing.group_id,
-                                      sum(max(0, marks.get(tp.partition, (0, 0))[1] - tp.offset) for tp in mine)))
+            committed = {tp.partition: tp.offset for tp in offsets.topic_partitions or []
+                         if tp.topic == topic and tp.offset >= 0}
+            if committed:  # a partition the group has not committed on yet counts from its start
+                found.append(GroupLag(listing.group_id, sum(max(0, hi - committed.get(p, lo))
+                                                            for p, (lo, hi) in marks.items())))
         return tuple(found)

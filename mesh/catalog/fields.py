@@ -6,6 +6,7 @@ public/internal/confidential/pii/phi; a record's classification covers its field
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -81,7 +82,7 @@ def rows(schema: Mapping[str, Any], classification: Mapping[str, str], prefix: s
     out: list[FieldRow] = []
     for field in schema.get("fields", []):
         path = f"{prefix}{field['name']}"
-        default = "" if "default" not in field else repr(field["default"])
+        default = "" if "default" not in field else json.dumps(field["default"])
         out.append(FieldRow(path, type_text(field["type"]), str(field.get("doc", "")), default,
                             classification_of(path, classification)))
         for inner in _records(field["type"]):

@@ -28,7 +28,7 @@ def graph(product: Product, products: Sequence[Product], groups: Sequence[str] =
     inputs = [p for p in product.descriptor.inputs]
     consumers = sorted(p.id for p in products if pid in p.descriptor.inputs)
     lines = ["digraph lineage {", "  rankdir=LR;", '  node [fontname="Helvetica", fontsize=11];',
-             '  edge [color="#667788"];',
+             '  edge [color="#667788", fontname="Helvetica", fontsize=10];',
              _node(f"p:{pid}", label=f"{pid}\n{product.descriptor.kind}", shape="box", fill="#cfe3ff",
                    href=f"{base}/products/{pid}")]
     for other in inputs:

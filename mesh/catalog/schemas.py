@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from confluent_kafka.schema_registry import SchemaRegistryClient
-from confluent_kafka.schema_registry.error import SchemaRegistryError
 
 from mesh.catalog.fields import MASKED, classification_of, mask
+from mesh.clients import call_registry, close_client, registry_client
 from mesh.core.errors import MeshError, RegistryError
 from mesh.core.settings import MeshSettings
 from mesh.sdk.consumer import Consumer
@@ -51,34 +51,44 @@ class RegistryView:
     def __init__(self, settings: MeshSettings, *, client: SchemaRegistryClient | None = None) -> None:
         self._settings = settings
         self._client = client
+        self._owns_client = client is None
         self._versions: dict[tuple[str, int], Version] = {}
         self._decoder: Consumer | None = None
 
     def client(self) -> SchemaRegistryClient:
         """The registry client (created on first use)."""
         if self._client is None:
-            self._client = SchemaRegistryClient({"url": self._settings.registry.url})
+            self._client = registry_client(self._settings)
         return self._client
+
+    def close(self) -> None:
+        """Close the registry client if this view created it."""
+        if self._decoder is not None:
+            self._decoder.close()
+            self._decoder = None
+        if self._owns_client and self._client is not None:
+            close_client(self._client)
+            self._client = None
 
     def versions(self, subject: str) -> list[Version]:
         """Every live version of `subject`, oldest first; empty when the subject is not registered."""
+        client = self.client()
         try:
-            numbers = self.client().get_versions(subject)
-        except SchemaRegistryError as exc:
-            if exc.http_status_code == 404:
-                return []
-            raise RegistryError(f"The registry refused to list versions of {subject!r}: {exc.error_message}",
-                                hint="check MESH_REGISTRY__URL") from exc
-        except Exception as exc:
-            raise RegistryError(f"Cannot reach the schema registry at {self._settings.registry.url}: {exc}",
-                                hint="start it (`mesh registry serve`) or fix MESH_REGISTRY__URL") from exc
+            numbers = call_registry(f"list the versions of {subject!r}", lambda: client.get_versions(subject),
+                                            url=self._settings.registry.url)
+        except RegistryError as exc:
+            if exc.http_status == 404:
+                return []  # not registered yet: the page shows the descriptor's schema
+            raise
         return [self.version(subject, n) for n in numbers]
 
     def version(self, subject: str, number: int) -> Version:
         """One version (fetched once: versions never change)."""
         cached = self._versions.get((subject, number))
         if cached is None:
-            found = self.client().get_version(subject, number)
+            found = call_registry(f"read version {number} of {subject!r}",
+                                         lambda: self.client().get_version(subject, number),
+                                         url=self._settings.registry.url)
             cached = Version(subject, number, int(found.schema_id or -1),
                              json.loads(found.schema.schema_str if found.schema else "{}"))
             self._versions[(subject, number)] = cached
@@ -103,3 +113,4 @@ class RegistryView:
             out.append(Sample(type=event.type, time=event.time or "", key=key,
                               data=json.dumps(masked, indent=2, default=json_default, ensure_ascii=False), **where))
         return out
+

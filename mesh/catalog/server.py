@@ -20,7 +20,7 @@ from mesh.products.loader import Product
 
 def _config(settings: MeshSettings, products: Sequence[Product], host: str, port: int, log_level: str) -> uvicorn.Config:
     return uvicorn.Config(create_app(settings, products), host=host, port=port, log_level=log_level,
-                          access_log=False, lifespan="off")
+                          access_log=False, lifespan="on")
 
 
 def serve(settings: MeshSettings, products: Sequence[Product], *, host: str | None = None, port: int | None = None,

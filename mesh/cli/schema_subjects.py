@@ -18,6 +18,7 @@ from mesh.compat import Level
 from mesh.core.errors import DescriptorError
 from mesh.governance import rules
 from mesh.governance.findings import Finding
+from mesh.governance.semantic_gate import Suppression
 from mesh.governance.subjects import Assignment
 from mesh.products.descriptor import ProductDescriptor
 from mesh.products.loader import descriptor_files, load_descriptor
@@ -48,5 +49,7 @@ def product_assignments(domains_dir: Path) -> tuple[list[Assignment], list[Findi
         if descriptor is None:
             continue
         level = Level(descriptor.compatibility)
-        assignments += [Assignment(root / rel, descriptor.topic, level, str(path)) for rel in descriptor.events.values()]
+        suppressions = tuple(Suppression(item.rule, item.reason, str(path), item.field) for item in descriptor.suppressions)
+        assignments += [Assignment(root / rel, descriptor.topic, level, str(path), suppressions)
+                        for rel in descriptor.events.values()]
     return assignments, findings

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from contextlib import ExitStack
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from mesh.cli.connect import registry_url
 from mesh.cli.contract_sources import ContractSource, readers_for
 from mesh.cli.schema_subjects import product_assignments
 from mesh.core.errors import ConfigurationError
@@ -18,6 +20,7 @@ from mesh.governance.findings import Finding
 from mesh.governance.registry_source import RegistryGateway, register_all, registry_client
 from mesh.governance.report import ReportFormat, format_finding, render, render_text
 from mesh.governance.schema_check import CheckResult, check_files, load_schemas
+from mesh.governance.semantic_gate import Suppression, suppress
 from mesh.governance.subjects import SubjectResolver, assigned_resolver, convention_resolver, parse_level
 from mesh.products.changes import check_against_ref
 from mesh.products.contract_store import DEFAULT_CONTRACTS_TOPIC
@@ -39,16 +42,21 @@ DomainsDir = Annotated[
 ]
 
 
-def _resolver(settings: MeshSettings, domains_dir: Path) -> tuple[SubjectResolver, list[Finding]]:
-    """Product subjects for the files descriptors name, the fallback convention for the others."""
+def _resolver(
+    settings: MeshSettings, domains_dir: Path
+) -> tuple[SubjectResolver, list[Finding], dict[str, tuple[Suppression, ...]]]:
+    """Product subjects for the files descriptors name, the fallback convention for the others, and
+    the semantic rules each product's descriptor suppresses for its schema files."""
     assignments, findings = product_assignments(domains_dir)
     fallback = convention_resolver(default_level=settings.registry.default_compatibility)
-    return assigned_resolver(assignments, fallback=fallback), findings
+    suppressions = {str(item.path): item.suppressions for item in assignments if item.suppressions}
+    return assigned_resolver(assignments, fallback=fallback), findings, suppressions
 
 
 def _gateway(settings: MeshSettings, url: str | None) -> RegistryGateway:
     """A gateway to `url` (default: the configured registry) with the configured credentials."""
-    registry = settings.registry.model_copy(update={"url": url}) if url else settings.registry
+    checked = registry_url(url, source="--registry") if url else registry_url(settings.registry.url)
+    registry = settings.registry.model_copy(update={"url": checked})
     return RegistryGateway(registry_client(registry, retries=1), url=registry.url)
 
 
@@ -88,7 +96,7 @@ def check_command(
     settings = MeshSettings.load()
     override = parse_level(level, where="--level") if level else None
     files = read_schema_files(schemas_dir)
-    resolver, descriptor_findings = _resolver(settings, domains_dir)
+    resolver, descriptor_findings, suppressions = _resolver(settings, domains_dir)
     readers, contract_findings = readers_for(contracts, against=against, domains_dir=domains_dir,
                                              settings=settings, topic=contracts_topic)
     descriptor_findings += contract_findings
@@ -98,6 +106,7 @@ def check_command(
         else:
             fetch = resources.enter_context(_gateway(settings, registry)).fetch
         result = check_files(files, resolver=resolver, fetch_deployed=fetch, level=override, readers=readers)
+    result = replace(result, findings=suppress(result.findings, suppressions))
     if against and domains_dir.is_dir():
         # Descriptor changes are governance decisions too: the same report, the same exit code.
         changes = check_against_ref(domains_dir, against).findings
@@ -126,7 +135,7 @@ def register_command(
     """
     settings = MeshSettings.load()
     files = read_schema_files(schemas_dir)
-    resolver, descriptor_findings = _resolver(settings, domains_dir)
+    resolver, descriptor_findings, _ = _resolver(settings, domains_dir)
     local, _, schema_findings = load_schemas(files, resolver)
     findings = [*descriptor_findings, *schema_findings]
     if any(finding.is_error for finding in findings):

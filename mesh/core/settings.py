@@ -40,6 +40,11 @@ class KafkaSettings(BaseModel):
     sasl_username: str | None = None
     sasl_password: SecretStr | None = None
     client_id: str = "mesh"
+    log_level: int | None = Field(
+        default=None, ge=0, le=7,
+        description="librdkafka's log level (syslog 0-7); unset keeps its default (6). The CLI sets 0 "
+        "so that a down broker is one error line, not hundreds of client log lines.",
+    )
 
     def client_config(self, bootstrap_servers: str | None = None) -> ClientConfig:
         """The librdkafka configuration dict shared by producers, consumers and admin clients."""
@@ -54,6 +59,8 @@ class KafkaSettings(BaseModel):
             "security.protocol": self.security_protocol,
             "client.id": self.client_id,
         }
+        if self.log_level is not None:
+            conf["log_level"] = self.log_level
         if self.sasl_mechanism:
             conf["sasl.mechanism"] = self.sasl_mechanism
             conf["sasl.username"] = self.sasl_username or ""

@@ -17,6 +17,8 @@
     freshness_slo: 15m                     how stale the newest event may be
     classification: {claim_id: internal, subscriber_id: pii, ...}   every field, by dotted path
     inputs: [membership.members, ...]      products an aggregate reads (lineage); required for aggregates
+    suppressions:                          optional: semantic schema-check rules let through, each with a reason
+      - {rule: GOV103, field: service_date, reason: "readers were moved to service_day first"}
 
 The output topic is derived, never written: `mesh.core.naming.product_topic` of namespace, domain,
 product and version; each event schema's subject is `<topic>-<record fullname>`.
@@ -38,6 +40,7 @@ from pydantic import (
 )
 
 from mesh.core.naming import NAMESPACES, dlq_topic, product_topic
+from mesh.governance.semantic_gate import SUPPRESSIBLE
 
 Compatibility = Literal[
     "BACKWARD", "BACKWARD_TRANSITIVE", "FORWARD", "FORWARD_TRANSITIVE", "FULL", "FULL_TRANSITIVE", "NONE"
@@ -123,6 +126,26 @@ class Retention(_Strict):
         return -1 if self.retention == "infinite" else duration_ms(self.retention)
 
 
+class Suppression(_Strict):
+    """A semantic rule of `mesh schemas check` (GOV101..GOV108) that this product lets through, and why.
+
+    `field` (a dotted field path such as `lines[].amount`) limits it to one field; without it the rule
+    is suppressed on every field of the product's schemas. The reason is required: reviewers read it.
+    """
+
+    rule: str
+    reason: str = Field(min_length=10)
+    field: str | None = Field(default=None, min_length=1)
+
+    @field_validator("rule")
+    @classmethod
+    def _semantic_rule(cls, value: str) -> str:
+        if value not in SUPPRESSIBLE:
+            raise ValueError(f"{value!r} cannot be suppressed here; only the semantic rules can: "
+                             f"{', '.join(sorted(SUPPRESSIBLE))}")
+        return value
+
+
 class ProductDescriptor(_Strict):
     """One data product (see the module docstring for every field).
 
@@ -146,6 +169,7 @@ class ProductDescriptor(_Strict):
     freshness_slo: Duration
     classification: dict[str, Classification] = Field(min_length=1)
     inputs: list[ProductId] = Field(default_factory=list, validate_default=True)
+    suppressions: list[Suppression] = Field(default_factory=list)
 
     @field_validator("namespace")
     @classmethod

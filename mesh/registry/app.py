@@ -26,8 +26,9 @@ from mesh.core.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
 from mesh.core.metrics import LATENCY_BUCKETS, HttpMetrics, HttpMetricsMiddleware, exposition
 from mesh.core.settings import RegistrySettings
 from mesh.registry import views
-from mesh.registry.errors import UnprocessableRequestError, error_body
+from mesh.registry.errors import UnprocessableRequestError, error_body, short_message
 from mesh.registry.fastpath import CONTENT_TYPE, FastPath
+from mesh.registry.limits import BodyLimit
 from mesh.registry.models import ConfigBody, ModeBody, SchemaBody, parse_body
 from mesh.registry.service import RegistryService
 from mesh.registry.store import RecordLog
@@ -148,7 +149,7 @@ def get_global_config(request: Request) -> Response:
 @config.put("/config")
 async def put_global_config(request: Request) -> Response:
     body = parse_body(await request.body(), ConfigBody)
-    return _reply(await _service(request).set_level(None, body.level))
+    return _reply(await _service(request).set_level(None, body.level, refuse_semantic=body.refuseSemanticBreaks))
 
 
 @config.delete("/config")
@@ -164,7 +165,7 @@ def get_subject_config(request: Request, subject: str, defaultToGlobal: str | No
 @config.put("/config/{subject}")
 async def put_subject_config(request: Request, subject: str) -> Response:
     body = parse_body(await request.body(), ConfigBody)
-    return _reply(await _service(request).set_level(subject, body.level))
+    return _reply(await _service(request).set_level(subject, body.level, refuse_semantic=body.refuseSemanticBreaks))
 
 
 @config.delete("/config/{subject}")
@@ -227,13 +228,15 @@ async def _validation_error(request: Request, exc: Exception) -> Response:
 
 async def _http_error(_: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
-    body = json.dumps({"error_code": exc.status_code, "message": f"HTTP {exc.status_code} {exc.detail}"})
+    message = short_message(f"HTTP {exc.status_code} {exc.detail}")
+    body = json.dumps({"error_code": exc.status_code, "message": message})
     return Response(body, status_code=exc.status_code, media_type=CONTENT_TYPE, headers=exc.headers)
 
 
 async def _unexpected(request: Request, exc: Exception) -> Response:
     log.exception("unexpected error answering %s %s", request.method, request.url.path)
-    body = json.dumps({"error_code": ErrorCode.STORE_ERROR.value, "message": f"Internal error: {type(exc).__name__}: {exc}"})
+    message = short_message(f"Internal error: {type(exc).__name__}: {exc}")
+    body = json.dumps({"error_code": ErrorCode.STORE_ERROR.value, "message": message})
     return Response(body, status_code=500, media_type=CONTENT_TYPE)
 
 
@@ -270,7 +273,8 @@ def create_app(settings: RegistrySettings, *, log_store: RecordLog) -> FastAPI:
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(Exception, _unexpected)
     app.add_middleware(FastPath, service=service)
-    # outermost, so the fast path's answers are counted too
+    app.add_middleware(BodyLimit)  # outside the fast path: no body over the cap reaches anything
+    # outermost, so the fast path's answers (and the 413s) are counted too
     app.add_middleware(HttpMetricsMiddleware, metrics=HttpMetrics("mesh_registry", metrics, routes=_ROUTES))
     return app
 

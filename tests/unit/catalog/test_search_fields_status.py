@@ -74,7 +74,7 @@ def test_rows_flatten_nested_records_and_inherit_classification() -> None:
     found = {r.path: (r.type, r.classification, r.default) for r in rows(SCHEMA_V1, CLASSES)}
     assert found == {
         "id": ("string", "internal", ""), "member": ("Member", "pii", ""), "member.name": ("string", "pii", ""),
-        "member.plan": ("null | string", "pii", "None"), "amount": ("bytes (decimal)", "phi", ""),
+        "member.plan": ("null | string", "pii", "null"), "amount": ("bytes (decimal)", "phi", ""),
         "codes": ("array<string>", "phi", ""),
     }
 
