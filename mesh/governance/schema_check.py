@@ -93,6 +93,7 @@ class CheckResult:
     checked: tuple[CheckedFile, ...]
     findings: tuple[Finding, ...]
     noun: str = "schema file"
+    title: str = "mesh schemas check"
 
     @property
     def has_errors(self) -> bool:
@@ -106,7 +107,7 @@ class CheckResult:
 
     def with_findings(self, findings: Sequence[Finding]) -> CheckResult:
         """This result with `findings` (e.g. about descriptors rather than schema files) first."""
-        return CheckResult(self.checked, (*findings, *self.findings), self.noun)
+        return CheckResult(self.checked, (*findings, *self.findings), self.noun, self.title)
 
 
 FetchDeployed = Callable[[Sequence[LocalSchema]], Mapping[str, DeployedSubject]]

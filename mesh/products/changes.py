@@ -39,4 +39,4 @@ def check_against_ref(domains_dir: Path, ref: str) -> CheckResult:
     unreadable_now = {error.file for error in current_errors}  # there, but not comparable: not removed
     findings += check_products([p for p in previous if p.file not in unreadable_now], current, ref=ref)
     checked = tuple(CheckedFile(snapshot.file, snapshot.product_id) for snapshot in current)
-    return CheckResult(checked, tuple(findings), noun="descriptor")
+    return CheckResult(checked, tuple(findings), noun="descriptor", title="mesh products check")

@@ -16,10 +16,11 @@ import logging
 import uuid
 from collections.abc import Mapping, Sequence
 
-from confluent_kafka import Consumer, KafkaException, Producer, TopicPartition
-from confluent_kafka.admin import AdminClient
-from confluent_kafka.cimpl import NewTopic
+from confluent_kafka import TopicPartition
 
+from mesh.clients import TopicAdmin, TopicSpec
+from mesh.clients import consumer as new_consumer
+from mesh.clients import producer as new_producer
 from mesh.compat import parse_schema
 from mesh.core.errors import DeliveryError, KafkaError
 from mesh.products.contracts import Contract, Reader
@@ -58,34 +59,18 @@ class ContractStore:
         self._config: dict[str, str | int | float | bool] = dict(client_config)
         self.topic = topic
         self._timeout = timeout_s
-
-    def _exists(self, admin: AdminClient) -> bool:
-        try:
-            return self.topic in admin.list_topics(timeout=self._timeout).topics
-        except KafkaException as exc:
-            raise KafkaError(f"Cannot list topics to find the contracts topic {self.topic!r}", cause=exc,
-                             hint="check MESH_KAFKA__BOOTSTRAP_SERVERS and that the broker is up") from exc
+        self._admin = TopicAdmin(self._config, timeout_s=timeout_s)  # connects on first use
 
     def ensure_topic(self) -> None:
         """Create the topic (1 partition, compacted) if it does not exist yet."""
-        admin = AdminClient(self._config)
-        if self._exists(admin):
-            return
-        futures = admin.create_topics([NewTopic(self.topic, num_partitions=1, replication_factor=-1,
-                                                config={"cleanup.policy": "compact"})])
-        try:
-            futures[self.topic].result(timeout=self._timeout)
-        except KafkaException as exc:
-            if exc.args[0].name() != "TOPIC_ALREADY_EXISTS":
-                raise KafkaError(f"Cannot create the contracts topic {self.topic!r}", cause=exc,
-                                 hint="check the broker and this client's rights to create topics") from exc
+        self._admin.ensure([TopicSpec(self.topic, 1, config={"cleanup.policy": "compact"})])
 
     def read(self) -> dict[str, Contract]:
         """The latest contract per `<consumer>-><product>` (empty when the topic does not exist)."""
-        if not self._exists(AdminClient(self._config)):
+        if not self._admin.partitions([self.topic]):
             return {}
-        consumer = Consumer({**self._config, "group.id": f"mesh-contracts-{uuid.uuid4().hex}",
-                             "enable.auto.commit": False, "auto.offset.reset": "earliest"})
+        consumer = new_consumer(self._config, group_id=f"mesh-contracts-{uuid.uuid4().hex}",
+                                config={"enable.auto.commit": False, "auto.offset.reset": "earliest"})
         contracts: dict[str, Contract] = {}
         try:
             low, high = consumer.get_watermark_offsets(TopicPartition(self.topic, 0), timeout=self._timeout)
@@ -114,7 +99,7 @@ class ContractStore:
         """Append `contracts` and tombstones for the keys in `withdraw`; wait until the broker has them."""
         if not contracts and not withdraw:
             return
-        producer = Producer({**self._config, "enable.idempotence": True})
+        producer = new_producer(self._config, {"enable.idempotence": True})
         failures: list[tuple[str, bytes | str | None, str]] = []
 
         def on_delivery(err: object, msg: object) -> None:

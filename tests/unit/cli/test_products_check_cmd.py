@@ -115,3 +115,12 @@ def test_against_a_registry_without_kafka_the_repo_readers_are_checked_and_it_sa
     assert {r.consumer for r in readers} == {"care.member_360"}
     assert [(f.rule_id, f.severity.value) for f in findings] == [("GOV304", "INFO")]
     assert "MESH_KAFKA__BOOTSTRAP_SERVERS" in (findings[0].hint or "")
+
+
+def test_junit_names_the_products_check_suite(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    CLAIMS.write_text(CLAIMS.read_text().replace("freshness_slo: 1h", "freshness_slo: 4h"))
+    code, out = _run(capsys, "products", "check", "--against", "main", "--format", "junit")
+    assert code == 0  # a weaker SLO is a warning
+    count = len(list(Path("domains").glob("*/products/*.yaml")))
+    assert f'<testsuite name="mesh products check" tests="{count}" failures="0"' in out
+    assert "WARNING GOV206" in out
