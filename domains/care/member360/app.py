@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import time
 from collections import Counter
 from dataclasses import dataclass
 from typing import Any
@@ -136,7 +137,8 @@ class Member360Processor:
         resolved = self._regroup(resolved, self._member_of, "resolved-by-member", settings)
         members = self._read(cfg.members_topic, settings)
         views = resolved.concat(members).apply(self._fold, stateful=True, metadata=True)
-        views = views.filter(lambda value: value is not None).set_headers(keep_headers)
+        # stamped when published (Quix Streams would keep the input's timestamp): freshness is measured from it
+        views = views.filter(lambda value: value is not None).set_headers(keep_headers).set_timestamp(_now_ms)
         views.to_topic(self.app.topic(cfg.output_topic, key_serializer="bytes", value_serializer=FramedSerializer()))
 
     # -- steps -----------------------------------------------------------------------------------------------
@@ -280,6 +282,10 @@ class Member360Processor:
         finally:
             self.server.stop()
             self.encoder.close()
+
+
+def _now_ms(value: Any, key: Any, timestamp: int, headers: Any) -> int:
+    return time.time_ns() // 1_000_000
 
 
 def _input_ts(raw: RawMessage) -> bytes:
