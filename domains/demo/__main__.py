@@ -90,35 +90,19 @@ def _publish(settings: MeshSettings, products: list[Product], feed: Feed) -> flo
     return rate
 
 
-STALL_S = 60.0
-MAX_RESTARTS = 3
-
-
-def _wait_caught_up(proc: ProcessorProcess, events: int) -> int:
-    """Wait until every input is committed, with a progress bar; returns how many stall restarts it took.
-
-    faust can stop fetching one partition after pausing it under back-pressure (seen here: one identity
-    partition stuck while the others finished): the runner restarts a worker whose lag has not moved for
-    STALL_S (at-least-once + idempotent folds: nothing counts twice).
-    """
+def _wait_caught_up(proc: ProcessorProcess, events: int) -> None:
+    """Wait until every input is committed and every view is served, with a progress bar."""
     began = time.monotonic()
     with Progress(*_COLUMNS, console=out, transient=True) as progress:
         task = progress.add_task("member-360 processor", total=events)
-
-        def restarted(n: int, behind: int) -> None:
-            out.print(f"[yellow]! processor stalled {behind} messages behind for {STALL_S:.0f}s; restarting it "
-                      f"({n} of {MAX_RESTARTS}; at-least-once + idempotent folds: nothing counts twice)[/]")
-
         try:
-            restarts = proc.wait_caught_up(
-                timeout_s=3600, poll_s=0.5, restart_stalled_after_s=STALL_S, max_restarts=MAX_RESTARTS,
-                on_progress=lambda behind: progress.update(task, completed=min(events, max(0, events - behind))),
-                on_restart=restarted)
+            proc.wait_caught_up(
+                timeout_s=3600, poll_s=0.5,
+                on_progress=lambda behind: progress.update(task, completed=min(events, max(0, events - behind))))
         except (ProcessorExitedError, TimeoutError) as exc:
             raise MeshError(f"The member-360 processor did not catch up: {exc}",
                             hint=f"read its log: {proc.log_file}") from exc
-    _step(f"member-360 processor caught up{f' ({restarts} restart(s))' if restarts else ''}", began)
-    return restarts
+    _step("member-360 processor caught up", began)
 
 
 def _check_views(proc: ProcessorProcess, feed: Feed) -> tuple[int, list[dict[str, object]]]:

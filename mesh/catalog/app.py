@@ -14,7 +14,7 @@ pass fakes). A broker or registry that does not answer makes a page say so, not 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Iterator, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -23,6 +23,8 @@ from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.templating import Jinja2Templates
 from prometheus_client import CollectorRegistry
+from prometheus_client.core import CounterMetricFamily, Metric
+from prometheus_client.registry import Collector
 
 from mesh.catalog import fields, lineage
 from mesh.catalog.broker import BrokerView
@@ -57,6 +59,7 @@ def create_app(settings: MeshSettings, products: Sequence[Product], *, broker: B
     app.state.catalog = catalog
     templates = Jinja2Templates(directory=str(_TEMPLATES))
     metrics = CollectorRegistry()
+    metrics.register(_BrokerRequests(catalog.broker))
 
     def page(request: Request, name: str, code: int = 200, **context: Any) -> HTMLResponse:
         return templates.TemplateResponse(request, name, context, status_code=code)
@@ -130,6 +133,17 @@ def create_app(settings: MeshSettings, products: Sequence[Product], *, broker: B
 
     app.add_middleware(HttpMetricsMiddleware, metrics=HttpMetrics("mesh_catalog", metrics, routes=_ROUTES))
     return app
+
+
+class _BrokerRequests(Collector):
+    """`mesh_catalog_broker_requests_total`: the broker round trips the catalog has made (its cost)."""
+
+    def __init__(self, broker: BrokerView) -> None:
+        self._broker = broker
+
+    def collect(self) -> Iterator[Metric]:
+        yield CounterMetricFamily("mesh_catalog_broker_requests", "Broker round trips made by the catalog.",
+                                  value=self._broker.requests)
 
 
 class _Catalog:

@@ -43,7 +43,7 @@ class BrokerView:
         if self._consumer is None:
             self._consumer = consumer_client(self._settings, group_id=f"mesh-catalog-{uuid.uuid4().hex[:8]}",
                                               config={"enable.auto.commit": False, "enable.partition.eof": False,
-                                                      "client.id": "mesh-catalog"})
+                                                      "client.id": "mesh-catalog", "fetch.wait.max.ms": 50})
         return self._consumer
 
     def _admin_client(self) -> AdminClient:
@@ -76,11 +76,14 @@ class BrokerView:
             return TopicObservation(topic=topic, exists=False, at_ms=at_ms, window_s=window_s), []
         marks = self._watermarks(topic, sorted(metadata[topic].partitions))
         dlq_marks = self._watermarks(dlq_topic, sorted(metadata[dlq_topic].partitions)) if dlq_topic in metadata else {}
+        # offsets-for-times before the fetches: a broker answers a connection's requests in order, so
+        # behind a long-polling fetch it waited fetch.wait.max.ms (measured: +500 ms per page view)
+        recent = self._since(topic, marks, at_ms - window_s * 1000)
         tail = self._tail(topic, marks, max(1, samples))
         stamps = [m.timestamp()[1] for m in tail if m.timestamp()[0] != confluent_kafka.TIMESTAMP_NOT_AVAILABLE]
         seen = TopicObservation(
             topic=topic, exists=True, at_ms=at_ms, retained=sum(h - lo for lo, h in marks.values()),
-            last_event_ms=max(stamps) if stamps else None, recent=self._since(topic, marks, at_ms - window_s * 1000),
+            last_event_ms=max(stamps) if stamps else None, recent=recent,
             window_s=window_s, dead_letters=sum(h - lo for lo, h in dlq_marks.values()),
             groups=self._groups(topic, marks) if groups else (),
         )
@@ -110,11 +113,13 @@ class BrokerView:
         kafka = self._kafka()
         kafka.assign([confluent_kafka.TopicPartition(topic, p, o) for p, o in starts.items()])
         out: list[Any] = []
+        expected = sum(marks[p][1] - o for p, o in starts.items())
         deadline = time.monotonic() + self._read_timeout_s
         try:
             while time.monotonic() < deadline:
                 self.requests += 1
-                batch = kafka.consume(num_messages=500, timeout=0.2)
+                # ask for exactly what is missing: consume() returns as soon as that many arrived
+                batch = kafka.consume(num_messages=max(1, expected - len(out)), timeout=0.2)
                 out.extend(m for m in batch if m.error() is None)
                 positions = kafka.position([confluent_kafka.TopicPartition(topic, p) for p in starts])
                 if all(tp.offset >= marks[tp.partition][1] for tp in positions):

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from contextlib import ExitStack
 from dataclasses import replace
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -127,30 +128,44 @@ def _emit(result: CheckResult, report_format: ReportFormat, output: Path | None)
 
 @app.command("register")
 def register_command(
-    schemas_dir: SchemasDir = Path("schemas"), domains_dir: DomainsDir = Path("domains"), registry: RegistryUrl = None
+    schemas_dir: SchemasDir = Path("schemas"),
+    domains_dir: DomainsDir = Path("domains"),
+    registry: RegistryUrl = None,
+    fmt: Annotated[str, typer.Option("--format", help="text or json.")] = "text",
 ) -> None:
     """Register every schema under its subject; already registered schemas are left as they are.
 
     A new subject first gets the file's declared level. Exit 1 when a file is invalid or refused.
     """
+    if fmt not in ("text", "json"):
+        raise typer.BadParameter(f"unknown format {fmt!r}; use text or json", param_hint="--format")
     settings = MeshSettings.load()
     files = read_schema_files(schemas_dir)
     resolver, descriptor_findings, _ = _resolver(settings, domains_dir)
     local, _, schema_findings = load_schemas(files, resolver)
     findings = [*descriptor_findings, *schema_findings]
-    if any(finding.is_error for finding in findings):
+    blocked = any(finding.is_error for finding in findings)
+    done: list[Any] = []
+    refused: list[Finding] = []
+    if not blocked:
+        with _gateway(settings, registry) as gateway:
+            done, refused = register_all(gateway, local, {file.path: file.text for file in files})
+    if fmt == "json":
+        typer.echo(json.dumps({
+            "registered": [{"subject": r.subject, "version": r.version, "id": r.schema_id, "file": str(r.file),
+                            "created": r.created} for r in done],
+            "findings": [finding.as_dict() for finding in (*findings, *refused)],
+        }, indent=2))
+        raise typer.Exit(1 if blocked or refused else 0)
+    if blocked:
         for finding in findings:
             typer.echo(format_finding(finding))
         typer.echo("Nothing registered: fix the findings above first.")
         raise typer.Exit(1)
-    with _gateway(settings, registry) as gateway:
-        done, refused = register_all(gateway, local, {file.path: file.text for file in files})
     for registration in done:
         state = "registered" if registration.created else "unchanged"
-        typer.echo(
-            f"{state:10} {registration.subject} version {registration.version} (id {registration.schema_id})"
-            f" <- {registration.file}"
-        )
+        typer.echo(f"{state:10} {registration.subject}")
+        typer.echo(f"{'':10} version {registration.version}, id {registration.schema_id}, from {registration.file}")
     for finding in refused:
         typer.echo(format_finding(finding))
     typer.echo(f"{len(done)} of {len(local)} schema(s) registered or already registered")

@@ -8,6 +8,7 @@
     GOV006 new-subject             INFO     nothing is deployed for the subject yet; it will become version 1
     GOV007 invalid-descriptor      ERROR    a product descriptor cannot be read, so its schemas' subjects are unknown
     GOV008 descriptor-problem      WARNING  a product descriptor reads but fails validation (`mesh products validate`)
+    GOV009 unclassified-field      ERROR    a field of a product's schema has no classification in its descriptor
 
     Semantic rules (mesh.compat.semantic: logical-type and unit breaks Avro resolution lets through),
     numbered in a block of their own; a product descriptor may suppress them with a reason:
@@ -119,6 +120,12 @@ DESCRIPTOR_PROBLEM = Rule(
     Severity.WARNING,
     "A data product descriptor names its topic and schemas but fails validation (see `mesh products validate`).",
 )
+UNCLASSIFIED_FIELD = Rule(
+    "GOV009",
+    "unclassified-field",
+    Severity.ERROR,
+    "A field of a data product's schema has no classification: it must not reach the registry unclassified.",
+)
 
 CATALOGUE: tuple[Rule, ...] = (
     INVALID_SCHEMA,
@@ -129,6 +136,7 @@ CATALOGUE: tuple[Rule, ...] = (
     NEW_SUBJECT,
     INVALID_DESCRIPTOR,
     DESCRIPTOR_PROBLEM,
+    UNCLASSIFIED_FIELD,
 )
 RULES: dict[str, Rule] = {rule.rule_id: rule for rule in CATALOGUE}
 

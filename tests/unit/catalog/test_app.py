@@ -134,6 +134,7 @@ def test_status_api_and_metrics(products: list[Product], registry: SchemaRegistr
     assert (status["state"], status["age"], status["dead_letters"]) == ("met", "1m 30s", 3)
     metrics = client.get("/metrics").text
     assert 'mesh_catalog_http_requests_total{method="GET",route="/api",status="200"} 1.0' in metrics
+    assert "mesh_catalog_broker_requests_total 0.0" in metrics  # the fake made none
 
 
 @pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz is not installed (make system-deps)")

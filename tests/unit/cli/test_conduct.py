@@ -162,3 +162,13 @@ def test_a_down_broker_is_one_line_exit_2_and_no_client_logs(closed_port: int, a
     assert done.stdout == ""
     line = _one_error_line(done.stderr)
     assert f"127.0.0.1:{closed_port}" in line and "mesh kafka start" in line
+
+
+def test_kafka_status_as_json_says_where_and_exits_1_when_down(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, closed_port: int, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("MESH_LOCAL_BROKER__STATE_DIR", str(tmp_path))
+    code, out, _ = run(capsys, "kafka", "status", "--port", str(closed_port), "--format", "json")
+    status = json.loads(out)
+    assert code == 1
+    assert (status["running"], status["bootstrap"], status["pid"]) == (False, f"127.0.0.1:{closed_port}", None)
