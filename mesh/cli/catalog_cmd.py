@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from mesh.catalog.server import serve as serve_catalog
-from mesh.core.settings import MeshSettings
+from mesh.cli.connect import connected
 from mesh.products.loader import load_all
 
 app = typer.Typer(help="The web catalog of data products.", no_args_is_help=True)
@@ -23,5 +23,5 @@ def serve(
     log_level: Annotated[str, typer.Option(help="uvicorn log level.")] = "info",
 ) -> None:
     """Serve the catalog: search, product pages with live state and samples, lineage, /metrics."""
-    settings = MeshSettings.load()
+    settings = connected(quiet=False)  # a server keeps the client's log: it is where outages show
     serve_catalog(settings, load_all(root, project_root=project_root), host=host, port=port, log_level=log_level)

@@ -55,6 +55,13 @@ def kafka_settings(settings: MeshSettings | None = None, *, quiet: bool = True) 
     return settings.model_copy(update={"kafka": kafka})
 
 
+def connected(*, quiet: bool = True) -> MeshSettings:
+    """`kafka_settings()` after `require_broker()`: what a command that talks to Kafka starts with."""
+    settings = kafka_settings(quiet=quiet)
+    require_broker(settings)
+    return settings
+
+
 def require_broker(settings: MeshSettings, *, timeout: float = PROBE_TIMEOUT_S) -> None:
     """Raise a one-line KafkaError unless a broker at the configured address answers a metadata request."""
     servers = settings.kafka.bootstrap_servers or "?"

@@ -153,7 +153,9 @@ def test_produce_to_a_product_names_its_event_types(
     ["products", "apply"],
     ["consume", "t.any", "--idle-timeout", "1"],
     ["dlq", "list", "t.any"],
-], ids=["apply", "consume", "dlq-list"])
+    ["products", "check"],
+    ["contracts", "list", "--registered"],
+], ids=["apply", "consume", "dlq-list", "products-check", "contracts-registered"])
 def test_a_down_broker_is_one_line_exit_2_and_no_client_logs(closed_port: int, argv: list[str]) -> None:
     env = {**os.environ, "MESH_KAFKA__BOOTSTRAP_SERVERS": f"127.0.0.1:{closed_port}"}
     done = subprocess.run([sys.executable, "-m", "mesh.cli.main", *argv], env=env, capture_output=True,

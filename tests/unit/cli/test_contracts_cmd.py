@@ -8,7 +8,7 @@ from typing import ClassVar
 
 import pytest
 
-from mesh.cli import contracts_cmd
+from mesh.cli import connect, contracts_cmd
 from mesh.cli.main import main
 from mesh.products.contract_store import decode, encode
 from mesh.products.contracts import Contract
@@ -41,6 +41,7 @@ class MemoryStore:
 @pytest.fixture(autouse=True)
 def store(monkeypatch: pytest.MonkeyPatch) -> type[MemoryStore]:
     monkeypatch.setattr(contracts_cmd, "ContractStore", MemoryStore)
+    monkeypatch.setattr(contracts_cmd, "connected", lambda: connect.kafka_settings())  # no broker probe
     monkeypatch.setenv("MESH_KAFKA__BOOTSTRAP_SERVERS", "127.0.0.1:1")
     monkeypatch.chdir(REPO)
     MemoryStore.records = {}
