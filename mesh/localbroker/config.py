@@ -12,7 +12,7 @@ from mesh.core.settings import LocalBrokerSettings
 
 # Settings that make a single node behave: replication factors and min ISR of 1 (transactions and
 # consumer groups fail on one node otherwise), no initial rebalance delay, and no topic auto-creation
-# (products are provisioned on purpose; faust creates its own internal topics explicitly).
+# (products are provisioned on purpose; Quix Streams creates its internal topics explicitly).
 SINGLE_NODE_PROPERTIES: dict[str, str] = {
     "process.roles": "broker,controller",
     "node.id": "1",

@@ -1,6 +1,6 @@
 """Topics a processor needs before it starts: partition counts of its inputs, and topics it must create.
 
-Broker auto-creation is off. faust declares its own internal and changelog topics; the dead-letter
+Broker auto-creation is off. Quix Streams creates its own internal and changelog topics; the dead-letter
 topics of the inputs are created here (same partition count as their input), and co-partitioned inputs
 are checked to have equal partition counts, since a join over different counts is silently wrong.
 Runs once at start-up, synchronously, with the librdkafka admin client.

@@ -9,21 +9,10 @@ from collections import Counter
 
 from domains.feed import generate
 from domains.wiring import publish_records
-from mesh.sdk import Consumer
 from tests.integration.care.conftest import Mesh360, free_port
-from tests.integration.care.test_member360_processor import assert_exact, close
+from tests.integration.care.test_member360_processor import assert_exact, close, view_records
 
 MEMBERS = 1_500
-
-
-def output_records(mesh: Mesh360) -> list[tuple[str, str]]:
-    """(member id, rendered view) of every record a read-committed consumer sees on the output."""
-    found: list[tuple[str, str]] = []
-    with Consumer(mesh.config.output_topic, group_id=f"{mesh.config.app_id}-dups", settings=mesh.settings,
-                  from_beginning=True) as consumer:
-        for event in consumer.events(idle_timeout=5.0):
-            found.append((event.partitionkey or "", repr(sorted(event.data.items()))))
-    return found
 
 
 def test_the_survivor_of_two_workers_finishes_exactly(mesh360: Mesh360) -> None:
@@ -44,6 +33,6 @@ def test_the_survivor_of_two_workers_finishes_exactly(mesh360: Mesh360) -> None:
         first.kill()
         second.wait_caught_up(timeout_s=900)
         assert_exact(mesh360, second, dict(feed.expected))
-    records = output_records(mesh360)
+    records = view_records(mesh360)
     repeated = [item for item, n in Counter(records).items() if n > 1]
     assert repeated == [], f"{len(repeated)} view records seen twice, e.g. {repeated[:1]}"
