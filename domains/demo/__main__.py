@@ -24,7 +24,7 @@ from domains.feed import Feed, feed_tag, generate
 from domains.feed.records import SourceRecord
 from domains.wiring import publish_records, source_producers
 from mesh.core.errors import MeshError
-from mesh.core.settings import KafkaSettings, MeshSettings, RegistrySettings
+from mesh.core.settings import MeshSettings, RegistrySettings
 from mesh.processing.web import as_json
 from mesh.products.loader import Product, load_all
 from mesh.products.provision import Provisioner
@@ -43,7 +43,7 @@ def _apply_products(stack: Stack, products: list[Product]) -> None:
     began = time.monotonic()
     registrar = ConfluentRegistrar.for_url(stack.registry_url)
     try:
-        provisioner = Provisioner({"bootstrap.servers": stack.bootstrap}, registrar=registrar)
+        provisioner = Provisioner(stack.kafka.client_config(), registrar=registrar)
         plan = provisioner.plan(products)
         if plan.refusals:
             raise MeshError("Products cannot be applied: " + "; ".join(r.problem for r in plan.refusals),
@@ -130,7 +130,7 @@ def main(
         began = time.monotonic()
         started = stack.start_registry()
         _step(f"schema registry {'started' if started else 'found'} at {stack.registry_url}", began)
-        settings = base.model_copy(update={"kafka": KafkaSettings(bootstrap_servers=stack.bootstrap),
+        settings = base.model_copy(update={"kafka": stack.kafka,
                                            "registry": RegistrySettings(url=stack.registry_url)})
         products = load_all(ROOT / "domains", project_root=ROOT)
         _apply_products(stack, products)

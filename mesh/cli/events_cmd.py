@@ -12,6 +12,7 @@ import typer
 
 from mesh.core.errors import DataValidationError, DeliveryError
 from mesh.core.settings import MeshSettings
+from mesh.localbroker.credentials import local_settings
 from mesh.sdk.consumer import Consumer
 from mesh.sdk.envelope import render_structured
 from mesh.sdk.jsonvalues import from_json
@@ -28,7 +29,7 @@ def produce(
     register: Annotated[bool, typer.Option(help="Register the schema under <topic>-value if missing.")] = False,
 ) -> None:
     """Publish JSON lines of data records from stdin as events; prints how many were delivered."""
-    settings = MeshSettings.load()
+    settings = local_settings(MeshSettings.load())
     avro = load_schema(schema)
     producer = Producer(topic, avro, source=source, settings=settings, auto_register=register)
     published = 0
@@ -82,7 +83,7 @@ def consume(
     idle_timeout: Annotated[float | None, typer.Option("--idle-timeout", help="Stop after S idle seconds.")] = None,
 ) -> None:
     """Print each event as one line of structured-mode CloudEvents JSON with decoded data."""
-    settings = MeshSettings.load()
+    settings = local_settings(MeshSettings.load())
     consumer = Consumer(
         topic,
         group_id=group or f"mesh-consume-{uuid.uuid4().hex[:12]}",

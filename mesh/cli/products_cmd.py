@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 from mesh.core.settings import MeshSettings
+from mesh.localbroker.credentials import local_settings
 from mesh.products import catalog
 from mesh.products.loader import load_all, scan
 from mesh.products.plan import Plan
@@ -86,7 +87,7 @@ def apply(
     ledger_topic: Annotated[str, typer.Option(help="Compacted topic recording applied keys.")] = "_mesh_products",
 ) -> int:
     """Create or update product topics and register their schemas (idempotent; refuses unsafe changes)."""
-    settings = MeshSettings.load()
+    settings = local_settings(MeshSettings.load())
     products = load_all(root)
     registrar = None if no_registry else ConfluentRegistrar.for_url(settings.registry.url)
     try:

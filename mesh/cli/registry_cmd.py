@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from mesh.core.settings import MeshSettings
+from mesh.localbroker.credentials import local_settings
 
 app = typer.Typer(help="The schema registry service (Confluent REST API for Avro, stored in Kafka).", no_args_is_help=True)
 
@@ -18,4 +19,4 @@ def serve(
     """Serve the registry; it answers once the `_schemas` topic is replayed."""
     from mesh.registry.server import serve as run
 
-    run(MeshSettings.load(), host=host, port=port, log_level=log_level)
+    run(local_settings(MeshSettings.load()), host=host, port=port, log_level=log_level)

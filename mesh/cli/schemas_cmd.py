@@ -17,6 +17,7 @@ from mesh.governance.registry_source import RegistryGateway, register_all, regis
 from mesh.governance.report import ReportFormat, format_finding, render, render_text
 from mesh.governance.schema_check import CheckResult, check_files, load_schemas
 from mesh.governance.subjects import SubjectResolver, assigned_resolver, convention_resolver, parse_level
+from mesh.localbroker.credentials import local_settings
 
 app = typer.Typer(help="Check schemas/ against what is deployed, and register them.", no_args_is_help=True)
 
@@ -72,7 +73,7 @@ def check_command(
         raise ConfigurationError(
             "--registry and --against exclude each other", hint="check against a registry or a git ref, not both"
         )
-    settings = MeshSettings.load()
+    settings = local_settings(MeshSettings.load())
     override = parse_level(level, where="--level") if level else None
     files = read_schema_files(schemas_dir)
     resolver, descriptor_findings = _resolver(settings, domains_dir)
@@ -104,7 +105,7 @@ def register_command(
 
     A new subject first gets the file's declared level. Exit 1 when a file is invalid or refused.
     """
-    settings = MeshSettings.load()
+    settings = local_settings(MeshSettings.load())
     files = read_schema_files(schemas_dir)
     resolver, descriptor_findings = _resolver(settings, domains_dir)
     local, _, schema_findings = load_schemas(files, resolver)

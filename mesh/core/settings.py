@@ -115,6 +115,19 @@ class MeshSettings(BaseSettings):
     registry: RegistrySettings = RegistrySettings()
     local_broker: LocalBrokerSettings = LocalBrokerSettings()
 
+    def client_env(self) -> dict[str, str]:
+        """The MESH_* variables that give a child process these Kafka and registry client settings."""
+        env = {"MESH_REGISTRY__URL": self.registry.url}
+        kafka = self.kafka.model_dump(exclude_none=True, exclude={"sasl_password"})
+        env.update({f"MESH_KAFKA__{key.upper()}": str(value) for key, value in kafka.items()})
+        if self.kafka.sasl_password is not None:
+            env["MESH_KAFKA__SASL_PASSWORD"] = self.kafka.sasl_password.get_secret_value()
+        if self.registry.username is not None:
+            env["MESH_REGISTRY__USERNAME"] = self.registry.username
+        if self.registry.password is not None:
+            env["MESH_REGISTRY__PASSWORD"] = self.registry.password.get_secret_value()
+        return env
+
     @classmethod
     def load(cls) -> MeshSettings:
         """Read the environment; a bad value becomes a ConfigurationError naming the variable."""

@@ -45,10 +45,10 @@ def broker_url(settings: MeshSettings) -> str:
             "No Kafka bootstrap servers are configured for the processor",
             hint="set MESH_KAFKA__BOOTSTRAP_SERVERS=host:port",
         )
-    if settings.kafka.security_protocol != "PLAINTEXT":
+    if settings.kafka.security_protocol not in ("PLAINTEXT", "SASL_PLAINTEXT"):
         raise ConfigurationError(
-            f"Processors support PLAINTEXT brokers only, not {settings.kafka.security_protocol}",
-            hint="run the processor next to a PLAINTEXT listener or extend mesh.processing.app",
+            f"faust processors support PLAINTEXT and SASL_PLAINTEXT brokers, not {settings.kafka.security_protocol}",
+            hint="run the processor on Quix Streams (mesh.processing.application), which takes every protocol",
         )
     return ";".join(f"kafka://{server.strip()}" for server in servers.split(",") if server.strip())
 
@@ -91,6 +91,13 @@ def make_app(
         "broker_session_timeout": 10.0,
         "broker_heartbeat_interval": 3.0,
     }
+    kafka = settings.kafka
+    if kafka.security_protocol == "SASL_PLAINTEXT":
+        options["broker_credentials"] = faust.SASLCredentials(
+            username=kafka.sasl_username or "",
+            password=kafka.sasl_password.get_secret_value() if kafka.sasl_password else "",
+            mechanism=kafka.sasl_mechanism or "SCRAM-SHA-512",
+        )
     options.update(overrides)
     log.info("faust app %s on %s (web %s:%s)", app_id, options["broker"], web_host, web_port)
     app = faust.App(app_id, **options)

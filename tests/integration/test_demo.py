@@ -11,6 +11,9 @@ from pathlib import Path
 
 import httpx
 
+from mesh.core.settings import MeshSettings
+from tests.support.brokers import Broker
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -20,9 +23,11 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def test_demo_runs_the_mesh_and_stops_what_it_started(kafka_bootstrap: str, tmp_path: Path) -> None:
+def test_demo_runs_the_mesh_and_stops_what_it_started(kafka_broker: Broker, tmp_path: Path) -> None:
     registry_url = f"http://127.0.0.1:{_free_port()}"
-    env = {**os.environ, "MESH_KAFKA__BOOTSTRAP_SERVERS": kafka_bootstrap, "MESH_REGISTRY__URL": registry_url,
+    # the demo is the platform operator: it runs as the cluster's admin, its services as their own principals
+    admin = MeshSettings(kafka=kafka_broker.admin.model_copy(update={"bootstrap_servers": kafka_broker.bootstrap}))
+    env = {**os.environ, **admin.client_env(), "MESH_REGISTRY__URL": registry_url,
            "MESH_LOCAL_BROKER__CACHE_DIR": str(tmp_path), "COLUMNS": "120"}
     args = ["--members", "40", "--seed", "3", "--web-port", str(_free_port())]
     done = subprocess.run([sys.executable, "-m", "domains.demo", *args], cwd=ROOT,
