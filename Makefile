@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test unit bench system-deps kafka-fetch clean
+.PHONY: demo test unit bench system-deps kafka-fetch fuzz-registry clean
 
 demo: $(STAMP) kafka-fetch
 	$(BIN)/python -m domains.demo
@@ -15,12 +15,16 @@ test: $(STAMP) kafka-fetch
 unit: $(STAMP)
 	$(BIN)/python -m pytest tests/unit
 
-# Java 17+ runs the broker, Maven fetches it. Installed with apt when missing and we may (root).
+# Java 17+ runs the broker, Maven fetches it (a JDK: the Avro Java differential test launches a Java
+# source file); Graphviz lays out the catalog's lineage; Chromium and its driver run the catalog's
+# browser test. Installed with apt when missing and we may (root).
+SYSTEM_PACKAGES := openjdk-17-jdk-headless maven graphviz chromium chromium-driver
 system-deps:
-	@command -v java >/dev/null && command -v mvn >/dev/null || { \
+	@command -v java >/dev/null && command -v javac >/dev/null && command -v mvn >/dev/null && command -v dot >/dev/null \
+	  && command -v chromium >/dev/null && command -v chromedriver >/dev/null || { \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	    apt-get update -q && apt-get install -y -q openjdk-17-jre-headless maven; \
-	  else echo "Java 17+ and Maven are needed: install them (e.g. apt-get install openjdk-17-jre-headless maven)"; exit 2; fi; }
+	    apt-get update -q && apt-get install -y -q $(SYSTEM_PACKAGES); \
+	  else echo "Needed: Java 17+, Maven, Graphviz, Chromium + chromedriver (apt-get install $(SYSTEM_PACKAGES))"; exit 2; fi; }
 
 $(STAMP): pyproject.toml constraints.txt mesh/sdk/codec/_avro_encode.c mesh/sdk/codec/_avro_decode.c | system-deps
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +33,12 @@ $(STAMP): pyproject.toml constraints.txt mesh/sdk/codec/_avro_encode.c mesh/sdk/
 
 kafka-fetch: $(STAMP)
 	$(BIN)/mesh kafka fetch
+
+# schemathesis against a running registry's OpenAPI document (MESH_REGISTRY__URL): fails on any 5xx
+REGISTRY_URL ?= $(or $(MESH_REGISTRY__URL),http://127.0.0.1:8081)
+FUZZ_EXAMPLES ?= 60
+fuzz-registry: $(STAMP)
+	$(BIN)/st run $(REGISTRY_URL)/openapi.json --checks not_a_server_error --mode all -n $(FUZZ_EXAMPLES)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .hypothesis

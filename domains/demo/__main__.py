@@ -26,6 +26,8 @@ from domains.wiring import publish_records, source_producers
 from mesh.core.errors import MeshError
 from mesh.core.settings import MeshSettings, RegistrySettings
 from mesh.processing.web import as_json
+from mesh.products.contract_store import ContractStore
+from mesh.products.contracts import scan_contracts
 from mesh.products.loader import Product, load_all
 from mesh.products.provision import Provisioner
 from mesh.products.registrar import ConfluentRegistrar
@@ -55,6 +57,18 @@ def _apply_products(stack: Stack, products: list[Product]) -> None:
     _step(f"{len(products)} data products applied ({len(plan.actions)} changes: topics, DLQs, schemas)", began)
 
 
+def _apply_contracts(stack: Stack, products: list[Product]) -> None:
+    """Register the consumer contracts (member-360's readers of its four inputs) like the products."""
+    began = time.monotonic()
+    contracts, errors = scan_contracts(ROOT / "domains", products, root=ROOT)
+    if errors:
+        raise errors[0]
+    store = ContractStore({"bootstrap.servers": stack.bootstrap})
+    changed, withdrawn = store.plan(contracts)
+    store.apply(changed, withdrawn)
+    _step(f"{len(contracts)} consumer contracts registered ({len(changed)} changed)", began)
+
+
 def _publish(settings: MeshSettings, products: list[Product], feed: Feed) -> float:
     """Run the three domain services over the feed; returns their events/s."""
     producers = source_producers(products, settings=settings)
@@ -76,35 +90,19 @@ def _publish(settings: MeshSettings, products: list[Product], feed: Feed) -> flo
     return rate
 
 
-STALL_S = 60.0
-MAX_RESTARTS = 3
-
-
-def _wait_caught_up(proc: ProcessorProcess, events: int) -> int:
-    """Wait until every input is committed, with a progress bar; returns how many stall restarts it took.
-
-    faust can stop fetching one partition after pausing it under back-pressure (seen here: one identity
-    partition stuck while the others finished): the runner restarts a worker whose lag has not moved for
-    STALL_S (at-least-once + idempotent folds: nothing counts twice).
-    """
+def _wait_caught_up(proc: ProcessorProcess, events: int) -> None:
+    """Wait until every input is committed and every view is served, with a progress bar."""
     began = time.monotonic()
     with Progress(*_COLUMNS, console=out, transient=True) as progress:
         task = progress.add_task("member-360 processor", total=events)
-
-        def restarted(n: int, behind: int) -> None:
-            out.print(f"[yellow]! processor stalled {behind} messages behind for {STALL_S:.0f}s; restarting it "
-                      f"({n} of {MAX_RESTARTS}; at-least-once + idempotent folds: nothing counts twice)[/]")
-
         try:
-            restarts = proc.wait_caught_up(
-                timeout_s=3600, poll_s=0.5, restart_stalled_after_s=STALL_S, max_restarts=MAX_RESTARTS,
-                on_progress=lambda behind: progress.update(task, completed=min(events, max(0, events - behind))),
-                on_restart=restarted)
+            proc.wait_caught_up(
+                timeout_s=3600, poll_s=0.5,
+                on_progress=lambda behind: progress.update(task, completed=min(events, max(0, events - behind))))
         except (ProcessorExitedError, TimeoutError) as exc:
             raise MeshError(f"The member-360 processor did not catch up: {exc}",
                             hint=f"read its log: {proc.log_file}") from exc
-    _step(f"member-360 processor caught up{f' ({restarts} restart(s))' if restarts else ''}", began)
-    return restarts
+    _step("member-360 processor caught up", began)
 
 
 def _check_views(proc: ProcessorProcess, feed: Feed) -> tuple[int, list[dict[str, object]]]:
@@ -118,6 +116,7 @@ def main(
     seed: int = typer.Option(42, help="Seed of the deterministic feed."),
     keep_running: bool = typer.Option(False, "--keep-running", help="Leave Kafka, the registry and the processor running."),
     web_port: int = typer.Option(6066, min=1, max=65535, help="Port of the member-360 processor's HTTP views."),
+    catalog_port: int = typer.Option(8085, min=1, max=65535, help="Port of the web catalog (with --keep-running)."),
 ) -> None:
     """Run the mesh end to end and show what happened."""
     base = MeshSettings.load()
@@ -134,6 +133,7 @@ def main(
                                            "registry": RegistrySettings(url=stack.registry_url)})
         products = load_all(ROOT / "domains", project_root=ROOT)
         _apply_products(stack, products)
+        _apply_contracts(stack, products)
 
         began = time.monotonic()
         config = Member360Config.from_products(datadir=stack.state_dir / "member360", web_port=web_port)
@@ -164,6 +164,10 @@ def main(
         if equal != len(feed.expected):
             raise MeshError(f"{len(feed.expected) - equal} member-360 views differ from the ground truth",
                             hint=f"see the processor log {proc.log_file}")
+        if keep_running:
+            began = time.monotonic()
+            catalog = stack.start_catalog(catalog_port, ROOT)
+            _step(f"web catalog serving at {catalog}", began)
     except MeshError as exc:
         out.print(f"[bold red]error:[/] {exc}")
         raise typer.Exit(2) from exc
@@ -186,6 +190,9 @@ def _finish(stack: Stack, proc: ProcessorProcess | None, keep_running: bool) -> 
             out.print(f"Member views: curl {proc.base_url}/members/M00000001")
         out.print(f"Still running: Kafka at {stack.bootstrap}, registry at {stack.registry_url}.")
         out.print(f"Stop them with: kill {' '.join(pids) or '(nothing we started)'}; .venv/bin/mesh kafka stop")
+        for service in stack.services:
+            if service.name == "catalog":
+                out.print(f"Catalog: {service.url}")
         return
     if proc is not None:
         proc.stop()

@@ -29,19 +29,25 @@ def _money(value: Any) -> str:
 
 
 def views_table(views: Sequence[Mapping[str, Any]]) -> Table:
-    """One row per member: who, coverage, claims (paid of all) with amounts, visits, top diagnoses."""
-    table = Table(title="member-360 views (from the processor's HTTP view)", box=box.SIMPLE_HEAD)
-    for name in ("member", "name", "plan", "claims", "paid", "visits", "top diagnoses"):
-        table.add_column(name, no_wrap=True)
+    """One row per member: who, plan, claims (all/paid) with the paid amount, visits, top diagnoses.
+
+    Fits 80 columns: short headers and compact cells; a cell that is still too long wraps, never
+    ends in an ellipsis. A member who left the plan has a `*` after the plan code.
+    """
+    table = Table(title="member-360 views (from the processor's HTTP view)", box=box.SIMPLE_HEAD,
+                  pad_edge=False, collapse_padding=True, caption="* left the plan; claims: all/paid", caption_justify="left")
+    for name, justify in (("member", "left"), ("name", "left"), ("plan", "left"), ("claims", "right"),
+                          ("paid", "right"), ("visits", "right"), ("top dx", "left")):
+        table.add_column(name, justify=justify, overflow="fold")  # type: ignore[arg-type]
     for view in views:
         profile, coverage, claims = view.get("profile") or {}, view.get("coverage") or {}, view["claims"]
         paid = {row["status"]: row["claim_count"] for row in claims["by_status"]}.get("paid", 0)
-        plan = coverage.get("plan_code", "-") + ("" if view["status"] == "active" else " (left)")
+        plan = coverage.get("plan_code", "-") + ("" if view["status"] == "active" else "*")
         table.add_row(
             view["member_id"],
             f"{profile.get('given_name', '')} {profile.get('family_name', '')[:1]}.",
             plan,
-            f"{claims['claim_count']} ({paid} paid)",
+            f"{claims['claim_count']}/{paid}",
             _money(claims["paid_amount"]),
             str(view["visits"]["visit_count"]),
             " ".join(d["code"] for d in view.get("top_diagnoses", [])[:2]) or "-",

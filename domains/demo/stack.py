@@ -127,6 +127,15 @@ class Stack:
             env=self.child_env(), log_dir=self.state_dir / "logs", ready_url=f"{self.registry_url}/subjects"))
         return True
 
+    def start_catalog(self, port: int, root: Path) -> str:
+        """Start `mesh catalog serve` on `port` over root/domains; returns its URL."""
+        url = f"http://127.0.0.1:{port}/"
+        self.services.append(spawn(
+            "catalog", ["-m", "mesh.cli.main", "catalog", "serve", "--root", str(root / "domains"),
+                        "--project-root", str(root), "--port", str(port), "--log-level", "warning"],
+            env=self.child_env(), log_dir=self.state_dir / "logs", ready_url=url))
+        return url
+
     def stop(self) -> None:
         """Stop what we started, newest first; leave what we found."""
         for service in reversed(self.services):

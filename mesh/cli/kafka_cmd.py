@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 
 import typer
@@ -56,12 +57,21 @@ def stop(port: int | None = typer.Option(None, help="Client port of the broker t
 
 
 @app.command()
-def status(port: int | None = typer.Option(None, help="Client port of the broker.")) -> None:
+def status(
+    port: int | None = typer.Option(None, help="Client port of the broker."),
+    fmt: str = typer.Option("text", "--format", help="text or json."),
+) -> None:
     """Say whether the broker runs, where, and where its logs are; exit 1 when it is not running."""
+    if fmt not in ("text", "json"):
+        raise typer.BadParameter(f"unknown format {fmt!r}; use text or json", param_hint="--format")
     st = _broker(port).status()
-    if st.running:
+    if fmt == "json":
+        typer.echo(json.dumps({"running": st.running, "bootstrap": st.bootstrap, "pid": st.pid, "managed": st.managed,
+                               "state_dir": str(st.state_dir), "log_file": str(st.log_file)}, indent=2))
+    elif st.running:
         how = f"pid {st.pid}" if st.managed else "not started by mesh"
         _out.print(f"running at {st.bootstrap} ({how}); data: {st.state_dir}; logs: {st.log_file}")
-        return
-    _out.print(f"not running at {st.bootstrap}; start it with `mesh kafka start`")
-    raise typer.Exit(1)
+    else:
+        _out.print(f"not running at {st.bootstrap}; start it with `mesh kafka start`")
+    if not st.running:
+        raise typer.Exit(1)

@@ -3,12 +3,24 @@
 from __future__ import annotations
 
 import sys
+from importlib.metadata import version as _package_version
+from typing import Annotated
 
 import click
 import typer
 from rich.console import Console
 
-from mesh.cli import events_cmd, kafka_cmd, products_cmd, registry_cmd, schemas_cmd
+from mesh.cli import (
+    catalog_cmd,
+    connect,
+    contracts_cmd,
+    dlq_cmd,
+    events_cmd,
+    kafka_cmd,
+    products_cmd,
+    registry_cmd,
+    schemas_cmd,
+)
 from mesh.core.errors import MeshError
 
 app = typer.Typer(
@@ -18,12 +30,34 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"mesh {_package_version('mesh')}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _options(
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show the Kafka client's own log lines.")] = False,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
+    ] = False,
+) -> None:
+    """Data mesh backbone: local Kafka, schema registry, data products, producers and consumers."""
+    connect.set_verbose(verbose)
+
+
 app.add_typer(kafka_cmd.app, name="kafka")
 app.add_typer(products_cmd.app, name="products")
 app.add_typer(registry_cmd.app, name="registry")
 app.command(name="produce")(events_cmd.produce)
 app.command(name="consume")(events_cmd.consume)
 app.add_typer(schemas_cmd.app, name="schemas")
+app.add_typer(dlq_cmd.app, name="dlq")
+app.add_typer(catalog_cmd.app, name="catalog")
+app.add_typer(contracts_cmd.app, name="contracts")
 
 _err = Console(stderr=True)
 

@@ -3,7 +3,8 @@
 Every `<domains>/<domain>/products/*.yaml` is loaded with mesh.products' full loader. One that fails
 full validation is read again leniently (YAML + the descriptor model), because its topic, level and
 schema files are all the schema check needs: its problem becomes a GOV008 warning (`mesh products
-validate` owns descriptor validation). One that cannot even be read that way is a GOV007 error: the
+validate` owns descriptor validation), except a schema field without a classification: that is a
+GOV009 error, so `mesh schemas check` fails and `mesh schemas register` refuses. One that cannot even be read that way is a GOV007 error: the
 subjects of its schemas are unknown.
 """
 
@@ -15,9 +16,10 @@ import yaml  # type: ignore[import-untyped]
 from pydantic import ValidationError
 
 from mesh.compat import Level
-from mesh.core.errors import DescriptorError
+from mesh.core.errors import DescriptorError, UnclassifiedFieldError
 from mesh.governance import rules
 from mesh.governance.findings import Finding
+from mesh.governance.semantic_gate import Suppression
 from mesh.governance.subjects import Assignment
 from mesh.products.descriptor import ProductDescriptor
 from mesh.products.loader import descriptor_files, load_descriptor
@@ -44,9 +46,13 @@ def product_assignments(domains_dir: Path) -> tuple[list[Assignment], list[Findi
         except DescriptorError as exc:
             descriptor = _lenient(path)
             rule = rules.DESCRIPTOR_PROBLEM if descriptor is not None else rules.INVALID_DESCRIPTOR
+            if isinstance(exc, UnclassifiedFieldError):  # the deploy gate is where it must be stopped
+                rule = rules.UNCLASSIFIED_FIELD
             findings.append(rule.finding(exc.file, f"field {exc.field}: {exc.problem}", path=exc.field, hint=exc.hint))
         if descriptor is None:
             continue
         level = Level(descriptor.compatibility)
-        assignments += [Assignment(root / rel, descriptor.topic, level, str(path)) for rel in descriptor.events.values()]
+        suppressions = tuple(Suppression(item.rule, item.reason, str(path), item.field) for item in descriptor.suppressions)
+        assignments += [Assignment(root / rel, descriptor.topic, level, str(path), suppressions)
+                        for rel in descriptor.events.values()]
     return assignments, findings

@@ -16,7 +16,7 @@ import fastavro
 from fastavro.schema import SchemaParseException, UnknownType
 
 from mesh.compat.index import SchemaIndex, build_index
-from mesh.compat.validation import PRIMITIVES, InvalidSchema, validate
+from mesh.compat.validation import PRIMITIVES, InvalidSchema, validate, without_invalid_logical_types
 from mesh.core.errors import SchemaParseError
 
 
@@ -89,7 +89,11 @@ def parse_schema(
         raise SchemaParseError(exc.message, path=exc.path, hint=exc.hint, source=source) from None
     named_schemas = dict(known)
     try:
-        parsed = fastavro.parse_schema(raw, named_schemas=named_schemas)
+        # fastavro and the compatibility walk see the schema as Avro Java reads it
+        # (defaults were checked above, by Avro Java's rules, which differ from fastavro's in places)
+        parsed = fastavro.parse_schema(
+            without_invalid_logical_types(raw), named_schemas=named_schemas, _ignore_default_error=True
+        )
     except (SchemaParseException, UnknownType, KeyError, TypeError, ValueError) as exc:
         raise SchemaParseError(f"fastavro cannot parse it: {exc}", hint="fix the schema", source=source) from None
     own = {name: named_schemas[name] for name in defined if name in named_schemas}

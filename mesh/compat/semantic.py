@@ -31,6 +31,7 @@ from mesh.compat.messages import pointer
 from mesh.compat.resolution import Resolver, Segment, classify
 from mesh.compat.schema import ParsedSchema, schema_index
 from mesh.compat.semantic_values import UNITS, Leaf, leaf_of, reads_as
+from mesh.compat.validation import PRIMITIVES
 
 
 class SemanticKind(StrEnum):
@@ -134,6 +135,12 @@ class _Walker:
 
     def walk(self, rnode: Any, wnode: Any, rpath: tuple[Segment, ...], wpath: tuple[Segment, ...],
              rfield: str, wfield: str) -> None:
+        if type(rnode) is str and type(wnode) is str and rnode in PRIMITIVES and wnode in PRIMITIVES:
+            return  # two plain primitives: no logical type on either side
+        rprint = Resolver._print(rnode, self.reader.fingerprints, self.reader.named_fingerprints)
+        if rprint is not None and rprint == Resolver._print(wnode, self.writer.fingerprints,
+                                                             self.writer.named_fingerprints):
+            return  # structurally identical sub-schemas: nothing can have changed meaning
         rkind, rdef = classify(rnode, self.reader.named)
         wkind, wdef = classify(wnode, self.writer.named)
         if wkind == "union":

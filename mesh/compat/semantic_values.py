@@ -159,7 +159,9 @@ def reads_as(writer: Leaf, reader: Leaf) -> str:
         return f"cannot decode {shown} at all: Avro has no {writer.physical} -> {reader.physical} rule"
     try:
         seen = interpret(reader, promoted)
-    except (ValueError, OverflowError, TypeError) as exc:
+    except OverflowError:
+        return f"fails on {shown}: as {reader.describe()} it is {render(promoted)}, out of the reader's range"
+    except (ValueError, TypeError) as exc:
         return f"fails on {shown}: as {reader.describe()} it is {render(promoted)}, which is invalid ({exc})"
     if render(physical) != shown:
         shown += f" (written as {render(physical)})"

@@ -1,22 +1,31 @@
-"""Strict validation of a schema's JSON before it is used: names, duplicates, defaults, unknown types.
+"""Validation of a schema's JSON before it is used: names, duplicates, defaults, unknown types.
 
 Walks the schema as written (not fastavro's normalized form) so every error carries the JSON-pointer
-path of the offending node, e.g. `/fields/2/default`. Follows the Avro 1.12 specification; where the
-specification is lenient and a mistake is likely (decimals with impossible precision, empty unions)
-it is stricter, and says so in the error.
+path of the offending node, e.g. `/fields/2/default`. Accepts exactly what Avro Java 1.12's default
+parser accepts (what Confluent's registry parses with), which a differential test checks over
+generated schemas (tests/integration/compat/test_avro_java_differential.py). So, as in Java: names are
+Unicode letters, digits and '_'; an empty union, an enum without symbols and a record without fields
+are legal; an invalid logical type (a decimal with an impossible precision) is ignored, not refused
+(`without_invalid_logical_types` drops it before fastavro sees the schema); defaults are checked
+by their JSON kind (any string for bytes, fixed and enum).
 """
 
 from __future__ import annotations
 
 import math
 import re
+import unicodedata
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 PRIMITIVES = frozenset({"null", "boolean", "int", "long", "float", "double", "bytes", "string"})
 _NAMED = frozenset({"record", "error", "enum", "fixed"})
-_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _ORDERS = frozenset({"ascending", "descending", "ignore"})
+MAX_FIXED_SIZE = 2_147_483_639  # the largest array the Java library can read
+# what java.lang.Double.parseDouble reads (a string default of a float or double), hex forms aside
+_JAVA_DOUBLE = re.compile(r"^[+-]?(NaN|Infinity|((\d+\.?\d*|\.\d+)([eE][+-]?\d+)?[fFdD]?))$")
+_ASCII_SYMBOL = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_NAME_HINT = "names start with a letter or '_' and contain only letters, digits and '_'"
 _INT_RANGE = (-(2**31), 2**31 - 1)
 _LONG_RANGE = (-(2**63), 2**63 - 1)
 
@@ -31,6 +40,45 @@ class InvalidSchema(Exception):
 
 def _fail(message: str, path: str, hint: str) -> InvalidSchema:
     return InvalidSchema(message, path or "/", hint)
+
+
+def name_problem(name: str) -> str | None:
+    """Why `name` is not an Avro name for Avro Java (Unicode letters, Nd digits and '_'), or None."""
+    if not name:
+        return "empty name"
+    if not (name[0].isalpha() or name[0] == "_"):
+        return f"illegal initial character in {name!r}"
+    for char in name[1:]:
+        if not (char.isalpha() or char == "_" or unicodedata.category(char) == "Nd"):
+            return f"illegal character {char!r} in {name!r}"
+    return None
+
+
+def is_valid_decimal(node: Mapping[str, Any], size: int | None = None) -> bool:
+    """Whether a decimal logical type is valid (else Avro Java ignores it: the type stays plain bytes/fixed)."""
+    precision: Any = node.get("precision")
+    scale: Any = node.get("scale", 0)
+    ok = type(precision) is int and precision > 0 and type(scale) is int and 0 <= scale <= precision
+    if ok and size is not None:
+        ok = size > 0 and precision <= math.floor(math.log10(2 ** (8 * size - 1) - 1))
+    return ok and node.get("type") in ("bytes", "fixed")
+
+
+def without_invalid_logical_types(node: Any) -> Any:
+    """`node` as Avro Java reads it: invalid decimal logical types and non-string enum defaults removed."""
+    if isinstance(node, list):
+        return [without_invalid_logical_types(branch) for branch in node]
+    if not isinstance(node, dict):
+        return node
+    copy = {key: without_invalid_logical_types(value) for key, value in node.items()}
+    if copy.get("type") == "enum" and "default" in copy and not isinstance(copy["default"], str):
+        del copy["default"]  # Avro Java ignores an enum default that is not a string
+    if copy.get("logicalType") == "decimal":
+        size = copy.get("size") if copy.get("type") == "fixed" else None
+        if not is_valid_decimal(copy, size if type(size) is int else None):
+            for key in ("logicalType", "precision", "scale"):
+                copy.pop(key, None)
+    return copy
 
 
 def _join(path: str, *segments: object) -> str:
@@ -54,25 +102,29 @@ class Validator:
     # -- names -------------------------------------------------------------------------------------
 
     def _check_name(self, name: object, path: str, what: str) -> str:
+        """A (possibly dotted) name; as in Avro Java, a leading dot means the null namespace."""
         if not isinstance(name, str) or not name:
             raise _fail(f"{what} must be a non-empty string, got {name!r}", path, f"give the {what} a name")
-        for part in name.split("."):
-            if not _NAME.match(part):
-                raise _fail(
-                    f"invalid {what} {name!r}",
-                    path,
-                    "names start with a letter or '_' and contain only letters, digits and '_'"
-                    " (dots separate namespace parts)",
-                )
+        space, _, simple = name.rpartition(".")
+        parts = [simple, *(space.split(".") if space else [])]
+        for part in parts:
+            problem = name_problem(part)
+            if problem is not None:
+                raise _fail(f"invalid {what} {name!r}: {problem}", path, _NAME_HINT + " (dots separate namespace parts)")
         return name
 
     def _namespace(self, node: Mapping[str, Any], path: str, enclosing: str) -> str:
-        if "namespace" not in node or node["namespace"] is None:
+        namespace = node.get("namespace")
+        if not isinstance(namespace, str):  # absent, null or not text: Avro Java reads no namespace
             return enclosing
-        namespace = node["namespace"]
         if namespace == "":
             return ""
-        return self._check_name(namespace, _join(path, "namespace"), "namespace")
+        for part in namespace.split("."):
+            problem = name_problem(part)
+            if problem is not None:
+                raise _fail(f"invalid namespace {namespace!r}: {problem}", _join(path, "namespace"),
+                            _NAME_HINT + " (dots separate namespace parts)")
+        return namespace
 
     def lookup(self, name: str, namespace: str) -> tuple[str, Any] | None:
         """(fullname, definition) of the named type `name` used inside `namespace`, or None."""
@@ -134,8 +186,7 @@ class Validator:
             raise _fail(f'{node["type"]} schema without "{key}"', path, f'add "{key}"')
 
     def _union(self, branches: list[Any], path: str, namespace: str) -> None:
-        if not branches:
-            raise _fail("empty union: no value can be written", path, 'list at least one type, e.g. ["null"]')
+        # an empty union is legal (Avro Java accepts it): a field of that type just cannot be written
         seen: dict[str, int] = {}
         for index, branch in enumerate(branches):
             where = _join(path, index)
@@ -166,26 +217,15 @@ class Validator:
         return self.branch_key(kind, namespace)
 
     def _logical(self, node: Mapping[str, Any], path: str, size: int | None = None) -> None:
-        if node.get("logicalType") != "decimal":
-            return
-        precision: Any = node.get("precision")
-        scale: Any = node.get("scale", 0)
-        ok = type(precision) is int and precision > 0 and type(scale) is int and 0 <= scale <= precision
-        if ok and size is not None:
-            ok = precision <= math.floor(math.log10(2 ** (8 * size - 1) - 1)) if size > 0 else False
-        if node["type"] not in ("bytes", "fixed") or not ok:
-            raise _fail(
-                f"invalid decimal: precision {precision!r}, scale {scale!r} on {node['type']}",
-                path,
-                "a decimal is bytes or fixed with an integer precision > 0 and 0 <= scale <= precision"
-                " (and a fixed large enough for the precision)",
-            )
+        """Invalid logical types are not errors: Avro Java ignores them (see `without_invalid_logical_types`)."""
 
     def _define(self, node: dict[str, Any], path: str, namespace: str) -> tuple[str, str]:
         name = self._check_name(node.get("name"), _join(path, "name"), "name")
         own_namespace = self._namespace(node, path, namespace)
+        if name.startswith("."):  # Avro Java: a leading dot is the null namespace
+            name, own_namespace = name[1:], ""
         fullname, own_namespace = split_fullname(name, own_namespace)
-        if fullname.rpartition(".")[2] in PRIMITIVES:
+        if fullname in PRIMITIVES:
             raise _fail(f"a named type may not be called {name!r}", _join(path, "name"), "rename it")
         if fullname in self.defined or fullname in self.known:
             raise _fail(
@@ -197,7 +237,9 @@ class Validator:
         if not isinstance(aliases, list):
             raise _fail('"aliases" must be a list of names', _join(path, "aliases"), 'e.g. "aliases": ["Old"]')
         for index, alias in enumerate(aliases):
-            self._check_name(alias, _join(path, "aliases", index), "alias")
+            if not isinstance(alias, str):
+                raise _fail(f"alias {alias!r} is not a string", _join(path, "aliases", index), 'e.g. "aliases": ["Old"]')
+            self._check_name(alias.lstrip("."), _join(path, "aliases", index), "alias")
         self.defined[fullname] = node
         return fullname, own_namespace
 
@@ -206,9 +248,9 @@ class Validator:
         kind = node["type"]
         if kind == "fixed":
             size = node.get("size")
-            if type(size) is not int or size < 0:
-                raise _fail(f"fixed size must be an integer >= 0, got {size!r}", _join(path, "size"),
-                            'e.g. "size": 16')
+            if type(size) is not int or not 0 <= size <= MAX_FIXED_SIZE:
+                raise _fail(f"fixed size must be an integer in [0, {MAX_FIXED_SIZE}], got {size!r}",
+                            _join(path, "size"), 'e.g. "size": 16')
             self._logical(node, path, size)
         elif kind == "enum":
             self._enum(node, path)
@@ -222,13 +264,19 @@ class Validator:
         seen: set[str] = set()
         for index, symbol in enumerate(symbols):
             where = _join(path, "symbols", index)
-            if not isinstance(symbol, str) or not _NAME.match(symbol):
-                raise _fail(f"invalid enum symbol {symbol!r}", where,
+            problem = name_problem(symbol) if isinstance(symbol, str) else "not a string"
+            if problem is not None:
+                raise _fail(f"invalid enum symbol {symbol!r}: {problem}", where,
                             "symbols start with a letter or '_' and contain only letters, digits and '_'")
+            if not _ASCII_SYMBOL.match(symbol):  # the one place we are stricter than Avro Java
+                raise _fail(f"enum symbol {symbol!r} is not ASCII: Avro Java accepts it, but fastavro (the"
+                            " Python codec of every client here) cannot encode it", where,
+                            "use ASCII letters, digits and '_' for enum symbols")
             if symbol in seen:
                 raise _fail(f"duplicate enum symbol {symbol!r}", where, "list each symbol once")
             seen.add(symbol)
-        if "default" in node and node["default"] not in seen:
+        # Avro Java reads a string default only (anything else is ignored), and it must be a symbol
+        if isinstance(node.get("default"), str) and node["default"] not in seen:
             raise _fail(f"enum default {node['default']!r} is not one of its symbols", _join(path, "default"),
                         "use one of " + ", ".join(map(str, symbols)))
 
@@ -243,8 +291,9 @@ class Validator:
                 raise _fail(f"a field must be an object, got {field!r}", where,
                             'write {"name": "...", "type": ...}')
             name = field.get("name")
-            if not isinstance(name, str) or not _NAME.match(name):
-                raise _fail(f"invalid field name {name!r}", _join(where, "name"),
+            problem = name_problem(name) if isinstance(name, str) else "not a string"
+            if problem is not None or not isinstance(name, str):
+                raise _fail(f"invalid field name {name!r}: {problem}", _join(where, "name"),
                             "field names start with a letter or '_' and contain only letters, digits and '_'")
             if name in seen:
                 raise _fail(f"duplicate field name {name!r} (also field {seen[name]})", _join(where, "name"),
@@ -254,10 +303,11 @@ class Validator:
                 raise _fail(f"field {name!r} has no type", where, 'add "type"')
             self.walk(field["type"], _join(where, "type"), namespace)
             aliases = field.get("aliases", [])
-            if not isinstance(aliases, list) or not all(isinstance(a, str) and _NAME.match(a) for a in aliases):
+            if not isinstance(aliases, list) or not all(isinstance(a, str) for a in aliases):
                 raise _fail(f"field {name!r} has invalid aliases {aliases!r}", _join(where, "aliases"),
                             'aliases are a list of field names, e.g. "aliases": ["old_name"]')
-            if "order" in field and field["order"] not in _ORDERS:
+            order = field.get("order", "ascending")
+            if not isinstance(order, str) or order.lower() not in _ORDERS:
                 raise _fail(f"invalid order {field['order']!r}", _join(where, "order"),
                             "use ascending, descending or ignore")
             if "default" in field:
@@ -291,11 +341,8 @@ class Validator:
         checker = _SCALAR_CHECKS.get(kind)
         if checker is not None:
             return None if checker(value) else f"{value!r} is not a valid {kind}"
-        if kind == "fixed":
-            ok = isinstance(value, str) and len(value) == node["size"] and _is_latin1(value)
-            return None if ok else f"{value!r} is not a string of {node['size']} characters in U+0000..U+00FF"
-        if kind == "enum":
-            return None if value in node["symbols"] else f"{value!r} is not a symbol of {node['name']}"
+        if kind in ("fixed", "enum"):  # Avro Java checks only that it is a string
+            return None if isinstance(value, str) else f"{value!r} is not a string"
         if kind == "array":
             if not isinstance(value, list):
                 return f"{value!r} is not a JSON array"
@@ -316,16 +363,13 @@ class Validator:
         return None
 
 
-def _is_latin1(value: str) -> bool:
-    return all(ord(char) <= 0xFF for char in value)
-
-
 def _is_int_in(bounds: tuple[int, int]) -> Any:
     return lambda value: type(value) is int and bounds[0] <= value <= bounds[1]
 
 
 def _is_number(value: Any) -> bool:
-    return type(value) in (int, float)
+    # Avro Java also reads a string it can parse as a double ("NaN", "Infinity", "1.5")
+    return type(value) in (int, float) or (isinstance(value, str) and _JAVA_DOUBLE.match(value.strip()) is not None)
 
 
 _SCALAR_CHECKS: Mapping[str, Any] = {
@@ -336,7 +380,7 @@ _SCALAR_CHECKS: Mapping[str, Any] = {
     "float": _is_number,
     "double": _is_number,
     "string": lambda value: isinstance(value, str),
-    "bytes": lambda value: isinstance(value, str) and _is_latin1(value),
+    "bytes": lambda value: isinstance(value, str),
 }
 
 

@@ -18,6 +18,7 @@
     │   ├── UnknownSchemaError        client side: no schema with that id / under that subject (404)
     │   └── SubjectNotFoundError, IncompatibleError, InvalidSchemaError, ...  (one per Confluent code: mesh.registry.errors)
     ├── DescriptorError               a data product descriptor is invalid: file and field
+    │   └── UnclassifiedFieldError    a field of a product's schema has no classification (a deploy-gate ERROR)
     ├── ProvisioningError             `mesh products apply` refused a change Kafka cannot make safely
     ├── ProcessingError               a stream processor cannot handle one event (dead-lettered with this reason)
     └── GovernanceError               a deploy-time check could not run (not a finding: findings are data)
@@ -161,6 +162,10 @@ class DescriptorError(MeshError):
         self.field = field
         self.problem = problem
         super().__init__(f"{file}: field '{field}': {problem}", hint=hint)
+
+
+class UnclassifiedFieldError(DescriptorError):
+    """A field of one of a product's event schemas has no classification (public ... phi)."""
 
 
 class ProvisioningError(MeshError):

@@ -40,6 +40,11 @@ class KafkaSettings(BaseModel):
     sasl_username: str | None = None
     sasl_password: SecretStr | None = None
     client_id: str = "mesh"
+    log_level: int | None = Field(
+        default=None, ge=0, le=7,
+        description="librdkafka's log level (syslog 0-7); unset keeps its default (6). The CLI sets 0 "
+        "so that a down broker is one error line, not hundreds of client log lines.",
+    )
 
     def client_config(self, bootstrap_servers: str | None = None) -> ClientConfig:
         """The librdkafka configuration dict shared by producers, consumers and admin clients."""
@@ -54,6 +59,8 @@ class KafkaSettings(BaseModel):
             "security.protocol": self.security_protocol,
             "client.id": self.client_id,
         }
+        if self.log_level is not None:
+            conf["log_level"] = self.log_level
         if self.sasl_mechanism:
             conf["sasl.mechanism"] = self.sasl_mechanism
             conf["sasl.username"] = self.sasl_username or ""
@@ -104,6 +111,18 @@ class LocalBrokerSettings(BaseModel):
         return self.state_dir or self.cache_dir / f"broker-{self.port}"
 
 
+class CatalogSettings(BaseModel):
+    """The web catalog (`mesh catalog serve`): where it listens and how much it reads per page view."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8085, ge=1, le=65535)
+    samples: int = Field(default=5, ge=0, le=100, description="Latest events shown per product page.")
+    rate_window_s: int = Field(default=60, ge=1, description="Window of the events-per-minute figure.")
+    dot: str = Field(default="dot", description="The Graphviz `dot` executable that lays out lineage.")
+
+
 class MeshSettings(BaseSettings):
     """All mesh settings; build once with `MeshSettings.load()` at the edge and pass down."""
 
@@ -114,6 +133,7 @@ class MeshSettings(BaseSettings):
     kafka: KafkaSettings = KafkaSettings()
     registry: RegistrySettings = RegistrySettings()
     local_broker: LocalBrokerSettings = LocalBrokerSettings()
+    catalog: CatalogSettings = CatalogSettings()
 
     def client_env(self) -> dict[str, str]:
         """The MESH_* variables that give a child process these Kafka and registry client settings."""

@@ -1,6 +1,7 @@
 """Deploy-time governance checks: pure check functions, a rule catalogue, reports.
 
-`schema_check` compares local schema files with what is deployed and returns `Finding`s;
+`schema_check` compares local schema files with what is deployed and returns `Finding`s (with
+`semantic_gate`'s logical-type and unit findings, GOV101..GOV108, and their suppressions);
 `report` renders them; `files` and `registry_source` are the thin I/O adapters the CLI wires in.
 """
 

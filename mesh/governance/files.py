@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import subprocess
 from collections.abc import Mapping, Sequence
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from mesh.core.errors import ConfigurationError
 from mesh.governance.schema_check import (
@@ -93,7 +93,8 @@ def read_files_at_ref(ref: str, paths: Sequence[str], *, git: str = "git") -> di
     """
     if not paths:
         return {}
-    top = _verify_ref(ref, cwd=Path(paths[0]).resolve().parent, git=git)
+    parents = [Path(path).resolve().parent for path in paths]
+    top = _verify_ref(ref, cwd=next((parent for parent in parents if parent.is_dir()), Path.cwd()), git=git)
     names = [Path(path).resolve().relative_to(top).as_posix() for path in paths]
     request = "".join(f"{ref}:{name}\n" for name in names).encode()
     done = subprocess.run([git, "cat-file", "--batch"], cwd=top, input=request, capture_output=True, check=False)
@@ -125,3 +126,22 @@ def git_fetcher(ref: str, *, git: str = "git") -> FetchDeployed:
         return deployed
 
     return fetch
+
+
+def list_files_at_ref(ref: str, directory: Path, *, pattern: str, git: str = "git") -> list[str]:
+    """Paths (as `directory/...`, like the working tree's) of the files at `ref` under `directory` whose
+    path relative to `directory` matches the glob `pattern` (e.g. `*/products/*.yaml`)."""
+    top = _verify_ref(ref, cwd=directory if directory.is_dir() else Path.cwd(), git=git)
+    prefix = directory.resolve().relative_to(top).as_posix()
+    listed = _git(["ls-tree", "-r", "--name-only", ref, "--", prefix], cwd=top, git=git)
+    if listed.returncode != 0:
+        raise ConfigurationError(
+            f"git ls-tree failed listing {prefix!r} at {ref!r}: {listed.stderr.decode().strip()}",
+            hint="check the ref and the repository",
+        )
+    found: list[str] = []
+    for name in listed.stdout.decode().splitlines():
+        inside = PurePosixPath(name).relative_to(prefix) if prefix != "." else PurePosixPath(name)
+        if len(inside.parts) == len(PurePosixPath(pattern).parts) and inside.match(pattern):
+            found.append(str(directory / inside))
+    return sorted(found)

@@ -45,7 +45,7 @@ def render_text(result: CheckResult) -> str:
     lines = [format_finding(finding) for finding in result.findings]
     verdict = "FAILED" if result.has_errors else "OK"
     lines.append(
-        f"{verdict}: {len(result.checked)} schema file(s) checked, {counts[Severity.ERROR]} error(s), "
+        f"{verdict}: {len(result.checked)} {result.noun}(s) checked, {counts[Severity.ERROR]} error(s), "
         f"{counts[Severity.WARNING]} warning(s), {counts[Severity.INFO]} notice(s)"
     )
     return "\n".join(lines) + "\n"
@@ -84,8 +84,8 @@ def render_junit(result: CheckResult) -> str:
         "tests": str(len(cases)),
         "failures": str(sum(1 for file, _ in cases if any(f.is_error for f in by_file.get(file, ())))),
     }
-    suites = ET.Element("testsuites", {"name": SUITE_NAME, **counts})
-    suite = ET.SubElement(suites, "testsuite", {"name": SUITE_NAME, **counts, "errors": "0", "skipped": "0"})
+    suites = ET.Element("testsuites", {"name": result.title, **counts})
+    suite = ET.SubElement(suites, "testsuite", {"name": result.title, **counts, "errors": "0", "skipped": "0"})
     for file, classname in cases:
         case = ET.SubElement(suite, "testcase", classname=classname, name=file)
         findings = by_file.get(file, [])

@@ -8,7 +8,8 @@ Two steps, so the caller can fetch exactly the deployed subjects it needs in bet
                                            mesh.compat -> findings (GOV002, GOV005, GOV006, and
                                            the semantic rules GOV101.. of `semantic_gate`)
 
-`check_files` chains both around an injected `fetch_deployed` (registry or git adapter). Nothing
+`check_files` chains both around an injected `fetch_deployed` (registry or git adapter), then checks
+the consumers' registered readers of each subject (`reader_check`, GOV301/GOV302). Nothing
 here reads files, runs git or talks to a registry.
 """
 
@@ -24,6 +25,7 @@ from mesh.core.errors import MeshError, SchemaParseError
 from mesh.core.naming import parse_product_topic, product_topic
 from mesh.governance import rules
 from mesh.governance.findings import Finding
+from mesh.governance.reader_check import RegisteredReader, check_readers
 from mesh.governance.semantic_gate import semantic_findings
 from mesh.governance.subjects import SubjectResolver
 
@@ -86,10 +88,12 @@ class CheckedFile:
 
 @dataclass(frozen=True, slots=True)
 class CheckResult:
-    """Every file checked and every finding, in file order."""
+    """Every file checked and every finding, in file order; `noun` names the files in reports."""
 
     checked: tuple[CheckedFile, ...]
     findings: tuple[Finding, ...]
+    noun: str = "schema file"
+    title: str = "mesh schemas check"
 
     @property
     def has_errors(self) -> bool:
@@ -103,7 +107,7 @@ class CheckResult:
 
     def with_findings(self, findings: Sequence[Finding]) -> CheckResult:
         """This result with `findings` (e.g. about descriptors rather than schema files) first."""
-        return CheckResult(self.checked, (*findings, *self.findings))
+        return CheckResult(self.checked, (*findings, *self.findings), self.noun, self.title)
 
 
 FetchDeployed = Callable[[Sequence[LocalSchema]], Mapping[str, DeployedSubject]]
@@ -305,11 +309,13 @@ def check_files(
     resolver: SubjectResolver,
     fetch_deployed: FetchDeployed,
     level: Level | None = None,
+    readers: Sequence[RegisteredReader] = (),
 ) -> CheckResult:
-    """Load the files, fetch what is deployed for their subjects, compare: all findings, file order."""
+    """Load the files, fetch what is deployed for their subjects, compare, and check every registered
+    reader of their subjects (`mesh.governance.reader_check`): all findings, file order."""
     local, checked, load_findings = load_schemas(files, resolver)
     deployed = fetch_deployed(local) if local else {}
-    findings = load_findings + check_schemas(local, deployed, level=level)
+    findings = load_findings + check_schemas(local, deployed, level=level) + check_readers(local, readers)
     order = {file.path: index for index, file in enumerate(files)}
     ordered = sorted(findings, key=lambda finding: order.get(finding.file, len(order)))
     return CheckResult(checked, tuple(ordered))

@@ -28,6 +28,7 @@ from pathlib import Path
 from mesh.compat import Level, ParsedSchema
 from mesh.core.errors import ConfigurationError, SchemaParseError
 from mesh.core.naming import record_subject
+from mesh.governance.semantic_gate import Suppression
 
 SubjectResolver = Callable[[Path, ParsedSchema], tuple[str, Level]]
 
@@ -86,13 +87,15 @@ def convention_resolver(*, default_level: Level | str = Level.BACKWARD) -> Subje
 class Assignment:
     """A schema file that belongs to a product topic, with the level its owner declares.
 
-    `owner` names where that was declared (e.g. a data product descriptor file).
+    `owner` names where that was declared (e.g. a data product descriptor file); `suppressions` are the
+    semantic rules the owner lets through for the file (`mesh.governance.semantic_gate`).
     """
 
     path: Path
     topic: str
     level: Level
     owner: str
+    suppressions: tuple[Suppression, ...] = ()
 
 
 def _key(path: Path) -> str:

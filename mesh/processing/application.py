@@ -3,8 +3,8 @@
 `make_application(app_id, settings=..., state_dir=...)` builds a `quixstreams.Application` from
 `MeshSettings` with these choices, each for a reason:
 
-- the connection is `settings.kafka.client_config()` (bootstrap, security protocol, SASL): the same
-  dict every mesh client uses, so authentication configured there reaches the processor too;
+- the connection is `mesh.clients.kafka_config(settings)` (bootstrap, security protocol, SASL): the
+  same dict every mesh client uses, so authentication configured there reaches the processor too;
 - `processing_guarantee="exactly-once"` by default: outputs, changelogs, dead letters and input
   offsets commit in one Kafka transaction per checkpoint; readers of the outputs use read_committed;
 - names an operator can grant ACLs on by prefix: the consumer group is `app_id`, internal topics are
@@ -12,6 +12,9 @@
   id is `<app_id>-<random>`;
 - `commit_interval` 1 s (Quix's default is 5 s): with exactly-once, outputs become visible to
   read-committed consumers only when a checkpoint commits, so this is the floor of freshness;
+- `partitioner="consistent_random"` (librdkafka's default, CRC-32 of the key): Quix Streams defaults to
+  murmur2, but the SDK producer writes the products with librdkafka's default, and re-keyed records
+  must land on the partition of the product records with the same key (co-partitioning);
 - `auto_offset_reset="earliest"`: a new processor builds its state from the beginning of its inputs;
 - Quix creates its internal topics through the admin API (broker auto-creation is off).
 
@@ -34,6 +37,7 @@ from typing import Any, Literal
 from quixstreams import Application, message_context
 from quixstreams.kafka.configuration import ConnectionConfig
 
+from mesh.clients import kafka_config
 from mesh.core.errors import ConfigurationError, EventFormatError
 from mesh.core.naming import dlq_topic
 from mesh.core.settings import MeshSettings
@@ -48,7 +52,7 @@ ProcessingGuarantee = Literal["exactly-once", "at-least-once"]
 def connection_config(settings: MeshSettings) -> ConnectionConfig:
     """Quix Streams' connection settings from the one librdkafka dict of `MeshSettings`."""
     try:
-        return ConnectionConfig.from_librdkafka_dict(dict(settings.kafka.client_config()))
+        return ConnectionConfig.from_librdkafka_dict(dict(kafka_config(settings)))
     except ValueError as exc:
         raise ConfigurationError(f"Kafka settings not usable by Quix Streams: {exc}",
                                  hint="check the MESH_KAFKA__* variables") from exc
@@ -66,12 +70,13 @@ def make_application(
     producer_extra: Mapping[str, Any] | None = None,
     on_message_processed: Callable[[str, int, int], None] | None = None,
     loglevel: Literal["DEBUG", "INFO", "WARNING", "ERROR"] | None = "WARNING",
+    rocksdb_options: Any = None,
 ) -> Application:
     """A Quix Streams application (consumer group `app_id`); see the module docstring. No network."""
     if not app_id or any(c.isspace() for c in app_id):
         raise ConfigurationError(f"Invalid processor app id {app_id!r}",
                                  hint="use a non-empty name without spaces, e.g. 'member360'")
-    producer: dict[str, Any] = {"linger.ms": 5, **(producer_extra or {})}
+    producer: dict[str, Any] = {"linger.ms": 5, "partitioner": "consistent_random", **(producer_extra or {})}
     if processing_guarantee == "exactly-once":
         producer.setdefault("transactional.id", f"{app_id}-{uuid.uuid4().hex[:12]}")
     log.info("Quix Streams app %s (%s, commit every %ss)", app_id, processing_guarantee, commit_interval)
@@ -87,6 +92,7 @@ def make_application(
         on_message_processed=on_message_processed,
         auto_create_topics=True,
         loglevel=loglevel,
+        rocksdb_options=rocksdb_options,
     )
 
 
@@ -115,15 +121,23 @@ class DeadLetters:
                                        hint="product topics carry events; send tombstones only to compacted views"))
         return False
 
-    def send(self, incoming: Incoming, key: Any, error: BaseException) -> str:
-        """Dead-letter the current row's message (`incoming`'s original bytes) because of `error`."""
-        ctx = message_context()
-        target = dlq_topic(ctx.topic)
+    def send(self, incoming: Incoming, key: Any, error: BaseException, *,
+             origin: tuple[str, int, int] | None = None) -> str:
+        """Dead-letter `incoming`'s original bytes because of `error`.
+
+        `origin` (topic, partition, offset) says where it was read when that is not the current row
+        (an event held in state since); the dead letter goes to that topic's DLQ, same partition.
+        """
+        if origin is None:
+            ctx = message_context()
+            origin = (ctx.topic, ctx.partition, ctx.offset)
+        topic, partition, offset = origin
+        target = dlq_topic(topic)
         headers = [(name, value or b"") for name, value in dead_letter_headers(
-            list(incoming.headers), error, topic=ctx.topic, partition=ctx.partition, offset=ctx.offset)]
+            list(incoming.headers), error, topic=topic, partition=partition, offset=offset)]
         producer = self._app._producer  # the transactional producer (module docstring)
-        producer.produce(topic=target, value=incoming.value, key=key, headers=headers, partition=ctx.partition)
+        producer.produce(topic=target, value=incoming.value, key=key, headers=headers, partition=partition)
         self.sent += 1
-        log.warning("dead-lettered %s[%s]@%s to %s: %s: %s", ctx.topic, ctx.partition, ctx.offset, target,
+        log.warning("dead-lettered %s[%s]@%s to %s: %s: %s", topic, partition, offset, target,
                     type(error).__name__, error)
         return target

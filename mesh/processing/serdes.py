@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from confluent_kafka.schema_registry import SchemaRegistryClient
 from quixstreams.models.serializers import Deserializer, SerializationContext, Serializer
@@ -83,10 +83,20 @@ class EventDeserializer(Deserializer):
         self._schemas.close()
 
 
-class FramedSerializer(Serializer):
-    """Quix value serializer of `Incoming` / `Outgoing` values: their bytes, unchanged."""
+class Framed(Protocol):
+    """Anything with the bytes and headers of one message (`Incoming`, `Outgoing`, ...)."""
 
-    def __call__(self, value: Incoming | Outgoing | bytes, ctx: SerializationContext) -> bytes:
+    @property
+    def value(self) -> bytes | None: ...
+
+    @property
+    def headers(self) -> Sequence[Header]: ...
+
+
+class FramedSerializer(Serializer):
+    """Quix value serializer of `Framed` values (`Incoming`, `Outgoing`, ...): their bytes, unchanged."""
+
+    def __call__(self, value: Framed | bytes, ctx: SerializationContext) -> bytes:
         if isinstance(value, bytes):
             return value
         if value.value is None:
@@ -95,6 +105,6 @@ class FramedSerializer(Serializer):
         return value.value
 
 
-def keep_headers(value: Incoming | Outgoing, key: Any, timestamp: int, headers: Any) -> Sequence[Header]:
+def keep_headers(value: Framed, key: Any, timestamp: int, headers: Any) -> Sequence[Header]:
     """`StreamingDataFrame.set_headers` callback: the value's own headers become the row's."""
     return value.headers

@@ -20,6 +20,8 @@
     processor: {app_id: member360}         an aggregate's stream processor (runs as the owner's principal)
     consumers:                             who may read the product, and why (Kafka ACLs derive from this)
       - {principal: care, team: care, purpose: member-360 views for care managers, expires: 2027-06-30}
+    suppressions:                          optional: semantic schema-check rules let through, each with a reason
+      - {rule: GOV103, field: service_date, reason: "readers were moved to service_day first"}
 
 `owner.principal` is the SCRAM user that publishes the product (default: the domain). A product with
 `pii` or `phi` fields needs a purpose and an expiry date on every consumer grant.
@@ -45,6 +47,7 @@ from pydantic import (
 )
 
 from mesh.core.naming import NAMESPACES, dlq_topic, product_topic
+from mesh.governance.semantic_gate import SUPPRESSIBLE
 
 Compatibility = Literal[
     "BACKWARD", "BACKWARD_TRANSITIVE", "FORWARD", "FORWARD_TRANSITIVE", "FULL", "FULL_TRANSITIVE", "NONE"
@@ -149,6 +152,26 @@ class Retention(_Strict):
         return -1 if self.retention == "infinite" else duration_ms(self.retention)
 
 
+class Suppression(_Strict):
+    """A semantic rule of `mesh schemas check` (GOV101..GOV108) that this product lets through, and why.
+
+    `field` (a dotted field path such as `lines[].amount`) limits it to one field; without it the rule
+    is suppressed on every field of the product's schemas. The reason is required: reviewers read it.
+    """
+
+    rule: str
+    reason: str = Field(min_length=10)
+    field: str | None = Field(default=None, min_length=1)
+
+    @field_validator("rule")
+    @classmethod
+    def _semantic_rule(cls, value: str) -> str:
+        if value not in SUPPRESSIBLE:
+            raise ValueError(f"{value!r} cannot be suppressed here; only the semantic rules can: "
+                             f"{', '.join(sorted(SUPPRESSIBLE))}")
+        return value
+
+
 class ProductDescriptor(_Strict):
     """One data product (see the module docstring for every field).
 
@@ -172,6 +195,7 @@ class ProductDescriptor(_Strict):
     freshness_slo: Duration
     classification: dict[str, Classification] = Field(min_length=1)
     inputs: list[ProductId] = Field(default_factory=list, validate_default=True)
+    suppressions: list[Suppression] = Field(default_factory=list)
     processor: Processor | None = None
     consumers: list[Consumer] = Field(default_factory=list)
 

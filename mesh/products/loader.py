@@ -19,7 +19,7 @@ import fastavro
 import yaml  # type: ignore[import-untyped]
 from pydantic import ValidationError
 
-from mesh.core.errors import DescriptorError
+from mesh.core.errors import DescriptorError, UnclassifiedFieldError
 from mesh.core.naming import record_subject
 from mesh.products.descriptor import ProductDescriptor, event_name
 
@@ -143,7 +143,7 @@ def _check_classification(file: str, descriptor: ProductDescriptor, schemas: Ite
             parts = path.split(".")
             covered = any(".".join(parts[:i]) in classified for i in range(1, len(parts) + 1))
             if is_leaf and not covered:
-                raise DescriptorError(
+                raise UnclassifiedFieldError(
                     file, f"classification.{path}", f"field {path!r} of {schema.fullname} has no classification",
                     hint="add it (public, internal, confidential, pii or phi), or classify an enclosing record",
                 )

@@ -87,12 +87,17 @@ class Plan:
         return not self.actions and not self.refusals
 
 
+def _configs(configs: Mapping[str, str | None]) -> str:
+    """Topic configs for humans: `cleanup.policy=delete, retention.ms=-1` (unset values say so)."""
+    return ", ".join(f"{k}={'(unset)' if v is None else v}" for k, v in configs.items())
+
+
 def _topic_actions(product: Product, existing: TopicState | None, ledger: LedgerEntry | None
                    ) -> tuple[list[Action], list[Refusal]]:
     d = product.descriptor
     desired = d.topic_configs()
     if existing is None:
-        return [Action("create_topic", d.id, d.topic, f"create with {d.partitions} partitions, {desired}",
+        return [Action("create_topic", d.id, d.topic, f"create with {d.partitions} partitions, {_configs(desired)}",
                        partitions=d.partitions, configs=desired)], []
     actions: list[Action] = []
     refusals: list[Refusal] = []
@@ -109,7 +114,7 @@ def _topic_actions(product: Product, existing: TopicState | None, ledger: Ledger
     changed = {k: v for k, v in desired.items() if existing.configs.get(k) != v}
     if changed:
         before = {k: existing.configs.get(k) for k in changed}
-        actions.append(Action("alter_config", d.id, d.topic, f"{before} -> {changed}", configs=changed))
+        actions.append(Action("alter_config", d.id, d.topic, f"{_configs(before)} -> {_configs(changed)}", configs=changed))
     if ledger is not None and ledger.key != d.key:
         refusals.append(Refusal(
             d.id, d.topic, f"was provisioned with key {ledger.key!r}; the descriptor now says {d.key!r}",
@@ -145,13 +150,13 @@ def plan(
         topic_actions += actions
         refusals += refused
         if dlq and d.dlq_topic not in topics:
-            topic_actions.append(Action("create_topic", d.id, d.dlq_topic, f"dead letters, {DLQ_CONFIGS}",
+            topic_actions.append(Action("create_topic", d.id, d.dlq_topic, f"dead letters, {_configs(DLQ_CONFIGS)}",
                                         partitions=d.partitions, configs=DLQ_CONFIGS))
         for schema in product.schemas if registry else ():
             state = subjects.get(schema.subject, SubjectState(compatibility=None, registered=False))
             if state.compatibility != d.compatibility:
                 schema_actions.append(Action("set_compatibility", d.id, schema.subject,
-                                             f"compatibility {state.compatibility} -> {d.compatibility}",
+                                             f"compatibility {state.compatibility or '(unset)'} -> {d.compatibility}",
                                              value=d.compatibility))
             if not state.registered:
                 schema_actions.append(Action("register_schema", d.id, schema.subject,

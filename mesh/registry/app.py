@@ -17,20 +17,32 @@ from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from prometheus_client import CollectorRegistry, Counter, Histogram
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from mesh.clients.codes import ErrorCode
 from mesh.core.errors import RegistryError
+from mesh.core.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
+from mesh.core.metrics import LATENCY_BUCKETS, HttpMetrics, HttpMetricsMiddleware, exposition
 from mesh.core.settings import RegistrySettings
 from mesh.registry import views
-from mesh.registry.errors import UnprocessableRequestError, error_body
+from mesh.registry.errors import UnprocessableRequestError, error_body, short_message
 from mesh.registry.fastpath import CONTENT_TYPE, FastPath
+from mesh.registry.limits import BodyLimit
 from mesh.registry.models import ConfigBody, ModeBody, SchemaBody, parse_body
+from mesh.registry.openapi import ERRORS, body
 from mesh.registry.service import RegistryService
 from mesh.registry.store import RecordLog
 
 log = logging.getLogger(__name__)
 
+
+
+class _RegistryResponse(JSONResponse):
+    """The default response class: makes the OpenAPI document name the Confluent content type."""
+
+    media_type = CONTENT_TYPE
 
 
 def _reply(obj: Any, status: int = 200) -> Response:
@@ -47,11 +59,11 @@ def _service(request: Request) -> RegistryService:
     return service
 
 
-subjects = APIRouter(tags=["subjects"])
-schemas = APIRouter(tags=["schemas"])
-config = APIRouter(tags=["config"])
-mode = APIRouter(tags=["mode"])
-compatibility = APIRouter(tags=["compatibility"])
+subjects = APIRouter(tags=["subjects"], responses=ERRORS)
+schemas = APIRouter(tags=["schemas"], responses=ERRORS)
+config = APIRouter(tags=["config"], responses=ERRORS)
+mode = APIRouter(tags=["mode"], responses=ERRORS)
+compatibility = APIRouter(tags=["compatibility"], responses=ERRORS)
 
 
 @subjects.get("/subjects")
@@ -64,7 +76,7 @@ def list_versions(request: Request, subject: str, deleted: str | None = None) ->
     return _reply(views.subject_versions(_service(request).state, subject, deleted=_flag(deleted)))
 
 
-@subjects.post("/subjects/{subject}/versions")
+@subjects.post("/subjects/{subject}/versions", openapi_extra=body(SchemaBody))
 async def register(request: Request, subject: str, normalize: str | None = None) -> Response:
     raw = await request.body()
     body = parse_body(raw, SchemaBody)
@@ -96,7 +108,7 @@ async def delete_version(request: Request, subject: str, version: str, permanent
     return _reply(await _service(request).delete_version(subject, number, permanent=_flag(permanent)))
 
 
-@subjects.post("/subjects/{subject}")
+@subjects.post("/subjects/{subject}", openapi_extra=body(SchemaBody))
 async def lookup(request: Request, subject: str, deleted: str | None = None) -> Response:
     body = parse_body(await request.body(), SchemaBody)
     return _reply(_service(request).lookup(subject, body, deleted=_flag(deleted)))
@@ -142,10 +154,10 @@ def get_global_config(request: Request) -> Response:
     return _reply(_service(request).get_level(None, default_to_global=True))
 
 
-@config.put("/config")
+@config.put("/config", openapi_extra=body(ConfigBody))
 async def put_global_config(request: Request) -> Response:
     body = parse_body(await request.body(), ConfigBody)
-    return _reply(await _service(request).set_level(None, body.level))
+    return _reply(await _service(request).set_level(None, body.level, refuse_semantic=body.refuseSemanticBreaks))
 
 
 @config.delete("/config")
@@ -158,10 +170,10 @@ def get_subject_config(request: Request, subject: str, defaultToGlobal: str | No
     return _reply(_service(request).get_level(subject, default_to_global=_flag(defaultToGlobal)))
 
 
-@config.put("/config/{subject}")
+@config.put("/config/{subject}", openapi_extra=body(ConfigBody))
 async def put_subject_config(request: Request, subject: str) -> Response:
     body = parse_body(await request.body(), ConfigBody)
-    return _reply(await _service(request).set_level(subject, body.level))
+    return _reply(await _service(request).set_level(subject, body.level, refuse_semantic=body.refuseSemanticBreaks))
 
 
 @config.delete("/config/{subject}")
@@ -174,7 +186,7 @@ def get_global_mode(request: Request) -> Response:
     return _reply(_service(request).get_mode(None, default_to_global=True))
 
 
-@mode.put("/mode")
+@mode.put("/mode", openapi_extra=body(ModeBody))
 async def put_global_mode(request: Request, force: str | None = None) -> Response:
     body = parse_body(await request.body(), ModeBody)
     return _reply(await _service(request).set_mode(None, body.mode, force=_flag(force)))
@@ -185,7 +197,7 @@ def get_subject_mode(request: Request, subject: str, defaultToGlobal: str | None
     return _reply(_service(request).get_mode(subject, default_to_global=_flag(defaultToGlobal)))
 
 
-@mode.put("/mode/{subject}")
+@mode.put("/mode/{subject}", openapi_extra=body(ModeBody))
 async def put_subject_mode(request: Request, subject: str, force: str | None = None) -> Response:
     body = parse_body(await request.body(), ModeBody)
     return _reply(await _service(request).set_mode(subject, body.mode, force=_flag(force)))
@@ -196,7 +208,7 @@ async def delete_subject_mode(request: Request, subject: str) -> Response:
     return _reply(await _service(request).delete_mode(subject))
 
 
-@compatibility.post("/compatibility/subjects/{subject}/versions/{version}")
+@compatibility.post("/compatibility/subjects/{subject}/versions/{version}", openapi_extra=body(SchemaBody))
 async def check_version(request: Request, subject: str, version: str, verbose: str | None = None) -> Response:
     number = views.parse_version(version)
     body = parse_body(await request.body(), SchemaBody)
@@ -204,7 +216,7 @@ async def check_version(request: Request, subject: str, version: str, verbose: s
     return _reply(service.test_compatibility(subject, number, body, all_versions=False, verbose=_flag(verbose)))
 
 
-@compatibility.post("/compatibility/subjects/{subject}/versions")
+@compatibility.post("/compatibility/subjects/{subject}/versions", openapi_extra=body(SchemaBody))
 async def check_all(request: Request, subject: str, verbose: str | None = None) -> Response:
     body = parse_body(await request.body(), SchemaBody)
     service = _service(request)
@@ -224,13 +236,15 @@ async def _validation_error(request: Request, exc: Exception) -> Response:
 
 async def _http_error(_: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
-    body = json.dumps({"error_code": exc.status_code, "message": f"HTTP {exc.status_code} {exc.detail}"})
+    message = short_message(f"HTTP {exc.status_code} {exc.detail}")
+    body = json.dumps({"error_code": exc.status_code, "message": message})
     return Response(body, status_code=exc.status_code, media_type=CONTENT_TYPE, headers=exc.headers)
 
 
 async def _unexpected(request: Request, exc: Exception) -> Response:
     log.exception("unexpected error answering %s %s", request.method, request.url.path)
-    body = json.dumps({"error_code": ErrorCode.STORE_ERROR.value, "message": f"Internal error: {type(exc).__name__}: {exc}"})
+    message = short_message(f"Internal error: {type(exc).__name__}: {exc}")
+    body = json.dumps({"error_code": ErrorCode.STORE_ERROR.value, "message": message})
     return Response(body, status_code=500, media_type=CONTENT_TYPE)
 
 
@@ -247,7 +261,8 @@ def create_app(settings: RegistrySettings, *, log_store: RecordLog) -> FastAPI:
         finally:
             await service.close()
 
-    app = FastAPI(title="mesh schema registry", lifespan=lifespan, openapi_url=None, docs_url=None, redoc_url=None)
+    app = FastAPI(title="mesh schema registry", version="1", lifespan=lifespan, openapi_url="/openapi.json",
+                  docs_url=None, redoc_url=None, default_response_class=_RegistryResponse)
     app.state.registry = service
     for router in (subjects, schemas, config, mode, compatibility):
         app.include_router(router)
@@ -256,9 +271,37 @@ def create_app(settings: RegistrySettings, *, log_store: RecordLog) -> FastAPI:
     def root() -> Response:
         return _reply({})
 
+    metrics = _metrics(service)
+
+    @app.get("/metrics")
+    def prometheus() -> Response:
+        return Response(exposition(metrics), media_type=METRICS_CONTENT_TYPE)
+
     app.add_exception_handler(RegistryError, _registry_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(Exception, _unexpected)
     app.add_middleware(FastPath, service=service)
+    app.add_middleware(BodyLimit)  # outside the fast path: no body over the cap reaches anything
+    # outermost, so the fast path's answers (and the 413s) are counted too
+    app.add_middleware(HttpMetricsMiddleware, metrics=HttpMetrics("mesh_registry", metrics, routes=_ROUTES))
     return app
+
+
+_ROUTES = ("subjects", "schemas", "config", "mode", "compatibility", "metrics")
+
+
+def _metrics(service: RegistryService) -> CollectorRegistry:
+    """The app's own metrics registry, with compatibility checks counted and timed by the service."""
+    registry = CollectorRegistry()
+    checks = Counter("mesh_registry_compatibility_checks", "Compatibility checks run (tests and registrations).",
+                     ("level", "result"), registry=registry)
+    seconds = Histogram("mesh_registry_compatibility_check_seconds", "Time of one compatibility check.",
+                        buckets=LATENCY_BUCKETS, registry=registry)
+
+    def observe(level: str, compatible: bool, elapsed: float) -> None:
+        checks.labels(level, "compatible" if compatible else "incompatible").inc()
+        seconds.observe(elapsed)
+
+    service.on_check = observe
+    return registry

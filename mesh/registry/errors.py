@@ -17,6 +17,8 @@ handler that turns any of them into `{"error_code": ..., "message": ...}`, so ro
     ├── IncompatibleError                   409 / 409
     ├── UnprocessableRequestError           422 / 422     (JSON of the wrong shape)
     ├── InvalidSchemaError                  422 / 42201
+    │   └── SchemaTooLargeError             422 / 42201   (its log record would not fit in Kafka)
+    ├── RequestTooLargeError                413 / 413     (body over the cap, refused unread)
     ├── InvalidVersionError                 422 / 42202
     ├── InvalidCompatibilityLevelError      422 / 42203
     ├── InvalidModeError                    422 / 42204
@@ -30,6 +32,7 @@ handler that turns any of them into `{"error_code": ..., "message": ...}`, so ro
 from __future__ import annotations
 
 import json
+import re
 
 from mesh.clients.codes import ErrorCode
 from mesh.core.errors import RegistryError
@@ -45,7 +48,9 @@ __all__ = [
     "OperationNotPermittedError",
     "ReferenceExistsError",
     "RegistryError",
+    "RequestTooLargeError",
     "SchemaNotFoundError",
+    "SchemaTooLargeError",
     "StoreError",
     "StoreTimeoutError",
     "SubjectCompatibilityNotSetError",
@@ -59,9 +64,11 @@ __all__ = [
     "VersionSoftDeletedError",
     "clip",
     "error_body",
+    "short_message",
 ]
 
 ECHO_LIMIT = 120  # characters of a request's own text quoted back in an error message
+MESSAGE_LIMIT = 16_000  # characters of a whole error message
 
 
 def clip(text: str, limit: int = ECHO_LIMIT) -> str:
@@ -71,9 +78,18 @@ def clip(text: str, limit: int = ECHO_LIMIT) -> str:
     return f"{text[:limit]}... ({len(text) - limit} more characters)"
 
 
+_LONG_WORD = re.compile(rf"\S{{{ECHO_LIMIT + 1},}}")
+
+
+def short_message(text: str) -> str:
+    """An error message with every overlong word (echoed input: a name, a level, a default) clipped,
+    and the whole cut at `MESSAGE_LIMIT`: the message says what was wrong, it does not return the input."""
+    return clip(_LONG_WORD.sub(lambda m: clip(m.group()), text), MESSAGE_LIMIT)
+
+
 def error_body(exc: RegistryError) -> bytes:
-    """The Confluent error body for `exc`: `{"error_code": ..., "message": ...}`."""
-    return json.dumps({"error_code": exc.error_code, "message": str(exc)}).encode()
+    """The Confluent error body for `exc`: `{"error_code": ..., "message": ...}` (see `short_message`)."""
+    return json.dumps({"error_code": exc.error_code, "message": short_message(str(exc))}).encode()
 
 
 class SubjectNotFoundError(RegistryError):
@@ -214,6 +230,32 @@ class InvalidSchemaError(RegistryError):
     """The schema is not valid Avro, has an unsupported type, or a reference cannot be resolved."""
 
     http_status, error_code = 422, ErrorCode.INVALID_SCHEMA
+
+
+class SchemaTooLargeError(InvalidSchemaError):
+    """A valid schema whose `_schemas` record would be over what Kafka accepts: refused before any write."""
+
+    def __init__(self, size: int, limit: int) -> None:
+        self.size, self.limit = size, limit
+        super().__init__(
+            f"Schema too large: its record on the registry's log would be {size:,} bytes, over the "
+            f"{limit:,} bytes a Kafka record can hold",
+            hint="split it into smaller schemas joined by references, or shorten its docs",
+        )
+
+
+class RequestTooLargeError(RegistryError):
+    """A request body over the registry's cap: refused before it is read."""
+
+    http_status, error_code = 413, ErrorCode.REQUEST_TOO_LARGE
+
+    def __init__(self, size: int | None, limit: int) -> None:
+        self.size, self.limit = size, limit
+        got = "more" if size is None else f"{size:,} bytes"
+        super().__init__(
+            f"Request body too large: {got}, over the limit of {limit:,} bytes",
+            hint="send a smaller body; a schema must fit in one Kafka record (about 1 MB)",
+        )
 
 
 class InvalidVersionError(RegistryError):

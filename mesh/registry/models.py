@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationError
 
 from mesh.registry.errors import MalformedRequestError, UnprocessableRequestError
 
@@ -41,12 +41,18 @@ class SchemaBody(BaseModel):
 
 
 class ConfigBody(BaseModel):
-    """Body of PUT /config: the client libraries send `compatibility`, some tools `compatibilityLevel`."""
+    """Body of PUT /config: the client libraries send `compatibility`, some tools `compatibilityLevel`.
+
+    `refuseSemanticBreaks` (ours, opt-in, like Confluent's `normalize` a config field): true makes
+    registration refuse the semantic breaks of mesh.compat.semantic (logical types, units) that Avro
+    resolution lets through; they are always reported in verbose compatibility answers.
+    """
 
     model_config = ConfigDict(extra="ignore")
 
     compatibility: str | None = None
     compatibilityLevel: str | None = None
+    refuseSemanticBreaks: StrictBool | None = None
 
     @property
     def level(self) -> str | None:

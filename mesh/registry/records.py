@@ -58,10 +58,14 @@ class DeleteRecord:
 
 @dataclass(frozen=True)
 class ConfigRecord:
-    """Sets the compatibility level of `subject` (None: global); `level` None removes it."""
+    """Sets the compatibility level of `subject` (None: global); `level` None removes it.
+
+    `refuse_semantic` is the opt-in `refuseSemanticBreaks` setting (None: not set, inherit the global).
+    """
 
     subject: str | None
     level: str | None
+    refuse_semantic: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -106,8 +110,10 @@ def encode(record: Record) -> tuple[bytes, bytes | None]:
         return _dumps(key), _dumps({"permanent": record.permanent})
     if isinstance(record, ConfigRecord):
         key = {"keytype": "CONFIG", "subject": record.subject}
-        level = None if record.level is None else _dumps({"compatibilityLevel": record.level})
-        return _dumps(key), level
+        config: dict[str, Any] = {"compatibilityLevel": record.level}
+        if record.refuse_semantic is not None:
+            config["refuseSemanticBreaks"] = record.refuse_semantic
+        return _dumps(key), None if record.level is None else _dumps(config)
     key = {"keytype": "MODE", "subject": record.subject}
     mode = None if record.mode is None else _dumps({"mode": record.mode})
     return _dumps(key), mode
@@ -142,7 +148,10 @@ def decode(key: bytes | None, value: bytes | None) -> Record | None:
                 nonce=str(k.get("nonce", "")),
             )
         if keytype == "CONFIG":
-            return ConfigRecord(subject=k.get("subject"), level=None if v is None else str(v["compatibilityLevel"]))
+            if v is None:
+                return ConfigRecord(subject=k.get("subject"), level=None)
+            refuse = v.get("refuseSemanticBreaks")
+            return ConfigRecord(k.get("subject"), str(v["compatibilityLevel"]), None if refuse is None else bool(refuse))
         if keytype == "MODE":
             return ModeRecord(subject=k.get("subject"), mode=None if v is None else str(v["mode"]))
     except (ValueError, KeyError, TypeError) as exc:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -33,6 +34,7 @@ from mesh.registry.errors import (
     VersionNotSoftDeletedError,
     VersionSoftDeletedError,
 )
+from mesh.registry.limits import check_record_size
 from mesh.registry.models import SchemaBody
 from mesh.registry.records import (
     ConfigRecord,
@@ -43,6 +45,7 @@ from mesh.registry.records import (
     new_nonce,
 )
 from mesh.registry.schemas import Candidate, SchemaResolver
+from mesh.registry.semantic import assess
 from mesh.registry.state import RegistryState
 from mesh.registry.store import RecordLog
 
@@ -65,6 +68,8 @@ class RegistryService:
         self._schemas = SchemaResolver(self.state)
         self._known: dict[tuple[str, bytes], str] = {}  # (subject, register body) -> fingerprint
         self._write_lock = asyncio.Lock()  # one writer per instance: no self-inflicted races
+        # called after every compatibility check with (level, compatible, seconds): the app's metrics
+        self.on_check: Callable[[str, bool, float], None] | None = None
 
     async def open(self) -> None:
         """Replay the log; returns once the state has caught up with it."""
@@ -86,16 +91,26 @@ class RegistryService:
 
     def incompatibilities(self, subject: str, candidate: Candidate, versions: list[int]) -> list[str]:
         """Messages for every way `candidate` breaks the subject's level against `versions` (live)."""
+        return self.assess(subject, candidate, versions)[0]
+
+    def assess(self, subject: str, candidate: Candidate, versions: list[int]) -> tuple[list[str], list[str]]:
+        """(messages that make `candidate` incompatible, semantic messages only reported).
+
+        Avro's problems always block; semantic breaks block when `refuseSemanticBreaks` is on.
+        """
         level = self.state.level_of(subject)
+        began = time.perf_counter()
         history = [(v, self.parsed(self.state.subjects[subject][v].schema_id)) for v in versions]
         result = check(candidate.parsed, history, Level(level))
-        if result.is_compatible:
-            return []
+        if self.on_check is not None:
+            self.on_check(level, result.is_compatible, time.perf_counter() - began)
+        semantic = assess(subject, candidate.parsed, history, Level(level),
+                          refuse=self.state.refuses_semantic(subject))
         # path, kind and fix hint of every problem, whatever the engine's own wording
         return [
             f"{inc.kind} at '{inc.path}' against version {inc.version}: {inc.message} (fix: {inc.hint})"
             for inc in result.incompatibilities
-        ]
+        ] + list(semantic.blocking), list(semantic.reported)
 
     async def register(
         self, subject: str, body: SchemaBody, *, normalize: bool = False, raw: bytes | None = None
@@ -198,10 +213,10 @@ class RegistryService:
             targets = live[-1:]
         else:
             targets = [views.version_entry(self.state, subject, version).version]
-        problems = self.incompatibilities(subject, cand, targets)
+        problems, reported = self.assess(subject, cand, targets)
         result: dict[str, Any] = {"is_compatible": not problems}
         if verbose:
-            result["messages"] = problems
+            result["messages"] = problems + reported
         return result
 
     # ---- deletes --------------------------------------------------------------------------------
@@ -275,10 +290,22 @@ class RegistryService:
 
     # ---- config and mode ------------------------------------------------------------------------
 
-    async def set_level(self, subject: str | None, level: object) -> dict[str, str]:
-        """PUT /config[/{subject}]."""
-        valid = validate_level(level)
-        return await self._write(lambda: (ConfigRecord(subject, valid), {"compatibility": valid}))
+    async def set_level(self, subject: str | None, level: object, *, refuse_semantic: bool | None = None
+                        ) -> dict[str, Any]:
+        """PUT /config[/{subject}]: fields left out keep their value (a level alone keeps the semantic
+        setting; `refuseSemanticBreaks` alone keeps the level that applies now)."""
+        if level is not None or refuse_semantic is None:
+            validate_level(level)
+
+        def propose() -> tuple[Record | None, dict[str, Any]]:
+            valid = validate_level(level) if level is not None else self.state.level_of(subject)
+            refuse = refuse_semantic if refuse_semantic is not None else self.state.refuse_semantic.get(subject)
+            answer: dict[str, Any] = {"compatibility": valid}
+            if refuse is not None:
+                answer["refuseSemanticBreaks"] = refuse
+            return ConfigRecord(subject, valid, refuse), answer
+
+        return await self._write(propose)
 
     async def delete_level(self, subject: str | None) -> dict[str, str]:
         """DELETE /config[/{subject}]: the level that was set."""
@@ -292,11 +319,14 @@ class RegistryService:
 
         return await self._write(propose)
 
-    def get_level(self, subject: str | None, *, default_to_global: bool) -> dict[str, str]:
-        """GET /config[/{subject}]."""
+    def get_level(self, subject: str | None, *, default_to_global: bool) -> dict[str, Any]:
+        """GET /config[/{subject}]; `refuseSemanticBreaks` only when it is set (Confluent shape otherwise)."""
         if subject is not None and subject not in self.state.configs and not default_to_global:
             raise SubjectCompatibilityNotSetError(subject)
-        return {"compatibilityLevel": self.state.level_of(subject)}
+        answer: dict[str, Any] = {"compatibilityLevel": self.state.level_of(subject)}
+        if subject in self.state.refuse_semantic or None in self.state.refuse_semantic:
+            answer["refuseSemanticBreaks"] = self.state.refuses_semantic(subject)
+        return answer
 
     async def set_mode(self, subject: str | None, mode: object, *, force: bool) -> dict[str, str]:
         """PUT /mode[/{subject}]; IMPORT on a registry or subject holding schemas needs force=true."""
@@ -339,6 +369,7 @@ class RegistryService:
                 record, answer = propose()
                 if record is None:
                     return answer
+                check_record_size(record)  # 422 before anything is written, not Kafka's 500 after
                 outcome = await self._log.append(record)
                 if outcome.accepted:
                     return answer

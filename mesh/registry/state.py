@@ -80,6 +80,7 @@ class RegistryState:
     uses: dict[int, set[tuple[str, int]]] = field(default_factory=dict)
     referencing: dict[tuple[str, int], set[int]] = field(default_factory=dict)
     configs: dict[str | None, str] = field(default_factory=dict)
+    refuse_semantic: dict[str | None, bool] = field(default_factory=dict)
     modes: dict[str | None, str] = field(default_factory=dict)
     max_id: int = 0
     # pre-serialized GET /schemas/ids/{id} bodies for ids with at least one version (the hot path)
@@ -116,6 +117,12 @@ class RegistryState:
             return self.configs[subject]
         return self.configs.get(None, self.default_level)
 
+    def refuses_semantic(self, subject: str | None) -> bool:
+        """Whether semantic breaks (mesh.compat.semantic errors) are refused for `subject` (None: globally)."""
+        if subject is not None and subject in self.refuse_semantic:
+            return self.refuse_semantic[subject]
+        return self.refuse_semantic.get(None, False)
+
     def mode_of(self, subject: str | None) -> str:
         """The mode that applies to `subject` (None: the global one)."""
         if subject is not None and subject in self.modes:
@@ -147,6 +154,11 @@ class RegistryState:
             return self._apply_delete(record)
         if isinstance(record, ConfigRecord):
             _set_or_pop(self.configs, record.subject, record.level)
+            refuse = None if record.level is None else record.refuse_semantic
+            if refuse is None:
+                self.refuse_semantic.pop(record.subject, None)
+            else:
+                self.refuse_semantic[record.subject] = refuse
             return ACCEPTED
         _set_or_pop(self.modes, record.subject, record.mode)
         return ACCEPTED
@@ -215,6 +227,7 @@ class RegistryState:
         if not entries:
             del self.subjects[r.subject]
             self.configs.pop(r.subject, None)
+            self.refuse_semantic.pop(r.subject, None)
             self.modes.pop(r.subject, None)
         return ACCEPTED
 

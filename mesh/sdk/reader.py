@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from mesh.core.errors import EventFormatError, SchemaError, SerializationError, UnknownSchemaError
+from mesh.core.errors import EventFormatError, MeshError, SchemaError, SerializationError, UnknownSchemaError
 from mesh.sdk.envelope import (
     AVRO_CONTENT_TYPE,
     JSON_CONTENT_TYPE,
@@ -42,7 +42,24 @@ class EventReader:
 
     def read(self, value: bytes | None, headers: Headers | None, *, key: bytes | None = None,
              topic: str | None = None, partition: int | None = None, offset: int | None = None) -> Event:
-        """The Event of one message; a `POISON` error when it cannot be one."""
+        """The Event of one message; a `POISON` error when it cannot be one.
+
+        Whatever a producer sent, the failure is a MeshError: an unexpected exception of a parser
+        (JSON nested a thousand deep raises RecursionError, for one) becomes an EventFormatError, so
+        the message is dead-lettered instead of stopping its reader on it at every restart.
+        """
+        try:
+            return self._read(value, headers, key, topic, partition, offset)
+        except MeshError:
+            raise
+        except Exception as exc:  # any parser failure on producer input is poison
+            raise EventFormatError(
+                f"Message {topic}[{partition}]@{offset} cannot be decoded: {type(exc).__name__}: {str(exc)[:200]}",
+                hint="the producer sent something that is not a mesh event; fix the producer",
+            ) from exc
+
+    def _read(self, value: bytes | None, headers: Headers | None, key: bytes | None, topic: str | None,
+              partition: int | None, offset: int | None) -> Event:
         event = avro_binary_event(headers, key, topic, partition, offset)
         if event is not None and value is not None:
             event.data = self._deserialize(value)

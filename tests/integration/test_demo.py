@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
+import signal
 import socket
 import subprocess
 import sys
@@ -44,3 +46,25 @@ def test_demo_runs_the_mesh_and_stops_what_it_started(kafka_broker: Broker, tmp_
     except httpx.HTTPError:
         still_up = False
     assert not still_up, "the demo must stop the registry it started"
+
+
+def test_demo_kept_running_ends_with_the_catalog_url(kafka_bootstrap: str, tmp_path: Path) -> None:
+    registry_url, catalog_port = f"http://127.0.0.1:{_free_port()}", _free_port()
+    env = {**os.environ, "MESH_KAFKA__BOOTSTRAP_SERVERS": kafka_bootstrap, "MESH_REGISTRY__URL": registry_url,
+           "MESH_LOCAL_BROKER__CACHE_DIR": str(tmp_path), "COLUMNS": "200"}
+    args = ["--members", "20", "--seed", "5", "--web-port", str(_free_port()), "--catalog-port", str(catalog_port),
+            "--keep-running"]
+    done = subprocess.run([sys.executable, "-m", "domains.demo", *args], cwd=ROOT,
+                          env=env, capture_output=True, text=True, timeout=600, check=False)
+    pids = re.search(r"Stop them with: kill ([\d ]+);", done.stdout)
+    try:
+        assert done.returncode == 0, done.stdout + done.stderr
+        catalog = f"http://127.0.0.1:{catalog_port}/"
+        assert done.stdout.rstrip().endswith(f"Catalog: {catalog}"), done.stdout
+        page = httpx.get(f"{catalog}products/claims.claims", timeout=30).text
+        assert 'id="freshness-state">met<' in page  # the demo's claims are minutes old, the SLO is 1h
+        assert "••• (pii)" in page
+    finally:
+        for pid in (pids.group(1).split() if pids else []):  # only what the demo says it started
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(int(pid), signal.SIGTERM)

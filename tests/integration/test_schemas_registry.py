@@ -61,9 +61,9 @@ def test_register_then_check_against_the_real_registry(
     schema.write_text(claim(namespace))
     assert run(["schemas", "check", *args], capsys)[0] == 0  # new subject: a notice only
     code, out, _ = run(["schemas", "register", *args], capsys)
-    assert code == 0 and out.startswith(f"registered {subject} version 1")
+    assert code == 0 and out.startswith(f"registered {subject}\n           version 1,")
     code, out, _ = run(["schemas", "register", *args], capsys)
-    assert code == 0 and out.startswith(f"unchanged  {subject} version 1")
+    assert code == 0 and out.startswith(f"unchanged  {subject}\n           version 1,")
 
     schema.write_text(claim(namespace, {"name": "currency", "type": "string"}))
     code, out, _ = run(["schemas", "check", *args, "--format", "json"], capsys)
@@ -78,7 +78,7 @@ def test_register_then_check_against_the_real_registry(
     schema.write_text(claim(namespace, {"name": "currency", "type": "string", "default": "USD"}))
     assert run(["schemas", "check", *args], capsys)[0] == 0
     code, out, _ = run(["schemas", "register", *args], capsys)
-    assert code == 0 and out.startswith(f"registered {subject} version 2")
+    assert code == 0 and out.startswith(f"registered {subject}\n           version 2,")
 
 
 def test_the_configured_level_of_a_subject_is_used(

@@ -20,6 +20,7 @@ ALLOWED: dict[str, set[str]] = {
     "governance": {"core", "compat", "clients"},
     "products": {"core", "compat", "clients", "sdk", "governance"},
     "processing": {"core", "compat", "clients", "sdk"},
+    "catalog": {"core", "compat", "clients", "sdk", "products"},
 }
 # Domain code is a user of the platform: the public SDK-facing packages only. The demo is the one
 # imperative shell among the domains (it starts the broker and the registry, like the CLI does).

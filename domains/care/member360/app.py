@@ -1,62 +1,62 @@
-"""The member-360 stream processor (faust): resolve identities, fold per member, publish, serve over HTTP.
+"""The member-360 stream processor (Quix Streams): resolve identities, fold per member, publish, serve.
 
-Topology (every table is written only from events of its own partition):
+Topology (state is per message key, in RocksDB with a changelog topic each):
 
-    member_identity (key member_id) --links--> <app>-links-by-local-id (key local ID)
-    claims (key subscriber no.) + visits (key MRN) + links-by-local-id
-        --resolve [table identities: local ID -> link + held raw events; a backlog's further ones, one each]
-        --> <app>-resolved-by-member (key member_id)
-    members (key member_id) + resolved-by-member
-        --fold [table views: member_id -> MemberView]--> member_360 (compacted, key member_id)
+    member_identity (key member_id) --group_by local ID--> repartition__<app>--...--links-by-local-id
+    claims (key subscriber no.) + visits (key MRN) + links by local ID
+        --resolve [state: local ID -> link + held raw events, see held.py]--group_by member-->
+        repartition__<app>--...--resolved-by-member
+    members (key member_id) + resolved by member
+        --fold [state: member_id -> MemberView]--> member_360 (compacted, key member_id)
 
-Re-keyed records get their partition from `consistent_partition` (the SDK producer's partitioner), so
-links land on the partition of the claims/visits of the same local ID, and resolved events on the
-partition of the same member's membership events. Claims and visits whose link has not arrived are held
-in the identity table's entry (the first few), then in the same table one record each (see held.py;
-bounded per local ID, overflow is dead-lettered), and released when it arrives.
+Re-keyed records are produced by librdkafka's default partitioner, the SDK producer's, so links land on
+the partition of the claims/visits of the same local ID and resolved events on the partition of the
+same member's membership events. Internal topics carry the original CloudEvent bytes and headers (plus
+`mesh_member_id` and `mesh_input_ts`), so every hop decodes with the SDK's one event reader.
 
-At-least-once with idempotent folds: the fold (`fold.apply`) keeps keyed facts, so a replayed event
-changes nothing; its tracking is the view state itself, restored from the `views` changelog. A released
-batch is on the broker before the link is recorded, so a crash in between releases it again (harmless)
-rather than losing it. Every folded event republishes the member's view (unchanged ones too), so a view
-whose output was lost in a crash is written again on replay. Run: `python -m domains.care.member360.app worker`.
+Exactly-once: state, outputs, dead letters and input offsets commit in one transaction per checkpoint,
+so a view is published only when it changed (an unchanged view was published before, in a committed
+transaction). The fold (`fold.apply`) is idempotent anyway: sources that redeliver change nothing.
+Held-event logic is the pure `held.hold` / `held.link`; this module only applies their steps.
+Views are served over HTTP from the compacted output topic (`mesh.processing.views`).
+Run: `python -m domains.care.member360.app worker [-l warn]`.
 """
 
 from __future__ import annotations
 
-import asyncio
+import argparse
 import logging
 from collections import Counter
+from dataclasses import dataclass
 from typing import Any
 
-import faust
+from quixstreams import Application, State, message_context
+from quixstreams.state.rocksdb import RocksDBOptions
 
 from domains.care.member360 import events as ev
 from domains.care.member360.config import SCHEMA, Member360Config, Member360Env
 from domains.care.member360.fold import apply, handles
 from domains.care.member360.held import (
-    INLINE_BYTES,
     HeldEntry,
+    HeldStep,
     dump_held,
     dump_view,
     held_key,
-    is_waiting,
+    hold,
+    link,
     load_held,
     load_view,
-    raw_size,
 )
-from domains.care.member360.identity import IdentityEntry, local_key, on_link
+from domains.care.member360.identity import local_key
 from domains.care.member360.view import MemberView, render
 from mesh.core.errors import ProcessingError
 from mesh.core.naming import dlq_topic, event_type
 from mesh.core.settings import MeshSettings
-from mesh.processing.app import make_app
-from mesh.processing.bridge import POISON, EventDecoder, EventEncoder, RawMessage, event_time, raw_message
-from mesh.processing.deadletters import DeadLetters
-from mesh.processing.partitioning import consistent_partition
-from mesh.processing.tables import table_value_type
+from mesh.processing.application import DeadLetters, make_application
+from mesh.processing.bridge import EventEncoder, RawMessage, event_time
+from mesh.processing.serdes import EventDeserializer, FramedSerializer, Incoming, Outgoing, keep_headers
 from mesh.processing.topics import check_copartitioned, ensure_topics, partition_counts
-from mesh.processing.web import json_response
+from mesh.processing.views import ViewServer
 
 log = logging.getLogger(__name__)
 
@@ -64,256 +64,238 @@ MEMBER_360 = event_type("care", "Member360", 1)
 MEMBER_HEADER = "mesh_member_id"
 # Kafka timestamp (ms) from which freshness counts: the input event's, or its link's when it had to wait
 INPUT_TS_HEADER = "mesh_input_ts"
+VIEW_KEY = b"view"
+
+
+def _state_bytes(value: Any) -> bytes:
+    if isinstance(value, bytes):
+        return value
+    raise TypeError(f"member-360 state values are bytes from our codecs, not {type(value).__name__}")
+
+
+# State values are written by our own codecs (binary Avro, see changelog.py): RocksDB stores the bytes.
+STATE_OPTIONS = RocksDBOptions(dumps=_state_bytes, loads=bytes)
+
+
+@dataclass(slots=True)
+class Resolved:
+    """A claim or visit resolved to its member (original bytes, headers naming it), to re-key by it."""
+
+    value: bytes
+    headers: list[tuple[str, bytes]]
+    member_id: bytes
 
 
 class Member360Processor:
-    """Builds the faust app, its tables, agents and web views for one configuration.
+    """Wires the Quix Streams app for one configuration; `build()` checks and creates topics first."""
 
-    `build()` checks and creates topics and resolves the output schema id (network); the constructor
-    only wires (given the partition counts).
-    """
-
-    def __init__(self, config: Member360Config, *, settings: MeshSettings, local_partitions: int,
-                 member_partitions: int, output_partitions: int) -> None:
+    def __init__(self, config: Member360Config, *, settings: MeshSettings) -> None:
         self.config = config
         self.counts: Counter[str] = Counter()
-        self.local_partitions = local_partitions
-        self.member_partitions = member_partitions
-        self.output_partitions = output_partitions
-        self.decoder = EventDecoder(settings=settings)
+        self.app: Application = make_application(config.app_id, settings=settings, state_dir=config.datadir,
+                                                 commit_interval=config.commit_interval_s,
+                                                 rocksdb_options=STATE_OPTIONS)
+        self.dead = DeadLetters(self.app)
         self.encoder = EventEncoder(config.output_topic, SCHEMA, source=config.source, settings=settings,
                                     register=config.register_schema)
-        app = make_app(config.app_id, settings=settings, datadir=config.datadir, web_port=config.web_port,
-                       web_host=config.web_host, replication_factor=config.replication_factor)
-        self.app = app
-        raw: dict[str, Any] = {"key_type": bytes, "value_type": bytes, "key_serializer": "raw",
-                               "value_serializer": "raw"}
-        # local ID -> HeldEntry, and held_key(local ID, n) -> a waiting event of its own (see held.py): one
-        # table, since every table costs the worker on its own (a second one measured ~2x freshness p50)
-        self.identities = app.Table("identities", partitions=local_partitions, key_type=bytes,
-                                    value_type=table_value_type("member360-held", dumps=dump_held, loads=load_held))
-        self.views = app.Table("views", partitions=member_partitions, key_type=bytes,
-                               value_type=table_value_type("member360-view", dumps=dump_view, loads=load_view))
-        app.agent(app.topic(config.identity_topic, **raw), name="links")(self._links)
-        app.agent(app.topic(config.claims_topic, config.visits_topic, config.links_topic, **raw),
-                  name="resolve")(self._resolve)
-        app.agent(app.topic(config.members_topic, config.resolved_topic, **raw), name="fold")(self._fold)
-
-        # faust makes a View class of a plain function (its first argument is the view): wrap the methods
-        async def member_page(view: Any, request: Any, member_id: str) -> Any:
-            return self._member_page(view, member_id)
-
-        async def stats_page(view: Any, request: Any) -> Any:
-            return json_response(view, {**self.counts, "members": len(self.views), "ready": int(self._ready())})
-
-        app.page("/members/{member_id}")(member_page)
-        app.page("/stats")(stats_page)
-        self._dead: DeadLetters | None = None
+        self.server = ViewServer(config.output_topic, settings=settings, host=config.web_host, port=config.web_port,
+                                 path="/members", stats=self.stats, datadir=config.datadir / "served")
+        self._topology(settings)
 
     @classmethod
     def build(cls, config: Member360Config, *, settings: MeshSettings) -> Member360Processor:
-        """Check co-partitioning, create internal and DLQ topics, resolve the output schema: then wire."""
+        """Check co-partitioning, create the DLQ topics, resolve the output schema: then wire."""
         counts = partition_counts(settings, [*config.input_topics, config.output_topic])
-        local = check_copartitioned(counts, [config.claims_topic, config.visits_topic])
-        members = counts[config.members_topic]
-        wanted = {config.links_topic: local, config.resolved_topic: members}
-        wanted.update({dlq_topic(t): counts[t] for t in config.input_topics})
-        # Events re-read from the repartition topics can fail too (e.g. a registry that lost their schema):
-        # their DLQs must exist, or faust's producer waits for them forever (auto-creation is off).
-        wanted.update({dlq_topic(config.links_topic): local, dlq_topic(config.resolved_topic): members})
-        ensure_topics(settings, wanted, replication_factor=config.replication_factor)
-        processor = cls(config, settings=settings, local_partitions=local, member_partitions=members,
-                        output_partitions=counts[config.output_topic])
+        check_copartitioned(counts, [config.claims_topic, config.visits_topic, config.identity_topic])
+        check_copartitioned(counts, [config.members_topic, config.output_topic])
+        ensure_topics(settings, {dlq_topic(t): counts[t] for t in config.input_topics},
+                      replication_factor=config.replication_factor)
+        processor = cls(config, settings=settings)
         processor.encoder.start()
         return processor
 
-    # -- helpers -----------------------------------------------------------------------------------------
-    def _ready(self) -> bool:
-        """Partitions assigned and tables recovered: events read from now on are processed at once."""
-        app = self.app
-        recovered = app.tables.recovery.completed.is_set()  # type: ignore[attr-defined]  # TableManager has it
-        return bool(recovered and not app.rebalancing and app.consumer.assignment())
+    def _topic(self, name: str, settings: MeshSettings) -> Any:
+        return self.app.topic(name, key_deserializer="bytes", value_deserializer=EventDeserializer(settings=settings),
+                              key_serializer="bytes", value_serializer=FramedSerializer())
 
-    @property
-    def dead(self) -> DeadLetters:
-        if self._dead is None:
-            self._dead = DeadLetters(self.app.producer)
-        return self._dead
+    def _read(self, name: str, settings: MeshSettings) -> Any:
+        return self.app.dataframe(self._topic(name, settings)).update(self._count_in).filter(
+            self.dead.keep, metadata=True)
 
-    def _decode(self, raw: RawMessage) -> ev.DomainEvent:
-        event = self.decoder.decode(raw)
-        member = raw.header(MEMBER_HEADER)
+    def _regroup(self, sdf: Any, key: Any, name: str, settings: MeshSettings) -> Any:
+        return sdf.set_headers(keep_headers).group_by(
+            key, name=name, key_serializer="bytes", key_deserializer="bytes", value_serializer=FramedSerializer(),
+            value_deserializer=EventDeserializer(settings=settings)).filter(self.dead.keep, metadata=True)
+
+    def _topology(self, settings: MeshSettings) -> None:
+        cfg = self.config
+        links = self._read(cfg.identity_topic, settings).filter(self._is_link)
+        links = self._regroup(links, self._link_local_id, "links-by-local-id", settings)
+        local = links.concat(self._read(cfg.claims_topic, settings)).concat(self._read(cfg.visits_topic, settings))
+        resolved = local.apply(self._resolve, stateful=True, expand=True, metadata=True)
+        resolved = self._regroup(resolved, self._member_of, "resolved-by-member", settings)
+        members = self._read(cfg.members_topic, settings)
+        views = resolved.concat(members).apply(self._fold, stateful=True, metadata=True)
+        views = views.filter(lambda value: value is not None).set_headers(keep_headers)
+        views.to_topic(self.app.topic(cfg.output_topic, key_serializer="bytes", value_serializer=FramedSerializer()))
+
+    # -- steps -----------------------------------------------------------------------------------------------
+    def _count_in(self, value: Any) -> None:
+        self.counts["in"] += 1
+
+    @staticmethod
+    def _is_link(value: Incoming) -> bool:
+        return value.event is not None and value.event.type == ev.MEMBER_IDENTITY_LINKED
+
+    @staticmethod
+    def _link_local_id(value: Incoming) -> bytes:
+        assert value.event is not None
+        return str(value.event.data["local_id"]).encode()
+
+    @staticmethod
+    def _member_of(value: Resolved) -> bytes:
+        return value.member_id
+
+    def _domain_event(self, value: Incoming) -> ev.DomainEvent:
+        event = value.event
+        assert event is not None  # dead letters were filtered out before
+        member = next((v for k, v in value.headers if k == MEMBER_HEADER), None)
         return ev.DomainEvent(id=event.id, type=event.type, source=event.source, time=event_time(event),
                               data=event.data, member_id=None if member is None else member.decode())
 
-    async def _decoded(self, raw: RawMessage) -> ev.DomainEvent | None:
-        """The event of `raw`, or None after dead-lettering it when it cannot be decoded."""
-        self.counts["in"] += 1
+    @staticmethod
+    def _raw(value: Incoming, key: bytes | None, timestamp: int) -> RawMessage:
+        ctx = message_context()
+        return RawMessage(topic=ctx.topic, partition=ctx.partition, offset=ctx.offset, key=key, value=value.value,
+                          headers=tuple(value.headers), timestamp_ms=timestamp)
+
+    def _resolve(self, value: Incoming, key: bytes, timestamp: int, headers: Any, state: State[bytes, bytes]) -> list[Resolved]:
+        """Resolve claims and visits to members; hold them until their link arrives (held.py decides)."""
+        event = self._domain_event(value)
+        raw = self._raw(value, key, timestamp)
+        if event.type not in ev.LOCAL_ID_FIELD and event.type != ev.MEMBER_IDENTITY_LINKED:
+            self.counts["skipped"] += 1  # an event type this processor does not know: not ours to judge
+            return []
         try:
-            return self._decode(raw)
-        except POISON as exc:
-            await self.dead.send(raw, exc)
-            self.counts["dead_lettered"] += 1
-            return None
-
-    def _input_ts(self, raw: RawMessage) -> bytes:
-        return raw.header(INPUT_TS_HEADER) or str(raw.timestamp_ms).encode()
-
-    async def _forward(self, raw: RawMessage, member_id: str, *, resolvable_ts: bytes | None = None) -> Any:
-        """Send a resolved event (original bytes and headers) to the fold, keyed by its member.
-
-        `resolvable_ts`: for a held event, when its link arrived (freshness counts from there: waiting
-        for data that has not arrived is not processing latency).
-        """
-        key = member_id.encode()
-        headers = [h for h in raw.headers if h[0] not in (MEMBER_HEADER, INPUT_TS_HEADER)]
-        headers += [(MEMBER_HEADER, key), (INPUT_TS_HEADER, resolvable_ts or self._input_ts(raw))]
-        self.counts["resolved"] += 1
-        return await self.app.producer.send(self.config.resolved_topic, key, raw.value,
-                                            consistent_partition(key, self.member_partitions), None, headers)
-
-    # -- agents ------------------------------------------------------------------------------------------
-    async def _links(self, stream: Any) -> None:
-        """Re-key identity links by local ID, onto the partition of that local ID's claims or visits."""
-        async for event in stream.events():
-            raw = raw_message(event.message)
-            link = await self._decoded(raw)
-            if link is None or link.type != ev.MEMBER_IDENTITY_LINKED:
-                continue
-            key = str(link.data["local_id"]).encode()
-            headers = [*raw.headers, (INPUT_TS_HEADER, self._input_ts(raw))]
-            await self.app.producer.send(self.config.links_topic, key, raw.value,
-                                         consistent_partition(key, self.local_partitions), None, headers)
-
-    async def _resolve(self, stream: Any) -> None:
-        """Resolve claims and visits to members; hold them until their link arrives."""
-        async for event in stream.events():
-            raw = raw_message(event.message)
-            domain_event = await self._decoded(raw)
-            if domain_event is None:
-                continue
-            if domain_event.type == ev.MEMBER_IDENTITY_LINKED:
-                await self._on_link(domain_event, self._input_ts(raw))
-            elif domain_event.type in ev.LOCAL_ID_FIELD:
-                await self._on_local_event(raw, domain_event)
-            else:
-                self.counts["skipped"] += 1  # an event type this processor does not know: not ours to judge
-
-    def _waiting(self, key: bytes, entry: HeldEntry) -> list[RawMessage]:
-        """The raw events waiting for `key`'s link, oldest first."""
-        held = self.identities
-        raws = list(entry.pending)
-        for sequence in range(entry.held_from, entry.held_to):
-            raw: RawMessage | None = held.get(held_key(key, sequence))
-            if raw is not None:  # None: lost between two writes in a crash, before its offset was committed
-                raws.append(raw)
-        return raws
-
-    def _forget_waiting(self, key: bytes, entry: HeldEntry) -> None:
-        held = self.identities
-        for sequence in range(entry.held_from, entry.held_to):
-            held.pop(held_key(key, sequence), None)
-
-    async def _on_link(self, link: ev.DomainEvent, link_ts: bytes) -> None:
-        key = str(local_key(link)).encode()
-        entry: HeldEntry | None = self.identities.get(key)
-        current = None if entry is None or entry.member_id is None else IdentityEntry(
-            member_id=entry.member_id, linked_at=entry.linked_at, link_event_id=entry.link_event_id)
-        result = on_link(current, link)
-        if current is not None and result.entry is current:
-            return  # an older link or a redelivery of the current one
-        member_id = str(result.entry.member_id)
-        waiting = self._waiting(key, entry) if entry is not None else []
-        released = [await self._forward(raw, member_id, resolvable_ts=link_ts) for raw in waiting]
-        if released:  # on the broker before the link is recorded: a crash here releases them again
-            await asyncio.gather(*released)
-            self.counts["released"] += len(released)
-        if entry is not None:
-            self._forget_waiting(key, entry)
-        self.identities[key] = HeldEntry(member_id=member_id, linked_at=result.entry.linked_at,
-                                         link_event_id=result.entry.link_event_id)
-
-    async def _on_local_event(self, raw: RawMessage, event: ev.DomainEvent) -> None:
-        try:
-            key = str(local_key(event)).encode()
+            entry_key = str(local_key(event)).encode()
         except KeyError as exc:
-            await self._dead_letter(raw, f"Event {event.id!r} of type {event.type!r} lacks its local ID field {exc}")
-            return
-        entry: HeldEntry | None = self.identities.get(key)
-        if entry is not None and entry.member_id is not None:
-            await self._forward(raw, entry.member_id)
-            return
-        entry = entry or HeldEntry()
-        if is_waiting(self._waiting(key, entry), event.id, event.source):
-            return  # a redelivery of an event already waiting
-        if entry.held_from == entry.held_to and sum(map(raw_size, entry.pending)) + raw_size(raw) <= INLINE_BYTES:
-            pending, held_from, held_to = (*entry.pending, raw), entry.held_from, entry.held_to
+            self._dead_letter(raw, f"Event {event.id!r} of type {event.type!r} lacks its local ID field {exc}")
+            return []
+        stored = state.get(entry_key)
+        entry: HeldEntry | None = None if stored is None else load_held(stored)
+        held = self._held_records(state, entry_key, entry)
+        if event.type == ev.MEMBER_IDENTITY_LINKED:
+            step = link(entry, event, held)
+            since = _input_ts(raw)
+            self.counts["released"] += len(step.forward)
         else:
-            # a record of its own, then the entry that counts it: a crash between the two leaves an uncounted
-            # record (overwritten when the event is redelivered), never a counted one that is missing
-            self.identities[held_key(key, entry.held_to)] = raw
-            pending, held_from, held_to = entry.pending, entry.held_from, entry.held_to + 1
-        while len(pending) + held_to - held_from > self.config.max_pending:  # the oldest is dead-lettered
-            if pending:
-                dropped, pending = pending[0], pending[1:]
-            else:
-                dropped = self.identities.pop(held_key(key, held_from), None)
-                held_from += 1
-                if dropped is None:
-                    continue
-            await self._dead_letter(dropped, (
-                f"No identity link for local ID {key.decode()!r} arrived while {self.config.max_pending} "
-                f"later events of it waited; this event cannot be resolved to a member"))
-        self.identities[key] = HeldEntry(pending=pending, held_from=held_from, held_to=held_to)
-        self.counts["held"] += 1
+            step = hold(entry, raw, held, max_pending=self.config.max_pending)
+            since = None
+            self.counts["held"] += 1 if step.changed and not step.forward else 0
+        self._apply(state, entry_key, step)
+        member = (step.entry.member_id or "").encode()
+        self.counts["resolved"] += len(step.forward)
+        return [self._resolved(r, member, since) for r in step.forward]
 
-    async def _dead_letter(self, raw: RawMessage, reason: str) -> None:
+    @staticmethod
+    def _held_records(state: State[bytes, bytes], entry_key: bytes, entry: HeldEntry | None) -> dict[int, RawMessage]:
+        if entry is None or entry.held_from == entry.held_to:
+            return {}
+        found: dict[int, RawMessage] = {}
+        for n in range(entry.held_from, entry.held_to):
+            data = state.get(held_key(entry_key, n))
+            if data is not None:
+                found[n] = load_held(data)
+        return found
+
+    def _apply(self, state: State[bytes, bytes], entry_key: bytes, step: HeldStep) -> None:
+        for n, raw in step.store:
+            state.set(held_key(entry_key, n), dump_held(raw))
+        for n in step.forget:
+            state.delete(held_key(entry_key, n))
+        if step.changed:
+            state.set(entry_key, dump_held(step.entry))
+        for raw in step.overflow:
+            self._dead_letter(raw, (
+                f"No identity link for local ID {entry_key.decode()!r} arrived while {self.config.max_pending} "
+                f"later events of it waited; this event cannot be resolved to a member"))
+
+    @staticmethod
+    def _resolved(raw: RawMessage, member: bytes, since: bytes | None) -> Resolved:
+        headers = [h for h in raw.headers if h[0] not in (MEMBER_HEADER, INPUT_TS_HEADER)]
+        headers += [(MEMBER_HEADER, member), (INPUT_TS_HEADER, since or _input_ts(raw))]
+        return Resolved(raw.value or b"", headers, member)
+
+    def _dead_letter(self, raw: RawMessage, reason: str) -> None:
         error = ProcessingError(reason, hint="publish the MemberIdentityLinked event of this local ID, then "
                                 "replay the dead letter onto its original topic")
-        await self.dead.send(raw, error)
-        self.counts["dead_lettered"] += 1
+        self.dead.send(Incoming(raw.value, raw.headers), raw.key, error,
+                       origin=(raw.topic, raw.partition, raw.offset))
 
-    async def _fold(self, stream: Any) -> None:
-        """Fold membership and resolved events into the member's view; publish the view each time."""
-        views = self.views
-        async for event in stream.events():
-            raw = raw_message(event.message)
-            domain_event = await self._decoded(raw)
-            if domain_event is None or not handles(domain_event.type):
-                continue
-            member_id = domain_event.resolved_member_id
-            if member_id is None:
-                await self._dead_letter(raw, f"Event {domain_event.id!r} names no member")
-                continue
-            key = member_id.encode()
-            old: MemberView | None = views.get(key)
-            try:
-                new = apply(old, domain_event)
-            except (KeyError, TypeError, ValueError) as exc:
-                await self._dead_letter(raw, f"Event {domain_event.id!r} cannot be folded: {exc!r}")
-                continue
-            if new != old:
-                views[key] = new
-            value, headers = self.encoder.encode(MEMBER_360, render(new), time=new.updated_at,
-                                                 extra_headers=[(INPUT_TS_HEADER, self._input_ts(raw))])
-            await self.app.producer.send(self.config.output_topic, key, value,
-                                         consistent_partition(key, self.output_partitions), None, headers)
-            self.counts["published"] += 1
+    def _fold(self, value: Incoming, key: bytes, timestamp: int, headers: Any, state: State[bytes, bytes]) -> Outgoing | None:
+        """Fold a membership or resolved event into the member's view; publish the view when it changed."""
+        event = self._domain_event(value)
+        if not handles(event.type):
+            return None
+        raw = self._raw(value, key, timestamp)
+        member_id = event.resolved_member_id
+        if member_id is None:
+            self._dead_letter(raw, f"Event {event.id!r} names no member")
+            return None
+        stored = state.get(VIEW_KEY)
+        old: MemberView | None = None if stored is None else load_view(stored)
+        try:
+            new = apply(old, event)
+        except (KeyError, TypeError, ValueError) as exc:
+            self._dead_letter(raw, f"Event {event.id!r} cannot be folded: {exc!r}")
+            return None
+        if new == old:
+            return None
+        state.set(VIEW_KEY, dump_view(new))
+        data, out_headers = self.encoder.encode(MEMBER_360, render(new), time=new.updated_at,
+                                                extra_headers=[(INPUT_TS_HEADER, _input_ts(raw))])
+        self.counts["published"] += 1
+        return Outgoing(data, out_headers)
 
-    # -- web -----------------------------------------------------------------------------------------------
-    def _member_page(self, web: Any, member_id: str) -> Any:
-        view: MemberView | None = self.views.get(member_id.encode())
-        if view is None:
-            return json_response(web, {"error": f"no view for member {member_id!r}"}, status=404)
-        return json_response(web, render(view))
+    # -- serving ---------------------------------------------------------------------------------------------
+    def ready(self) -> bool:
+        """Partitions assigned and state recovered: events read from now on are processed at once."""
+        consumer = self.app._consumer
+        try:
+            assigned = bool(consumer.assignment())
+        except Exception:  # noqa: BLE001  (not subscribed yet)
+            return False
+        return assigned and not self.app._state_manager.recovery_required
+
+    def stats(self) -> dict[str, int]:
+        """The counters of /stats."""
+        return {**self.counts, "dead_lettered": self.dead.sent, "members": self.server.count, "ready": int(self.ready()),
+                "views_behind": self.server.behind}
+
+    def run(self) -> None:
+        """Serve the views and process until SIGTERM/SIGINT."""
+        self.server.start()
+        try:
+            self.app.run()
+        finally:
+            self.server.stop()
+            self.encoder.close()
 
 
-def main() -> None:
+def _input_ts(raw: RawMessage) -> bytes:
+    return raw.header(INPUT_TS_HEADER) or str(raw.timestamp_ms).encode()
+
+
+def main(argv: list[str] | None = None) -> None:
     """Process entry point: `python -m domains.care.member360.app worker [-l info]`."""
+    parser = argparse.ArgumentParser(prog="python -m domains.care.member360.app")
+    parser.add_argument("command", choices=["worker"])
+    parser.add_argument("-l", "--loglevel", default="warn")
+    args = parser.parse_args(argv)
+    level = {"warn": "WARNING"}.get(args.loglevel.lower(), args.loglevel.upper())
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     settings = MeshSettings.load()
-    processor = Member360Processor.build(Member360Env().config(), settings=settings)
-    app: faust.App = processor.app
-    app.main()
+    Member360Processor.build(Member360Env().config(), settings=settings).run()
 
 
 if __name__ == "__main__":

@@ -32,7 +32,7 @@ class Member360Config(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    app_id: str = Field(default="member360", description="faust app id = consumer group = topic prefix")
+    app_id: str = Field(default="member360", description="consumer group = prefix of internal topics and transactional ids")
     members_topic: str
     identity_topic: str
     claims_topic: str
@@ -43,28 +43,20 @@ class Member360Config(BaseModel):
     datadir: Path = Path("/tmp/mesh-member360")
     max_pending: int = Field(default=DEFAULT_MAX_PENDING, ge=1, description="held events per local ID")
     register_schema: bool = Field(default=True, description="register member_360.avsc under the output subject")
-    replication_factor: int = Field(default=1, ge=1, description="of the internal and changelog topics")
+    replication_factor: int = Field(default=1, ge=1, description="of the dead-letter topics")
+    commit_interval_s: float = Field(default=1.0, gt=0, description="checkpoint interval: outputs become "
+                                     "visible to read-committed consumers at each checkpoint")
     source: str = SOURCE
 
     @property
-    def links_topic(self) -> str:
-        """Internal: identity links re-keyed by local ID (co-partitioned with claims and visits)."""
-        return f"{self.app_id}-links-by-local-id"
-
-    @property
-    def resolved_topic(self) -> str:
-        """Internal: claims and visits re-keyed by member ID (co-partitioned with members)."""
-        return f"{self.app_id}-resolved-by-member"
+    def internal_prefix(self) -> str:
+        """Quix Streams' prefix of this processor's re-keying topics (`repartition__<app id>--...`)."""
+        return f"repartition__{self.app_id}--"
 
     @property
     def input_topics(self) -> list[str]:
         """The four product topics the processor reads."""
         return [self.members_topic, self.identity_topic, self.claims_topic, self.visits_topic]
-
-    @property
-    def consumed_topics(self) -> list[str]:
-        """Every topic the consumer group commits offsets on (inputs and internal topics)."""
-        return [*self.input_topics, self.links_topic, self.resolved_topic]
 
     @classmethod
     def from_products(cls, *, root: Path = ROOT, **overrides: object) -> Member360Config:
@@ -91,6 +83,7 @@ class Member360Env(BaseSettings):
     max_pending: int | None = None
     register_schema: bool | None = None
     replication_factor: int | None = None
+    commit_interval_s: float | None = None
 
     def config(self) -> Member360Config:
         """The descriptors' topics with every set variable applied."""

@@ -19,12 +19,14 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from domains.care.member360 import changelog, state
+from domains.care.member360.events import DomainEvent
+from domains.care.member360.identity import IdentityEntry, on_link
 from domains.care.member360.view import MemberView
 from mesh.processing.bridge import RawMessage
 
@@ -151,3 +153,78 @@ def load_view(data: bytes) -> MemberView:
 def dump_view_json(view: MemberView) -> bytes:
     """The JSON changelog bytes earlier versions wrote (kept to prove they still load)."""
     return json.dumps(state.dump(view), separators=(",", ":")).encode()
+
+
+# -- the held-event logic, pure: the processor calls these and applies the step they return -------------
+@dataclass(frozen=True, slots=True)
+class HeldStep:
+    """What one event does to a local ID's entry, for the caller to apply (state writes, sends)."""
+
+    entry: HeldEntry
+    forward: tuple[RawMessage, ...] = ()
+    """Events resolved to `entry.member_id`: send them on to the fold, in this order."""
+    store: tuple[tuple[int, RawMessage], ...] = ()
+    """Waiting events to write as records of their own, under `held_key(local ID, n)`."""
+    forget: tuple[int, ...] = ()
+    """Record numbers to delete."""
+    overflow: tuple[RawMessage, ...] = ()
+    """The oldest waiting events beyond the bound: dead-letter them."""
+    changed: bool = True
+
+
+def waiting_events(entry: HeldEntry, held: Mapping[int, RawMessage]) -> list[RawMessage]:
+    """The events waiting in `entry`, oldest first (`held`: its records present, by number)."""
+    return [*entry.pending, *(held[n] for n in range(entry.held_from, entry.held_to) if n in held)]
+
+
+def hold(entry: HeldEntry | None, raw: RawMessage, held: Mapping[int, RawMessage], *, max_pending: int) -> HeldStep:
+    """A claim or visit of a local ID: forward it once linked, else hold it (deduplicated, bounded).
+
+    `raw.header("ce_id")`/`ce_source` identify a redelivery of an event already waiting.
+    """
+    entry = entry or HeldEntry()
+    if entry.member_id is not None:
+        return HeldStep(entry, forward=(raw,), changed=False)
+    event_id, source = (raw.header("ce_id") or b"").decode(), (raw.header("ce_source") or b"").decode()
+    if is_waiting(waiting_events(entry, held), event_id, source):
+        return HeldStep(entry, changed=False)
+    store: list[tuple[int, RawMessage]] = []
+    if entry.held_from == entry.held_to and sum(map(raw_size, entry.pending)) + raw_size(raw) <= INLINE_BYTES:
+        pending, held_from, held_to = (*entry.pending, raw), entry.held_from, entry.held_to
+    else:
+        store.append((entry.held_to, raw))
+        pending, held_from, held_to = entry.pending, entry.held_from, entry.held_to + 1
+    records = {**held, entry.held_to: raw}
+    overflow: list[RawMessage] = []
+    forget: list[int] = []
+    while len(pending) + held_to - held_from > max_pending:  # the oldest go first
+        if pending:
+            overflow.append(pending[0])
+            pending = pending[1:]
+            continue
+        dropped = records.get(held_from)
+        forget.append(held_from)
+        held_from += 1
+        if dropped is not None:
+            overflow.append(dropped)
+    stored = tuple((n, r) for n, r in store if n >= held_from)
+    return HeldStep(HeldEntry(pending=pending, held_from=held_from, held_to=held_to), store=stored,
+                    forget=tuple(n for n in forget if n in held), overflow=tuple(overflow))
+
+
+def link(entry: HeldEntry | None, link_event: DomainEvent, held: Mapping[int, RawMessage]) -> HeldStep:
+    """An identity link of this local ID: record it if it wins, and release every waiting event.
+
+    A link wins over the current one with a greater (linked_at, event id); a redelivered or older link
+    changes nothing (see `identity.on_link`).
+    """
+    current = None if entry is None or entry.member_id is None else IdentityEntry(
+        member_id=entry.member_id, linked_at=entry.linked_at, link_event_id=entry.link_event_id)
+    result = on_link(current, link_event)
+    if entry is not None and current is not None and result.entry is current:
+        return HeldStep(entry, changed=False)
+    waiting = waiting_events(entry, held) if entry is not None else []
+    forget = tuple(range(entry.held_from, entry.held_to)) if entry is not None else ()
+    linked = HeldEntry(member_id=str(result.entry.member_id), linked_at=result.entry.linked_at,
+                       link_event_id=result.entry.link_event_id)
+    return HeldStep(linked, forward=tuple(waiting), forget=forget)

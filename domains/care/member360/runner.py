@@ -7,8 +7,8 @@ For tests, benchmarks and `make demo`:
         print(proc.stats())            # {"in": ..., "published": ..., "members": ...}
 
 "Caught up" means the consumer group (the app id) has committed every message of every topic it reads
-(inputs and internal topics) on two polls in a row; faust flushes outputs before it commits, so the
-member-360 topic then holds every view.
+(inputs and internal topics) and the worker's view server has read the member-360 topic to its end, on
+two polls in a row; with exactly-once, outputs commit with the offsets, so the topic then holds every view.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from typing import IO, Any, Self
 from domains.care.member360.config import ROOT, Member360Config
 from mesh.core.errors import KafkaError, MeshError
 from mesh.core.settings import MeshSettings
-from mesh.processing.lag import group_lag
+from mesh.processing.lag import group_lag, topic_names
 
 log = logging.getLogger(__name__)
 
@@ -85,29 +85,18 @@ class ProcessorProcess:
 
     def lag(self) -> dict[str, int]:
         """Uncommitted messages per consumed topic."""
-        return group_lag(self.settings, self.config.app_id, self.config.consumed_topics)
+        internal = [t for t in topic_names(self.settings) if t.startswith(self.config.internal_prefix)]
+        return group_lag(self.settings, self.config.app_id, [*self.config.input_topics, *internal])
 
-    def wait_caught_up(
-        self,
-        *,
-        timeout_s: float = 300.0,
-        poll_s: float = 1.0,
-        restart_stalled_after_s: float | None = None,
-        max_restarts: int = 3,
-        on_progress: Callable[[int], None] | None = None,
-        on_restart: Callable[[int, int], None] | None = None,
-    ) -> int:
-        """Block until the group has committed everything twice in a row; returns how many restarts it took.
+    def wait_caught_up(self, *, timeout_s: float = 300.0, poll_s: float = 1.0,
+                       on_progress: Callable[[int], None] | None = None) -> None:
+        """Block until the group has committed everything and the views are served, twice in a row.
 
-        With `restart_stalled_after_s`, a worker whose lag has not moved for that long while behind is
-        restarted (up to `max_restarts`, then ProcessorExitedError): faust can stop fetching a partition
-        it paused under back-pressure, and a restart resumes from the committed offsets, which the
-        idempotent fold makes safe. `on_progress(behind)` sees every lag poll, `on_restart(n, behind)`
-        each restart. TimeoutError after `timeout_s` (restarts included).
+        `on_progress(behind)` sees every lag poll. TimeoutError after `timeout_s`; ProcessorExitedError if
+        the worker dies meanwhile. (No restart watchdog: the faust stall it worked around is gone.)
         """
         deadline = time.monotonic() + timeout_s
-        zero_polls, restarts = 0, 0
-        last_behind, last_move = -1, time.monotonic()
+        zero_polls = 0
         while time.monotonic() < deadline:
             self._check_alive()
             try:
@@ -115,31 +104,22 @@ class ProcessorProcess:
             except KafkaError as exc:  # e.g. leaders of just-created topics not elected yet
                 log.info("lag not readable yet: %s", exc)
                 behind = -1
-            zero_polls = zero_polls + 1 if behind == 0 else 0
-            if zero_polls >= 2:
-                return restarts
             if on_progress is not None and behind >= 0:
                 on_progress(behind)
-            if behind != last_behind:
-                last_behind, last_move = behind, time.monotonic()
-            elif (restart_stalled_after_s is not None and behind > 0
-                  and time.monotonic() - last_move > restart_stalled_after_s):
-                if restarts == max_restarts:
-                    raise ProcessorExitedError(
-                        f"The member-360 processor made no progress for {restart_stalled_after_s:.0f}s "
-                        f"({behind} messages behind) after {restarts} restarts",
-                        hint=f"see its log{f' in {self.log_file}' if self.log_file else ''}")
-                restarts += 1
-                log.warning("member-360 processor stalled %s messages behind for %.0fs: restart %s of %s",
-                            behind, restart_stalled_after_s, restarts, max_restarts)
-                if on_restart is not None:
-                    on_restart(restarts, behind)
-                self.stop()
-                self.start()
-                self.wait_serving(timeout_s=max(1.0, min(180.0, deadline - time.monotonic())))
-                last_move = time.monotonic()
+            if behind == 0:
+                behind = self._views_behind()
+            zero_polls = zero_polls + 1 if behind == 0 else 0
+            if zero_polls >= 2:
+                return
             time.sleep(poll_s)
         raise TimeoutError(f"member-360 processor still behind after {timeout_s} s: {self.lag()}")
+
+    def _views_behind(self) -> int:
+        """Partitions of the output topic the processor's view server has not read to the end (1 if unknown)."""
+        try:
+            return int(self.stats().get("views_behind", 1))
+        except OSError:
+            return 1
 
     def wait_serving(self, *, timeout_s: float = 60.0) -> None:
         """Block until the HTTP views answer."""
@@ -193,7 +173,7 @@ class ProcessorProcess:
         self._close_log()
 
     def stop(self, *, timeout_s: float = 30.0) -> None:
-        """SIGTERM and wait (faust commits and leaves the group); SIGKILL after `timeout_s`."""
+        """SIGTERM and wait (the worker commits its checkpoint and leaves the group); SIGKILL after `timeout_s`."""
         if self.process is not None and self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)
             try:

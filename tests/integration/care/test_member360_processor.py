@@ -64,7 +64,7 @@ def test_every_view_matches_the_ground_truth(mesh360: Mesh360) -> None:
     with mesh360.processor() as proc:
         publish_records(feed.records[half:], producers)  # the rest arrives while the processor runs
         close(producers)
-        proc.wait_caught_up(timeout_s=900, restart_stalled_after_s=120)
+        proc.wait_caught_up(timeout_s=900)
         proc.wait_serving()
         stats = proc.stats()
         assert stats["members"] == MEMBERS
@@ -86,7 +86,7 @@ def test_sigkill_mid_run_then_restart_still_gives_the_ground_truth(mesh360: Mesh
     first.kill()
     assert sum(first.lag().values()) > 0  # it really died in the middle of the run
     with mesh360.processor("second") as second:
-        second.wait_caught_up(timeout_s=900, restart_stalled_after_s=120)
+        second.wait_caught_up(timeout_s=900)
         second.wait_serving()
         assert second.stats()["members"] == CRASH_MEMBERS
         assert_exact(mesh360, second, dict(feed.expected))
@@ -115,7 +115,7 @@ def test_undecodable_and_unresolvable_events_go_to_the_dead_letter_topic(mesh360
     publish_records(feed.records[len(feed.records) // 2:], producers)
     close(producers)
     with mesh360.processor(max_pending=MAX_PENDING) as proc:
-        proc.wait_caught_up(timeout_s=600, restart_stalled_after_s=120)
+        proc.wait_caught_up(timeout_s=600)
         proc.wait_serving()
         assert proc.stats()["dead_lettered"] == 2
         assert_exact(mesh360, proc, dict(feed.expected))  # the rest flowed on
@@ -172,7 +172,7 @@ def test_a_backlog_of_one_local_id_is_held_event_by_event_and_released_whole(mes
             "member_id": "M-LATE", "system": "claims", "local_id": "S-LATE", "linked_at": paid,
         }, key="M-LATE", time=paid, id="link-late")
         close(producers)
-        proc.wait_caught_up(timeout_s=600, restart_stalled_after_s=120)
+        proc.wait_caught_up(timeout_s=600)
         proc.wait_serving()
         stats = proc.stats()
         assert stats["released"] == BACKLOG and stats.get("dead_lettered", 0) == 0

@@ -60,8 +60,12 @@ def test_avro_serde_round_trip(
     registry_client: SchemaRegistryClient, schema_registry_url: str, unique_name: Callable[[str], str]
 ) -> None:
     topic = unique_name("claims")
+    with SchemaRegistryClient({"url": schema_registry_url}) as consumer_side:  # own cache: fetches the id
+        _round_trip(registry_client, consumer_side, topic)
+
+
+def _round_trip(registry_client: SchemaRegistryClient, consumer_side: SchemaRegistryClient, topic: str) -> None:
     serializer = AvroSerializer(registry_client, json.dumps(CLAIM_V1))
-    consumer_side = SchemaRegistryClient({"url": schema_registry_url})  # its own cache: fetches the id
     deserializer = AvroDeserializer(consumer_side)
     claim = {"claim_id": "c-1", "amount": 12.5}
     context = SerializationContext(topic, MessageField.VALUE)
@@ -70,4 +74,3 @@ def test_avro_serde_round_trip(
     schema_id = int.from_bytes(payload[1:5], "big")
     assert registry_client.get_latest_version(f"{topic}-value").schema_id == schema_id
     assert deserializer(payload, context) == claim
-    consumer_side.close()

@@ -11,7 +11,7 @@ import pytest
 from mesh.cli.main import main
 from mesh.cli.schema_subjects import product_assignments
 from mesh.compat import Level
-from tests.unit.governance.avro_samples import CLAIM_V1, CLAIM_WITHOUT_DEFAULT
+from tests.unit.governance.avro_samples import CLAIM_V1, CLAIM_WITH_DEFAULT, CLAIM_WITHOUT_DEFAULT
 
 DESCRIPTOR = """\
 domain: claims
@@ -115,3 +115,24 @@ def test_register_refuses_while_a_descriptor_is_unreadable(project: Path, capsys
     code, out = run(["schemas", "register", "--registry", "mock://never-used"], capsys)
     assert code == 1
     assert "Nothing registered" in out
+
+
+def test_a_new_field_without_classification_is_an_error_of_the_check(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (project / "schemas" / "claims" / "claim_submitted.avsc").write_text(CLAIM_WITH_DEFAULT)  # adds `currency`
+    code, out = run(["schemas", "check", "--against", "main", "--format", "json"], capsys)
+    assert code == 1
+    (finding,) = [f for f in json.loads(out)["findings"] if f["rule_id"] == "GOV009"]
+    assert (finding["severity"], finding["file"], finding["path"]) == ("ERROR", DESCRIPTOR_FILE,
+                                                                       "classification.currency")
+    assert "has no classification" in finding["message"]
+
+
+def test_register_refuses_a_schema_with_an_unclassified_field(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (project / "schemas" / "claims" / "claim_submitted.avsc").write_text(CLAIM_WITH_DEFAULT)
+    code, out = run(["schemas", "register", "--registry", "mock://never-used"], capsys)
+    assert code == 1
+    assert f"ERROR GOV009 {DESCRIPTOR_FILE}" in out and "Nothing registered" in out

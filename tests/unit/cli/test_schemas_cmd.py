@@ -141,8 +141,8 @@ def test_register_then_register_again_changes_nothing(
     first_code, first, _ = run(["schemas", "register", "--registry", "mock://cli-tests"], capsys)
     again_code, again, _ = run(["schemas", "register", "--registry", "mock://cli-tests"], capsys)
     assert (first_code, again_code) == (0, 0)
-    assert first.startswith(f"registered {SUBJECT} version 1")
-    assert again.startswith(f"unchanged  {SUBJECT} version 1")
+    assert first.startswith(f"registered {SUBJECT}\n           version 1,")
+    assert again.startswith(f"unchanged  {SUBJECT}\n           version 1,")
     assert mock_registry.get_versions(SUBJECT) == [1]
     assert run(["schemas", "check", "--registry", "mock://cli-tests"], capsys)[0] == 0
 
@@ -164,3 +164,13 @@ def test_an_unreachable_registry_exits_2_naming_the_url(repo: Path, capsys: pyte
     exit_code, _, err = run(["schemas", "check", "--registry", url], capsys)
     assert exit_code == 2
     assert f"Cannot reach the schema registry at {url}" in err
+
+
+def test_register_as_json_lists_each_registration(
+    repo: Path, capsys: pytest.CaptureFixture[str], mock_registry: SchemaRegistryClient
+) -> None:
+    code, out, _ = run(["schemas", "register", "--registry", "mock://cli-tests", "--format", "json"], capsys)
+    document = json.loads(out)
+    assert code == 0
+    assert [(r["subject"], r["version"], r["created"]) for r in document["registered"]] == [(SUBJECT, 1, True)]
+    assert document["findings"] == []

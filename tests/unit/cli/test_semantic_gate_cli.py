@@ -93,3 +93,54 @@ def test_json_and_junit_reports_carry_the_finding(project: Path, tmp_path: Path,
     assert code == 1
     failures = [f.get("message", "") for f in ET.parse(report).iter("failure")]
     assert any("GOV101" in message and "billed_amount" in message for message in failures), failures
+
+
+DESCRIPTOR = Path("domains/claims/products/claims.yaml")
+
+
+def add_suppression(project: Path, text: str) -> None:
+    with (project / DESCRIPTOR).open("a", encoding="utf-8") as out:
+        out.write("suppressions:\n" + text)
+
+
+@pytest.mark.parametrize("field", ["", "    field: billed_amount\n"], ids=["every-field", "that-field"])
+def test_a_descriptor_suppression_with_a_reason_lets_the_change_through_as_a_notice(
+    project: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], field: str
+) -> None:
+    billed_amount_as_string(project)
+    add_suppression(project, "  - rule: GOV101\n" + field + "    reason: every reader parses the text since 2026-11\n")
+    code, out = in_process(project, monkeypatch, capsys)
+    assert code == 0, out
+    (notice,) = [line for line in out.splitlines() if "GOV101" in line]
+    assert notice.startswith(f"INFO GOV101 {CLAIM}: suppressed by {DESCRIPTOR} "
+                             "(every reader parses the text since 2026-11): field path billed_amount")
+
+
+def test_a_suppression_for_another_field_or_rule_suppresses_nothing(
+    project: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    billed_amount_as_string(project)
+    add_suppression(project, "  - {rule: GOV101, field: claim_id, reason: not the changed field}\n"
+                             "  - {rule: GOV102, reason: another rule altogether}\n")
+    code, out = in_process(project, monkeypatch, capsys)
+    assert code == 1
+    assert [line.split(" ", 2)[:2] for line in out.splitlines() if "GOV1" in line] == [["ERROR", "GOV101"]]
+
+
+@pytest.mark.parametrize(("entry", "field", "problem"), [
+    ("  - {rule: GOV101}\n", "suppressions.0.reason", "required key is missing"),
+    ("  - {rule: GOV101, reason: ok}\n", "suppressions.0.reason", "at least 10 characters"),
+    ("  - {rule: GOV002, reason: the registry refuses it anyway}\n", "suppressions.0.rule",
+     "'GOV002' cannot be suppressed here; only the semantic rules can: GOV101"),
+    ("  - {rule: GOV101, reason: a good reason, why: extra}\n", "suppressions.0.why", "unknown key"),
+], ids=["no-reason", "short-reason", "not-semantic", "unknown-key"])
+def test_a_bad_suppression_is_an_error_naming_file_and_field(
+    project: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+    entry: str, field: str, problem: str
+) -> None:
+    add_suppression(project, entry)
+    code, out = in_process(project, monkeypatch, capsys)
+    assert code == 1
+    (error,) = [line for line in out.splitlines() if line.startswith("ERROR")]
+    assert error.startswith(f"ERROR GOV007 {DESCRIPTOR}: field {field}: "), error
+    assert problem in error

@@ -186,3 +186,24 @@ def test_recursive_records_terminate() -> None:
             {"name": "at", "type": leaf}, {"name": "children", "type": {"type": "array", "items": "Node"}}]}
     assert [(f.kind, f.field) for f in semantic_pair(parse_schema(tree(TS_US)), parse_schema(tree(TS_MS)))] == [
         (K.TIME_UNIT_CHANGED, "at")]
+
+
+ALL_LEAVES: list[Any] = [
+    "null", "boolean", "int", "long", "float", "double", "bytes", "string", DEC, {**DEC, "scale": 0},
+    {**DEC, "precision": 1, "scale": 1}, TS_MS, TS_US, TS_NS, LTS_MS, LTS_US, DATE, TIME_MS, TIME_US, UUID,
+    {"type": "long", "logicalType": "local-timestamp-nanos"}, fixed(True), fixed(False),
+    {"type": "fixed", "name": "Amount", "size": 16, "logicalType": "uuid"},
+    {"type": "fixed", "name": "Amount", "size": 12, "logicalType": "duration"},
+]
+
+
+@pytest.mark.parametrize("old", ALL_LEAVES, ids=[str(leaf) for leaf in ALL_LEAVES])
+def test_every_pair_of_leaves_gets_an_answer_and_a_readable_example(old: Any) -> None:
+    for new in ALL_LEAVES:
+        for reader, writer in ((new, old), (old, new)):
+            items = semantic_pair(parse_schema(record("R", {"name": "x", "type": copy.deepcopy(reader)})),
+                                  parse_schema(record("R", {"name": "x", "type": copy.deepcopy(writer)})))
+            assert len(items) <= 1
+            for item in items:
+                assert item.example.startswith(("reads ", "fails on ", "cannot decode ")), item.example
+                assert item.old_type != item.new_type or item.kind is K.LOGICAL_TYPE_CHANGED

@@ -42,8 +42,6 @@ INVALID: list[tuple[str, Any, str, str]] = [
      "/fields/1/name", "duplicate field name 'a'"),
     ("field_without_type", rec({"name": "a"}), "/fields/0", "has no type"),
     ("field_not_object", rec("a"), "/fields/0", "must be an object"),
-    ("invalid_field_alias", rec({"name": "a", "type": "int", "aliases": ["b c"]}), "/fields/0/aliases",
-     "invalid aliases"),
     ("invalid_order", rec({"name": "a", "type": "int", "order": "up"}), "/fields/0/order", "invalid order"),
     ("duplicate_enum_symbol", {"type": "enum", "name": "E", "symbols": ["A", "B", "A"]}, "/symbols/2",
      "duplicate enum symbol 'A'"),
@@ -53,15 +51,38 @@ INVALID: list[tuple[str, Any, str, str]] = [
     ("negative_fixed_size", {"type": "fixed", "name": "F", "size": -1}, "/size", "fixed size"),
     ("array_without_items", {"type": "array"}, "/", 'without "items"'),
     ("map_without_values", {"type": "map"}, "/", 'without "values"'),
-    ("empty_union", rec({"name": "a", "type": []}), "/fields/0/type", "empty union"),
     ("duplicate_union_branch", ["null", "string", "null"], "/2", "duplicate union branch 'null'"),
     ("duplicate_named_union_branch",
      [{"type": "fixed", "name": "F", "size": 1}, "F"], "/1", "duplicate union branch 'F'"),
     ("nested_union", ["null", ["int"]], "/1", "may not directly contain another union"),
-    ("invalid_decimal_scale", {"type": "bytes", "logicalType": "decimal", "precision": 2, "scale": 3}, "/",
-     "invalid decimal"),
-    ("decimal_too_big_for_fixed",
-     {"type": "fixed", "name": "D", "size": 2, "logicalType": "decimal", "precision": 9}, "/", "invalid decimal"),
+    ("field_alias_not_a_string", rec({"name": "a", "type": "int", "aliases": [1]}), "/fields/0/aliases",
+     "invalid aliases"),
+    ("order_not_a_string", rec({"name": "a", "type": "int", "order": 1}), "/fields/0/order", "invalid order"),
+    ("fixed_too_big_for_java", {"type": "fixed", "name": "F", "size": 2**31 - 1}, "/size", "fixed size"),
+    ("namespace_with_empty_part", {**rec({"name": "a", "type": "int"}), "namespace": "a..b"}, "/namespace",
+     "invalid namespace"),
+    ("name_with_empty_last_part", {"type": "fixed", "name": "a.", "size": 1}, "/name", "empty name"),
+    ("non_ascii_enum_symbol", {"type": "enum", "name": "E", "symbols": ["\u00e9"]}, "/symbols/0", "not ASCII"),
+    ("float_default_not_a_number", rec({"name": "a", "type": "float", "default": "x"}), "/fields/0/default",
+     "not a valid float"),
+]
+
+# Legal for Avro Java 1.12 (Confluent's parser), so legal here (issue 12 bug 6)
+ACCEPTED_LIKE_AVRO_JAVA: list[tuple[str, Any]] = [
+    ("empty_union", rec({"name": "a", "type": []})),
+    ("empty_enum", {"type": "enum", "name": "E", "symbols": []}),
+    ("record_without_fields", rec()),
+    ("unicode_names", {"type": "record", "name": "caf\u00e9", "namespace": "\u540d\u524d",
+                       "fields": [{"name": "x\u0661", "type": "int"}]}),
+    ("leading_dot_is_the_null_namespace", {"type": "fixed", "name": ".F", "size": 1}),
+    ("primitive_name_in_a_namespace", {"type": "fixed", "name": "int", "namespace": "x", "size": 1}),
+    ("field_alias_any_string", rec({"name": "a", "type": "int", "aliases": ["b c"]})),
+    ("order_any_case", rec({"name": "a", "type": "int", "order": "DESCENDING"})),
+    ("invalid_decimal_is_plain_bytes", {"type": "bytes", "logicalType": "decimal", "precision": 2, "scale": 3}),
+    ("decimal_too_big_for_fixed_is_plain_fixed",
+     {"type": "fixed", "name": "D", "size": 2, "logicalType": "decimal", "precision": 9}),
+    ("enum_default_not_a_string_is_ignored", {"type": "enum", "name": "E", "symbols": ["A"], "default": 1}),
+    ("namespace_not_a_string_is_ignored", {**rec({"name": "a", "type": "int"}), "namespace": 5}),
 ]
 
 BAD_DEFAULTS: list[tuple[str, Any, Any]] = [
@@ -72,9 +93,6 @@ BAD_DEFAULTS: list[tuple[str, Any, Any]] = [
     ("boolean_default_int", "boolean", 1),
     ("null_default_string", "null", "null"),
     ("string_default_null", "string", None),
-    ("bytes_default_beyond_latin1", "bytes", "\u0100"),
-    ("fixed_default_wrong_length", {"type": "fixed", "name": "F", "size": 2}, "a"),
-    ("enum_default_not_symbol", {"type": "enum", "name": "E", "symbols": ["A"]}, "B"),
     ("array_default_wrong_item", {"type": "array", "items": "int"}, [1, "2"]),
     ("map_default_not_object", {"type": "map", "values": "int"}, []),
     ("union_default_matches_no_branch", ["null", "int"], "x"),
@@ -91,6 +109,12 @@ GOOD_DEFAULTS: list[tuple[str, Any, Any]] = [
      {"type": "record", "name": "N", "fields": [{"name": "x", "type": "int", "default": 1}]}, {}),
     ("array_default", {"type": "array", "items": "long"}, [1, 2]),
     ("map_default", {"type": "map", "values": "string"}, {"a": "b"}),
+    # Avro Java checks only that these are strings
+    ("bytes_default_beyond_latin1", "bytes", "\u0100"),
+    ("fixed_default_wrong_length", {"type": "fixed", "name": "F", "size": 2}, "a"),
+    ("enum_default_not_symbol", {"type": "enum", "name": "E", "symbols": ["A"]}, "B"),
+    ("float_default_nan_text", "float", "NaN"),
+    ("double_default_number_text", "double", "1.5e3"),
 ]
 
 
@@ -102,6 +126,20 @@ def test_invalid_schema_reports_path(schema: Any, path: str, fragment: str) -> N
     assert fragment in caught.value.message
     assert caught.value.hint
     assert caught.value.source == "claims.avsc"
+
+
+@pytest.mark.parametrize("schema", [case[1] for case in ACCEPTED_LIKE_AVRO_JAVA],
+                         ids=[c[0] for c in ACCEPTED_LIKE_AVRO_JAVA])
+def test_what_avro_java_accepts_is_accepted(schema: Any) -> None:
+    parsed = parse_schema(schema)
+    assert parsed.raw == schema  # stored as given
+
+
+def test_an_invalid_decimal_is_read_as_plain_bytes() -> None:
+    parsed = parse_schema({"type": "bytes", "logicalType": "decimal", "precision": 2, "scale": 3})
+    buffer = io.BytesIO()
+    fastavro.schemaless_writer(buffer, parsed.parsed, b"\x01\x02")
+    assert buffer.getvalue() == b"\x04\x01\x02"
 
 
 @pytest.mark.parametrize(("type_", "default"), [case[1:] for case in BAD_DEFAULTS], ids=[c[0] for c in BAD_DEFAULTS])

@@ -133,4 +133,4 @@ def test_config_from_products_uses_the_descriptor_topics() -> None:
     topics = {p.id: p.descriptor.topic for p in load_all()}
     assert config.input_topics == [topics[PRODUCTS[n]] for n in ("members", "identity", "claims", "visits")]
     assert config.output_topic == topics["care.member_360"]
-    assert config.consumed_topics[4:] == ["m360-links-by-local-id", "m360-resolved-by-member"]
+    assert config.internal_prefix == "repartition__m360--"

@@ -1,4 +1,7 @@
-"""ProcessorProcess.wait_caught_up's stall watchdog, on a scripted lag: no subprocess, no broker."""
+"""ProcessorProcess.wait_caught_up on scripted readings: no subprocess, no broker.
+
+Caught up means: the group's lag is 0 and the view server has read the output to its end, twice in a row.
+"""
 
 from __future__ import annotations
 
@@ -7,66 +10,49 @@ from pathlib import Path
 import pytest
 
 from domains.care.member360.config import Member360Config
-from domains.care.member360.runner import ProcessorExitedError, ProcessorProcess
+from domains.care.member360.runner import ProcessorProcess
 from mesh.core.settings import KafkaSettings, MeshSettings
 
 
 class Scripted(ProcessorProcess):
-    """Lag readings from a script; a restart moves to the script's next phase."""
+    """Lag and views-behind readings from scripts (the last reading repeats)."""
 
-    def __init__(self, phases: list[list[int]], tmp: Path) -> None:
+    def __init__(self, lags: list[int], views_behind: list[int], tmp: Path) -> None:
         super().__init__(Member360Config.from_products(datadir=tmp), settings=MeshSettings(
             kafka=KafkaSettings(bootstrap_servers="127.0.0.1:1")))
-        self.phases = phases
-        self.phase = 0
-        self.reading = 0
-        self.restarts: list[str] = []
+        self.lags, self.views = lags, views_behind
+        self.polls = 0
+        self.view_polls = 0
 
     def lag(self) -> dict[str, int]:
-        readings = self.phases[self.phase]
-        value = readings[min(self.reading, len(readings) - 1)]
-        self.reading += 1
+        value = self.lags[min(self.polls, len(self.lags) - 1)]
+        self.polls += 1
         return {"claims": value}
+
+    def stats(self) -> dict[str, int]:
+        value = self.views[min(self.view_polls, len(self.views) - 1)]
+        self.view_polls += 1
+        return {"views_behind": value}
 
     def _check_alive(self) -> None:
         pass
 
-    def stop(self, *, timeout_s: float = 30.0) -> None:
-        self.restarts.append("stop")
 
-    def start(self) -> Scripted:
-        self.restarts.append("start")
-        self.phase, self.reading = self.phase + 1, 0
-        return self
-
-    def wait_serving(self, *, timeout_s: float = 60.0) -> None:
-        pass
+def test_caught_up_after_two_polls_with_nothing_behind(tmp_path: Path) -> None:
+    seen: list[int] = []
+    proc = Scripted([50, 40, 0, 0, 0], [0], tmp_path)
+    proc.wait_caught_up(timeout_s=5, poll_s=0.01, on_progress=seen.append)
+    assert proc.polls == 4
+    assert seen == [50, 40, 0, 0]
 
 
-def test_a_moving_lag_is_never_restarted(tmp_path: Path) -> None:
-    proc = Scripted([[50, 40, 30, 20, 10, 0, 0]], tmp_path)
-    assert proc.wait_caught_up(timeout_s=5, poll_s=0.01, restart_stalled_after_s=0.05) == 0
-    assert proc.restarts == []
+def test_the_views_must_be_served_too(tmp_path: Path) -> None:
+    proc = Scripted([0], [3, 1, 0, 0], tmp_path)
+    proc.wait_caught_up(timeout_s=5, poll_s=0.01)
+    assert proc.view_polls == 4
 
 
-def test_a_stalled_worker_is_restarted_and_then_catches_up(tmp_path: Path) -> None:
-    seen: list[tuple[int, int]] = []
-    proc = Scripted([[30, 20] + [7] * 1000, [7, 3, 0, 0]], tmp_path)
-    restarts = proc.wait_caught_up(timeout_s=5, poll_s=0.01, restart_stalled_after_s=0.1,
-                                   on_restart=lambda n, behind: seen.append((n, behind)))
-    assert restarts == 1
-    assert proc.restarts == ["stop", "start"]
-    assert seen == [(1, 7)]
-
-
-def test_a_worker_that_stalls_after_every_restart_fails_clearly(tmp_path: Path) -> None:
-    proc = Scripted([[5] * 1000] * 3, tmp_path)
-    with pytest.raises(ProcessorExitedError, match=r"no progress for \d+s \(5 messages behind\) after 2 restarts"):
-        proc.wait_caught_up(timeout_s=5, poll_s=0.01, restart_stalled_after_s=0.05, max_restarts=2)
-
-
-def test_without_the_watchdog_a_stall_is_a_timeout(tmp_path: Path) -> None:
-    proc = Scripted([[5] * 1000], tmp_path)
-    with pytest.raises(TimeoutError):
+def test_a_lag_that_does_not_move_is_a_timeout(tmp_path: Path) -> None:
+    proc = Scripted([5], [0], tmp_path)
+    with pytest.raises(TimeoutError, match="still behind"):
         proc.wait_caught_up(timeout_s=0.3, poll_s=0.01)
-    assert proc.restarts == []

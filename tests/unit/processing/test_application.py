@@ -26,6 +26,8 @@ def test_the_app_runs_exactly_once_in_its_own_group_by_default(tmp_path: Path) -
     assert app.config.consumer_group == "t-app"
     assert app.config.auto_offset_reset == "earliest"
     assert str(app.config.producer_extra_config["transactional.id"]).startswith("t-app-")
+    # the SDK producer's partitioner (librdkafka's default), not Quix Streams' murmur2: co-partitioning
+    assert app.config.producer_extra_config["partitioner"] == "consistent_random"
 
 
 def test_at_least_once_has_no_transactional_id(tmp_path: Path) -> None:

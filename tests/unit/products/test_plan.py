@@ -128,3 +128,13 @@ def test_a_retired_product_is_left_alone() -> None:
     retired = Product(descriptor=CLAIMS.descriptor.model_copy(update={"lifecycle": "retired"}), file=CLAIMS.file,
                       schemas=CLAIMS.schemas)
     assert plan([retired], topics={}, ledger={}, subjects={}).is_noop
+
+
+def test_details_read_as_text_not_python_reprs() -> None:
+    created = plan_for({}, ledger={}, subjects={})
+    altered = plan_for({**IN_PLACE, TOPIC: TopicState(TOPIC, 6, {"cleanup.policy": "compact"})})
+    details = [a.detail for a in (*created.actions, *altered.actions)]
+    assert details[0] == "create with 6 partitions, " + ", ".join(f"{k}={v}" for k, v in CONFIGS.items())
+    assert "compatibility (unset) -> BACKWARD_TRANSITIVE" in details
+    assert "retention.ms=(unset)" in next(d for d in details if d.startswith("cleanup.policy=compact"))
+    assert not any("{" in d or "None" in d for d in details)

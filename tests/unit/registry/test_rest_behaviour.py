@@ -67,6 +67,22 @@ def test_schema_by_id_ignores_a_subject_that_does_not_hold_it(client: TestClient
     assert (missing.status_code, missing.json()["error_code"]) == (404, 40403)
 
 
+@pytest.mark.parametrize("schema", [
+    {"type": "record", "name": "R", "fields": [{"name": "a", "type": []}]},
+    {"type": "record", "name": "caf\u00e9", "fields": [{"name": "d", "type": {"type": "bytes", "logicalType": "decimal",
+                                                                          "precision": 2, "scale": 3}}]},
+    {"type": "enum", "name": "E", "symbols": []},
+], ids=["empty_union", "unicode_name_invalid_decimal", "empty_enum"])
+def test_schemas_avro_java_accepts_register_and_check(client: TestClient, schema: dict[str, Any]) -> None:
+    """Issue 12 bug 6: Confluent's registry (Avro Java) takes these; so does ours, compatibility checks included."""
+    text = json.dumps(schema)
+    schema_id = register(client, "java", text)["id"]
+    assert client.post("/compatibility/subjects/java/versions/latest", json={"schema": text}).json() == {
+        "is_compatible": True}
+    assert register(client, "java", text)["id"] == schema_id
+    assert json.loads(get(client, f"/schemas/ids/{schema_id}")["schema"]) == schema
+
+
 def test_versions_keep_counting_after_soft_delete(client: TestClient) -> None:
     register(client, "a", V1)
     register(client, "a", V2_COMPATIBLE)

@@ -1,0 +1,89 @@
+"""Which Kafka the CLI talks to, and proof that it answers before a command starts its work.
+
+`kafka_settings()` is the one place the CLI decides the bootstrap servers: MESH_KAFKA__BOOTSTRAP_SERVERS
+when set, else the local broker when `mesh kafka status` would find it. `require_broker()` asks the
+cluster for metadata once, so that a down broker is one line naming the address and the fix (exit 2)
+within seconds, instead of a 30 s wait, hundreds of librdkafka log lines and a traceback. librdkafka's
+own logging stays off unless the user passed `mesh --verbose`.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from mesh.clients import admin
+from mesh.core.errors import ConfigurationError, KafkaError
+from mesh.core.settings import MeshSettings
+from mesh.localbroker.runner import port_open
+
+PROBE_TIMEOUT_S = 6.0
+_FIX = ("start the local broker with `mesh kafka start`, or point MESH_KAFKA__BOOTSTRAP_SERVERS at a running "
+        "cluster (`mesh --verbose ...` shows the client's log)")
+_state = {"verbose": False}
+
+
+def set_verbose(verbose: bool) -> None:
+    """`mesh --verbose`: let librdkafka's log lines through (they are off by default)."""
+    _state["verbose"] = verbose
+
+
+def is_verbose() -> bool:
+    """Whether `mesh --verbose` was given."""
+    return _state["verbose"]
+
+
+def kafka_settings(settings: MeshSettings | None = None, *, quiet: bool = True) -> MeshSettings:
+    """The settings with the bootstrap servers the CLI uses; clients are quiet (`quiet`) unless --verbose."""
+    settings = settings or MeshSettings.load()
+    kafka = settings.kafka
+    if not kafka.bootstrap_servers:
+        local = settings.local_broker
+        if not port_open(local.host, local.port):
+            raise ConfigurationError(
+                f"No Kafka bootstrap servers are configured and no local broker runs at {local.bootstrap}",
+                hint="start the local broker with `mesh kafka start` or set MESH_KAFKA__BOOTSTRAP_SERVERS=host:port",
+            )
+        kafka = kafka.model_copy(update={"bootstrap_servers": local.bootstrap})
+    if quiet and not is_verbose() and kafka.log_level is None:
+        kafka = kafka.model_copy(update={"log_level": 0})
+    return settings.model_copy(update={"kafka": kafka})
+
+
+def require_broker(settings: MeshSettings, *, timeout: float = PROBE_TIMEOUT_S) -> None:
+    """Raise a one-line KafkaError unless a broker at the configured address answers a metadata request."""
+    servers = settings.kafka.bootstrap_servers or "?"
+    if not any(_accepts(address) for address in servers.split(",")):
+        raise KafkaError(f"No Kafka broker listens at {servers} (connection refused or timed out)", hint=_FIX)
+    try:
+        metadata = admin(settings, {"socket.connection.setup.timeout.ms": int(timeout * 1000)}).list_topics(timeout=timeout)
+        if metadata.brokers:
+            return
+        problem = "answers without brokers"
+    except Exception as exc:  # noqa: BLE001 - any failure means: not reachable
+        problem = f"does not answer within {timeout:.0f} s ({_reason(exc)})"
+    raise KafkaError(f"The Kafka cluster at {servers} {problem}", hint=_FIX)
+
+
+def _accepts(address: str) -> bool:
+    """True when host:port accepts a TCP connection within 2 s (an unparsable address: let librdkafka say)."""
+    host, _, port = address.strip().rpartition(":")
+    if not host or not port.isascii() or not port.isdigit():
+        return True
+    return port_open(host.strip("[]"), int(port), timeout=2.0)
+
+
+def _reason(exc: Exception) -> str:
+    error = exc.args[0] if exc.args else exc
+    text = error.str() if hasattr(error, "str") else str(error)
+    return str(text).splitlines()[0][:120]
+
+
+def registry_url(url: str, *, source: str = "MESH_REGISTRY__URL") -> str:
+    """`url` if it is an http(s) URL with a host; else a ConfigurationError naming where it came from."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https", "mock") or not parts.hostname:  # mock: confluent-kafka's in-memory one
+        raise ConfigurationError(
+            f"{source} {url!r} is not a schema registry URL",
+            hint="give an http(s) URL with a host, e.g. http://127.0.0.1:8081",
+        )
+    return url

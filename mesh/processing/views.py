@@ -1,0 +1,184 @@
+"""Queryable views: any compacted product topic served by key over HTTP from a local RocksDB copy.
+
+`ViewServer(topic, settings=..., port=..., path="/members")` reads the topic from the beginning with a
+read-committed consumer of its own (no consumer group offsets: it re-reads on start), decodes each event
+with the SDK's event reader and keeps the latest data per key as JSON bytes in RocksDB (`rocksdict`,
+which Quix Streams brings): memory stays bounded whatever the number of keys. It answers
+
+    GET <path>/<key>   the latest record of that key as JSON (404 when there is none)
+    GET /stats         the `stats()` callback's counters (or its own: keys, ready, behind)
+
+`behind` is the number of partitions not yet read to their end: 0 means every committed view is served.
+A tombstone deletes its key. A processor runs one in its process; `mesh products serve` runs one alone.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+import threading
+import uuid
+from collections.abc import Callable
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote
+
+import confluent_kafka
+from rocksdict import Rdict
+
+from mesh.clients import consumer as new_consumer
+from mesh.core.settings import MeshSettings
+from mesh.processing.web import json_body
+from mesh.sdk.reader import POISON, EventReader
+from mesh.sdk.schemas import SchemaCache
+from mesh.sdk.serde import ValueDeserializer
+
+log = logging.getLogger(__name__)
+
+Stats = Callable[[], dict[str, int]]
+
+
+class ViewServer:
+    """A compacted topic materialized in RocksDB and served by key; `start()`, `stop()`."""
+
+    def __init__(self, topic: str, *, settings: MeshSettings, host: str = "127.0.0.1", port: int = 6066,
+                 path: str = "/views", datadir: Path, stats: Stats | None = None) -> None:
+        self.topic = topic
+        self.path = path.rstrip("/")
+        self._settings = settings
+        self._address = (host, port)
+        self._datadir = datadir
+        self._stats = stats
+        self._db: Rdict | None = None
+        self._count = 0
+        self._at_end: dict[int, bool] = {}
+        self._stop = threading.Event()
+        self._threads: list[threading.Thread] = []
+        self._http: ThreadingHTTPServer | None = None
+
+    # -- state ---------------------------------------------------------------------------------------------
+    @property
+    def count(self) -> int:
+        """How many keys have a record."""
+        return self._count
+
+    @property
+    def behind(self) -> int:
+        """Partitions not read to their end yet (-1 before the first assignment)."""
+        if not self._at_end:
+            return -1
+        return sum(not done for done in self._at_end.values())
+
+    def get(self, key: str) -> bytes | None:
+        """The JSON bytes of `key`'s latest record, or None."""
+        db = self._db
+        value = None if db is None else db.get(key.encode())
+        return value if isinstance(value, bytes) else None
+
+    def own_stats(self) -> dict[str, int]:
+        """Counters of the server alone: keys, ready (every partition read to its end), behind."""
+        return {"keys": self._count, "ready": int(self.behind == 0), "behind": self.behind}
+
+    # -- lifecycle -----------------------------------------------------------------------------------------
+    def start(self) -> None:
+        """Open the store (rebuilt from the topic), start reading and serving (threads)."""
+        shutil.rmtree(self._datadir, ignore_errors=True)
+        self._datadir.parent.mkdir(parents=True, exist_ok=True)
+        self._db = Rdict(str(self._datadir))
+        self._http = ThreadingHTTPServer(self._address, _handler(self))
+        self._http.daemon_threads = True
+        for target in (self._consume, self._http.serve_forever):
+            thread = threading.Thread(target=target, name=f"views-{target.__name__}", daemon=True)
+            thread.start()
+            self._threads.append(thread)
+        log.info("serving %s on http://%s:%s%s/<key>", self.topic, *self._address, self.path)
+
+    def stop(self) -> None:
+        """Stop serving and reading; close the store."""
+        self._stop.set()
+        if self._http is not None:
+            self._http.shutdown()
+            self._http.server_close()
+        for thread in self._threads:
+            thread.join(timeout=10)
+        if self._db is not None:
+            self._db.close()
+            self._db = None
+
+    def _consume(self) -> None:
+        schemas = SchemaCache(url=self._settings.registry.url)
+        reader = EventReader(ValueDeserializer(schemas.by_id))
+        consumer = new_consumer(self._settings, group_id=f"mesh-views-{uuid.uuid4().hex[:8]}", config={
+            "enable.auto.commit": False, "enable.partition.eof": True, "isolation.level": "read_committed"})
+        try:
+            partitions = consumer.list_topics(self.topic, timeout=30).topics[self.topic].partitions
+            self._at_end = dict.fromkeys(partitions, False)
+            consumer.assign([confluent_kafka.TopicPartition(self.topic, p, confluent_kafka.OFFSET_BEGINNING)
+                             for p in partitions])
+            while not self._stop.is_set():
+                for message in consumer.consume(500, 0.5):
+                    self._take(message, reader)
+        except Exception:
+            log.exception("the view server of %s stopped reading", self.topic)
+            raise
+        finally:
+            consumer.close()
+            schemas.close()
+
+    def _take(self, message: Any, reader: EventReader) -> None:
+        error = message.error()
+        if error is not None:
+            if error.code() == confluent_kafka.KafkaError._PARTITION_EOF:
+                self._at_end[message.partition()] = True
+            else:
+                log.warning("view server read error on %s: %s", self.topic, error)
+            return
+        self._at_end[message.partition()] = False
+        db, key = self._db, message.key()
+        if db is None or key is None:
+            return
+        if message.value() is None:
+            if db.get(key) is not None:
+                del db[key]
+                self._count -= 1
+            return
+        try:
+            event = reader.read(message.value(), message.headers(), key=key, topic=message.topic())
+        except POISON as exc:
+            log.warning("view server skips %s[%s]@%s: %s", self.topic, message.partition(), message.offset(), exc)
+            return
+        if db.get(key) is None:
+            self._count += 1
+        db[key] = json_body(event.data)
+
+
+def _handler(server: ViewServer) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            if self.path == "/stats":
+                stats = server._stats() if server._stats is not None else server.own_stats()
+                self._send(200, json.dumps(stats).encode())
+            elif self.path.startswith(f"{server.path}/"):
+                key = unquote(self.path[len(server.path) + 1:])
+                body = server.get(key)
+                if body is None:
+                    self._send(404, json.dumps({"error": f"no record for key {key!r} on {server.topic}"}).encode())
+                else:
+                    self._send(200, body)
+            else:
+                self._send(404, json.dumps({"error": f"unknown path {self.path!r}",
+                                            "hint": f"GET {server.path}/<key> or /stats"}).encode())
+
+        def _send(self, status: int, body: bytes) -> None:
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, format: str, *args: Any) -> None:
+            log.debug("%s " + format, self.address_string(), *args)
+
+    return Handler
