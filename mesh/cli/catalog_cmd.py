@@ -9,6 +9,7 @@ import typer
 
 from mesh.catalog.server import serve as serve_catalog
 from mesh.core.settings import MeshSettings
+from mesh.localbroker.credentials import local_settings
 from mesh.products.loader import load_all
 
 app = typer.Typer(help="The web catalog of data products.", no_args_is_help=True)
@@ -23,5 +24,5 @@ def serve(
     log_level: Annotated[str, typer.Option(help="uvicorn log level.")] = "info",
 ) -> None:
     """Serve the catalog: search, product pages with live state and samples, lineage, /metrics."""
-    settings = MeshSettings.load()
+    settings = local_settings(MeshSettings.load())
     serve_catalog(settings, load_all(root, project_root=project_root), host=host, port=port, log_level=log_level)

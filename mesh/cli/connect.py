@@ -1,7 +1,8 @@
 """Which Kafka the CLI talks to, and proof that it answers before a command starts its work.
 
 `kafka_settings()` is the one place the CLI decides the bootstrap servers: MESH_KAFKA__BOOTSTRAP_SERVERS
-when set, else the local broker when `mesh kafka status` would find it. `require_broker()` asks the
+when set, else the local broker when `mesh kafka status` would find it (as its admin, whose credentials
+the broker keeps in its state directory, unless MESH_KAFKA__SASL_USERNAME names a user). `require_broker()` asks the
 cluster for metadata once, so that a down broker is one line naming the address and the fix (exit 2)
 within seconds, instead of a 30 s wait, hundreds of librdkafka log lines and a traceback. librdkafka's
 own logging stays off unless the user passed `mesh --verbose`.
@@ -14,6 +15,7 @@ from urllib.parse import urlsplit
 from mesh.clients import admin
 from mesh.core.errors import ConfigurationError, KafkaError
 from mesh.core.settings import MeshSettings
+from mesh.localbroker.credentials import local_settings
 from mesh.localbroker.runner import port_open
 
 PROBE_TIMEOUT_S = 6.0
@@ -34,7 +36,8 @@ def is_verbose() -> bool:
 
 def kafka_settings(settings: MeshSettings | None = None, *, quiet: bool = True) -> MeshSettings:
     """The settings with the bootstrap servers the CLI uses; clients are quiet (`quiet`) unless --verbose."""
-    settings = settings or MeshSettings.load()
+    # on the local broker's machine, without a user of their own: its admin (mesh.localbroker.credentials)
+    settings = local_settings(settings or MeshSettings.load())
     kafka = settings.kafka
     if not kafka.bootstrap_servers:
         local = settings.local_broker

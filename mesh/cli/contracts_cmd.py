@@ -9,6 +9,7 @@ import typer
 
 from mesh.core.errors import ConfigurationError
 from mesh.core.settings import MeshSettings
+from mesh.localbroker.credentials import local_settings
 from mesh.products.contract_store import DEFAULT_CONTRACTS_TOPIC, ContractStore
 from mesh.products.contracts import Contract, scan_contracts
 from mesh.products.loader import load_all
@@ -44,7 +45,7 @@ def list_contracts(
 ) -> None:
     """One line per contract: consumer -> product, event types and fields used (from files or the topic)."""
     if registered:
-        contracts = list(ContractStore(MeshSettings.load().kafka.client_config(), topic=topic).read().values())
+        contracts = list(ContractStore(local_settings(MeshSettings.load()).kafka.client_config(), topic=topic).read().values())
     else:
         contracts, errors = _load(root)
         if errors:
@@ -69,7 +70,7 @@ def apply(
             typer.echo(f"ERROR {error}")
         typer.echo("nothing registered: fix the contracts above first")
         raise typer.Exit(1)
-    store = ContractStore(MeshSettings.load().kafka.client_config(), topic=topic)
+    store = ContractStore(local_settings(MeshSettings.load()).kafka.client_config(), topic=topic)
     changed, withdrawn = store.plan(contracts, prune=prune)
     for contract in changed:
         typer.echo(f"  register  {contract.key} <- {contract.file}")

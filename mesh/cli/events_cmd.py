@@ -17,18 +17,12 @@ from typing import Annotated, Any
 
 import typer
 
-<<<<<<< HEAD
-from mesh.core.errors import DataValidationError, DeliveryError
-from mesh.core.settings import MeshSettings
-from mesh.localbroker.credentials import local_settings
-=======
 from mesh.cli.connect import kafka_settings, registry_url, require_broker
 from mesh.cli.reading import Position, messages, partitions_of
 from mesh.core.errors import ConfigurationError, DataValidationError, DeliveryError
 from mesh.core.naming import dlq_topic
 from mesh.products import catalog
 from mesh.products.loader import load_all
->>>>>>> main
 from mesh.sdk.consumer import Consumer
 from mesh.sdk.envelope import Event, json_default, to_structured
 from mesh.sdk.jsonvalues import from_json
@@ -52,17 +46,6 @@ def produce(
     register: Annotated[bool, typer.Option(help="Register the schema under <topic>-value if missing.")] = False,
     root: Root = Path("domains"),
 ) -> None:
-<<<<<<< HEAD
-    """Publish JSON lines of data records from stdin as events; prints how many were delivered."""
-    settings = local_settings(MeshSettings.load())
-    avro = load_schema(schema)
-    producer = Producer(topic, avro, source=source, settings=settings, auto_register=register)
-    published = 0
-    try:
-        for number, line in enumerate(sys.stdin, start=1):
-            if not line.strip():
-                continue
-=======
     """Publish JSON lines of data records from stdin as events; prints how many were delivered.
 
     Every line is checked first: one bad line and nothing is sent.
@@ -110,7 +93,6 @@ def _checked_lines(avro: Any, key_field: str | None) -> list[tuple[dict[str, Any
         if not line.strip():
             continue
         try:
->>>>>>> main
             record = _record(line, number)
             key = None if key_field is None else _key(record, key_field, number)
             value = from_json(avro, record)
@@ -169,23 +151,6 @@ def consume(
     fmt: Annotated[str, typer.Option("--format", help="json (structured CloudEvent + partition/offset) or text.")
                    ] = "json",
 ) -> None:
-<<<<<<< HEAD
-    """Print each event as one line of structured-mode CloudEvents JSON with decoded data."""
-    settings = local_settings(MeshSettings.load())
-    consumer = Consumer(
-        topic,
-        group_id=group or f"mesh-consume-{uuid.uuid4().hex[:12]}",
-        settings=settings,
-        reader_schema=reader_schema,
-        from_beginning=from_beginning,
-    )
-    with consumer:
-        for event in consumer.events(max_events=max_events, idle_timeout=idle_timeout):
-            typer.echo(render_structured(event))
-    if consumer.dead_letters.sent:
-        typer.echo(f"{consumer.dead_letters.sent} message(s) could not be read and went to the dead-letter "
-                   "topic(s) <topic>.dlq", err=True)
-=======
     """Print each event with its partition and offset; read-only unless --group or --dead-letter."""
     if fmt not in ("json", "text"):
         raise typer.BadParameter(f"unknown format {fmt!r}; use json or text", param_hint="--format")
@@ -232,4 +197,3 @@ def _render(event: Event, fmt: str) -> str:
     data = json.dumps(event.data, default=json_default, ensure_ascii=False, separators=(",", ":"))
     line = f"{event.partition}@{event.offset} {event.type} {event.partitionkey or '-'} {data}"
     return line if len(line) <= 80 else line[:79] + "…"
->>>>>>> main

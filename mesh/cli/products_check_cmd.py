@@ -9,6 +9,7 @@ import typer
 
 from mesh.core.settings import MeshSettings
 from mesh.governance.report import ReportFormat, render, render_text
+from mesh.localbroker.credentials import local_settings
 from mesh.products.changes import check_against_ref
 from mesh.products.deployed import check_against_cluster
 
@@ -34,7 +35,7 @@ def check(
     if against:
         result = check_against_ref(root, against)
     else:
-        result = check_against_cluster(root, MeshSettings.load().kafka.client_config())
+        result = check_against_cluster(root, local_settings(MeshSettings.load()).kafka.client_config())
     if output is None:
         typer.echo(render(result, report_format), nl=False)
     else:

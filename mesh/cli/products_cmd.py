@@ -9,16 +9,11 @@ from typing import Annotated, Any
 
 import typer
 
-<<<<<<< HEAD
-from mesh.core.settings import MeshSettings
-from mesh.localbroker.credentials import local_settings
-=======
 from mesh.catalog.broker import BrokerView
 from mesh.catalog.status import assess
 from mesh.cli import products_check_cmd, products_export_cmd
 from mesh.cli.connect import kafka_settings, registry_url, require_broker
 from mesh.core.errors import ConfigurationError
->>>>>>> main
 from mesh.products import catalog
 from mesh.products.loader import descriptor_files, load_all, scan
 from mesh.products.plan import Plan
@@ -160,12 +155,8 @@ def apply(
     fmt: Format = "text",
 ) -> int:
     """Create or update product topics and register their schemas (idempotent; refuses unsafe changes)."""
-<<<<<<< HEAD
-    settings = local_settings(MeshSettings.load())
-=======
     _check_format(fmt)
     _require_descriptors(root)
->>>>>>> main
     products = load_all(root)
     settings = kafka_settings()
     require_broker(settings)

@@ -4,12 +4,7 @@ from __future__ import annotations
 
 import typer
 
-<<<<<<< HEAD
-from mesh.core.settings import MeshSettings
-from mesh.localbroker.credentials import local_settings
-=======
 from mesh.cli.connect import kafka_settings, require_broker
->>>>>>> main
 
 app = typer.Typer(help="The schema registry service (Confluent REST API for Avro, stored in Kafka).", no_args_is_help=True)
 
@@ -23,10 +18,6 @@ def serve(
     """Serve the registry; it answers once the `_schemas` topic is replayed."""
     from mesh.registry.server import serve as run
 
-<<<<<<< HEAD
-    run(local_settings(MeshSettings.load()), host=host, port=port, log_level=log_level)
-=======
     settings = kafka_settings(quiet=False)  # a server keeps the client's log: it is where outages show
     require_broker(settings)
     run(settings, host=host, port=port, log_level=log_level)
->>>>>>> main

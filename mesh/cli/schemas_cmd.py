@@ -23,12 +23,8 @@ from mesh.governance.report import ReportFormat, format_finding, render, render_
 from mesh.governance.schema_check import CheckResult, check_files, load_schemas
 from mesh.governance.semantic_gate import Suppression, suppress
 from mesh.governance.subjects import SubjectResolver, assigned_resolver, convention_resolver, parse_level
-<<<<<<< HEAD
-from mesh.localbroker.credentials import local_settings
-=======
 from mesh.products.changes import check_against_ref
 from mesh.products.contract_store import DEFAULT_CONTRACTS_TOPIC
->>>>>>> main
 
 app = typer.Typer(help="Check schemas/ against what is deployed, and register them.", no_args_is_help=True)
 
@@ -98,7 +94,7 @@ def check_command(
         raise ConfigurationError(
             "--registry and --against exclude each other", hint="check against a registry or a git ref, not both"
         )
-    settings = local_settings(MeshSettings.load())
+    settings = MeshSettings.load()
     override = parse_level(level, where="--level") if level else None
     files = read_schema_files(schemas_dir)
     resolver, descriptor_findings, suppressions = _resolver(settings, domains_dir)
@@ -141,13 +137,9 @@ def register_command(
 
     A new subject first gets the file's declared level. Exit 1 when a file is invalid or refused.
     """
-<<<<<<< HEAD
-    settings = local_settings(MeshSettings.load())
-=======
     if fmt not in ("text", "json"):
         raise typer.BadParameter(f"unknown format {fmt!r}; use text or json", param_hint="--format")
     settings = MeshSettings.load()
->>>>>>> main
     files = read_schema_files(schemas_dir)
     resolver, descriptor_findings, _ = _resolver(settings, domains_dir)
     local, _, schema_findings = load_schemas(files, resolver)
