@@ -58,6 +58,12 @@ class Acl:
                           AclOperation[self.operation.upper()], AclPermissionType.ALLOW)
 
 
+    def filter(self) -> AclBindingFilter:
+        """A filter matching exactly this rule (what delete_acls takes)."""
+        return AclBindingFilter(_RESOURCES[self.resource], self.name, _PATTERNS[self.pattern], self.principal, "*",
+                                AclOperation[self.operation.upper()], AclPermissionType.ALLOW)
+
+
 def user(name: str) -> str:
     """The Kafka principal of a SCRAM user: `User:<name>`."""
     return f"User:{name}"
@@ -94,7 +100,7 @@ class AccessAdmin:
 
     def delete(self, acls: Iterable[Acl]) -> None:
         """Remove exactly these ACLs."""
-        filters = [a.binding() for a in sorted(set(acls))]
+        filters = [a.filter() for a in sorted(set(acls))]
         if filters:
             self._topics.wait("delete ACL", self._admin.delete_acls(filters))
 
