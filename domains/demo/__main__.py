@@ -63,7 +63,7 @@ def _apply_contracts(stack: Stack, products: list[Product]) -> None:
     contracts, errors = scan_contracts(ROOT / "domains", products, root=ROOT)
     if errors:
         raise errors[0]
-    store = ContractStore({"bootstrap.servers": stack.bootstrap})
+    store = ContractStore(stack.kafka.client_config())
     changed, withdrawn = store.plan(contracts)
     store.apply(changed, withdrawn)
     _step(f"{len(contracts)} consumer contracts registered ({len(changed)} changed)", began)

@@ -20,6 +20,7 @@ from mesh.cli.connect import kafka_settings, require_broker
 from mesh.clients.acl import AccessAdmin
 from mesh.core.errors import ConfigurationError
 from mesh.products.access import desired_grants, plan_access, principals
+from mesh.products.descriptor import ProductDescriptor
 from mesh.products.loader import load_all
 
 app = typer.Typer(help="Principals and grants from the product descriptors.", no_args_is_help=True)
@@ -27,7 +28,7 @@ app = typer.Typer(help="Principals and grants from the product descriptors.", no
 Root = Annotated[Path, typer.Option("--domains", help="Folder of the domains' descriptors.")]
 
 
-def _products(root: Path, product: str | None) -> list[tuple[object, str]]:
+def _products(root: Path, product: str | None) -> list[tuple[ProductDescriptor, str]]:
     products = load_all(root)
     chosen = [p for p in products if product in (None, p.id)]
     if product is not None and not chosen:
@@ -41,7 +42,7 @@ def list_command(product: Annotated[str | None, typer.Option("--product", help="
                  root: Root = Path("domains")) -> None:
     """Print `principal OPERATION resource name  <- descriptor entry` for every grant in force today."""
     pairs = _products(root, product)
-    for grant in desired_grants(pairs, today=dt.date.today()):  # type: ignore[arg-type]
+    for grant in desired_grants(pairs, today=dt.date.today()):
         typer.echo(f"{grant.acl}  <- {grant.source}")
 
 
@@ -69,7 +70,7 @@ def apply_command(
     pairs = _products(root, None)
     descriptors = [d for d, _ in pairs]
     access = AccessAdmin(settings)
-    plan = plan_access(descriptors, desired_grants(pairs, today=dt.date.today()), access.acls())  # type: ignore[arg-type]
+    plan = plan_access(descriptors, desired_grants(pairs, today=dt.date.today()), access.acls())
     for grant in plan.add:
         typer.echo(f"+ {grant.acl}  <- {grant.source}")
     for acl in plan.remove:
@@ -77,7 +78,7 @@ def apply_command(
     if dry_run:
         return
     folder = users_dir or settings.local_broker.resolved_state_dir / "principals"
-    for name in principals(descriptors):  # type: ignore[arg-type]
+    for name in principals(descriptors):
         if not (folder / f"{name}.env").exists():
             password = secrets.token_urlsafe(18)
             access.upsert_user(name, password)

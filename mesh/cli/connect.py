@@ -21,6 +21,8 @@ from mesh.localbroker.runner import port_open
 PROBE_TIMEOUT_S = 6.0
 _FIX = ("start the local broker with `mesh kafka start`, or point MESH_KAFKA__BOOTSTRAP_SERVERS at a running "
         "cluster (`mesh --verbose ...` shows the client's log)")
+_LOGIN = ("set MESH_KAFKA__SECURITY_PROTOCOL=SASL_PLAINTEXT, MESH_KAFKA__SASL_MECHANISM=SCRAM-SHA-512, "
+          "MESH_KAFKA__SASL_USERNAME and MESH_KAFKA__SASL_PASSWORD (a principal from `mesh access apply`)")
 _state = {"verbose": False}
 
 
@@ -64,6 +66,10 @@ def require_broker(settings: MeshSettings, *, timeout: float = PROBE_TIMEOUT_S) 
         problem = "answers without brokers"
     except Exception as exc:  # noqa: BLE001 - any failure means: not reachable
         problem = f"does not answer within {timeout:.0f} s ({_reason(exc)})"
+    if settings.kafka.sasl_mechanism is None:
+        # the port accepted the connection: a secured broker closes it on a client without credentials
+        raise KafkaError(f"The Kafka cluster at {servers} {problem}; it accepts connections, so it probably "
+                         "requires a login", hint=_LOGIN)
     raise KafkaError(f"The Kafka cluster at {servers} {problem}", hint=_FIX)
 
 

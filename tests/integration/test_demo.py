@@ -25,11 +25,15 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def _operator_env(broker: Broker) -> dict[str, str]:
+    """The demo is the platform operator (it provisions products): it runs as the cluster's admin."""
+    admin = MeshSettings(kafka=broker.admin.model_copy(update={"bootstrap_servers": broker.bootstrap}))
+    return {name: value for name, value in admin.client_env().items() if name.startswith("MESH_KAFKA__")}
+
+
 def test_demo_runs_the_mesh_and_stops_what_it_started(kafka_broker: Broker, tmp_path: Path) -> None:
     registry_url = f"http://127.0.0.1:{_free_port()}"
-    # the demo is the platform operator: it runs as the cluster's admin, its services as their own principals
-    admin = MeshSettings(kafka=kafka_broker.admin.model_copy(update={"bootstrap_servers": kafka_broker.bootstrap}))
-    env = {**os.environ, **admin.client_env(), "MESH_REGISTRY__URL": registry_url,
+    env = {**os.environ, **_operator_env(kafka_broker), "MESH_REGISTRY__URL": registry_url,
            "MESH_LOCAL_BROKER__CACHE_DIR": str(tmp_path), "COLUMNS": "120"}
     args = ["--members", "40", "--seed", "3", "--web-port", str(_free_port())]
     done = subprocess.run([sys.executable, "-m", "domains.demo", *args], cwd=ROOT,
@@ -48,9 +52,9 @@ def test_demo_runs_the_mesh_and_stops_what_it_started(kafka_broker: Broker, tmp_
     assert not still_up, "the demo must stop the registry it started"
 
 
-def test_demo_kept_running_ends_with_the_catalog_url(kafka_bootstrap: str, tmp_path: Path) -> None:
+def test_demo_kept_running_ends_with_the_catalog_url(kafka_broker: Broker, tmp_path: Path) -> None:
     registry_url, catalog_port = f"http://127.0.0.1:{_free_port()}", _free_port()
-    env = {**os.environ, "MESH_KAFKA__BOOTSTRAP_SERVERS": kafka_bootstrap, "MESH_REGISTRY__URL": registry_url,
+    env = {**os.environ, **_operator_env(kafka_broker), "MESH_REGISTRY__URL": registry_url,
            "MESH_LOCAL_BROKER__CACHE_DIR": str(tmp_path), "COLUMNS": "200"}
     args = ["--members", "20", "--seed", "5", "--web-port", str(_free_port()), "--catalog-port", str(catalog_port),
             "--keep-running"]

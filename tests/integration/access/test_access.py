@@ -7,7 +7,10 @@ the ACLs its descriptors derive; every read and write below runs as a domain pri
 from __future__ import annotations
 
 import datetime as dt
+import os
 import secrets
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -119,3 +122,16 @@ def test_owners_write_only_their_topic_and_grants_decide_who_reads(world: dict[s
 
     apply(world, [claims, granted], dt.date(2027, 2, 1))  # the grant expired
     assert "AUTHORIZATION_FAILED" in read_refused(users["care"], visits.topic, f"{group}-2").message
+
+
+@pytest.mark.parametrize("args", [["consume", "t.any-topic", "--max", "1"], ["products", "apply", "--dry-run"]])
+def test_the_cli_without_credentials_fails_in_one_line(kafka_broker: Broker, tmp_path: Path, args: list[str]) -> None:
+    if kafka_broker.admin.sasl_mechanism is None:
+        pytest.skip("the cluster is not secured (no SASL admin)")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MESH_")}
+    env.update(MESH_KAFKA__BOOTSTRAP_SERVERS=kafka_broker.bootstrap, MESH_LOCAL_BROKER__CACHE_DIR=str(tmp_path))
+    done = subprocess.run([sys.executable, "-m", "mesh.cli.main", *args], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode == 2, done.stdout + done.stderr
+    lines = [line for line in done.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and "requires a login" in lines[0] and "MESH_KAFKA__SASL_USERNAME" in lines[0], lines
