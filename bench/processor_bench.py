@@ -9,7 +9,7 @@ else ours, started in-process):
 Same run, fresh topics per measurement, the generator's feed published through the SDK producers.
 
 - Max rate: the whole feed is on the input topics before the consumer starts; throughput is input
-  events / (time caught up - time of the first output). The processor is the faust worker
+  events / (time caught up - time of the first output). The processor is the Quix Streams worker, exactly-once
   (subprocess, one worker); the baseline is one confluent-kafka consume -> decode (SDK serde) ->
   resolve identities (same pure helpers, in-memory state) -> fold -> render -> encode -> produce loop
   in a subprocess, with no changelog (the Python ceiling for this work on this machine).
@@ -283,13 +283,13 @@ def main() -> None:
                     print(f"[{repeat}] {kind} at {rate_in:,.0f} ev/s: freshness p50 {p50:.3f} s p99 {p99:.3f} s "
                           f"(throughput {rate:,.0f} ev/s)")
         print("\nmax throughput, input events/s")
-        print(f"  faust processor   {stats(results['proc_max'])}")
+        print(f"  Quix processor    {stats(results['proc_max'])}")
         print(f"  confluent loop    {stats(results['base_max'])}")
         print(f"  ratio (medians)   processor/baseline = "
               f"{statistics.median(results['proc_max']) / statistics.median(results['base_max']):.3f}")
         for rate_in in rates:
             print(f"\nfreshness at {rate_in:,.0f} input events/s, seconds")
-            for kind, label in (("proc", "faust processor"), ("base", "confluent loop ")):
+            for kind, label in (("proc", "Quix processor "), ("base", "confluent loop ")):
                 print(f"  {label} p50 {stats(results[f'{kind}_p50@{rate_in}'], 3)}")
                 print(f"  {label} p99 {stats(results[f'{kind}_p99@{rate_in}'], 3)}")
             print(f"  ratio of p99 medians processor/baseline = "

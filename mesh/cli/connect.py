@@ -10,7 +10,10 @@ own logging stays off unless the user passed `mesh --verbose`.
 
 from __future__ import annotations
 
+import time
 from urllib.parse import urlsplit
+
+import confluent_kafka
 
 from mesh.clients import admin
 from mesh.core.errors import ConfigurationError, KafkaError
@@ -19,6 +22,9 @@ from mesh.localbroker.credentials import local_settings
 from mesh.localbroker.runner import port_open
 
 PROBE_TIMEOUT_S = 6.0
+_DOWN = confluent_kafka.KafkaError._ALL_BROKERS_DOWN
+_GIVE_UP = frozenset({_DOWN, confluent_kafka.KafkaError._AUTHENTICATION,
+                      confluent_kafka.KafkaError.SASL_AUTHENTICATION_FAILED})
 _FIX = ("start the local broker with `mesh kafka start`, or point MESH_KAFKA__BOOTSTRAP_SERVERS at a running "
         "cluster (`mesh --verbose ...` shows the client's log)")
 _LOGIN = ("set MESH_KAFKA__SECURITY_PROTOCOL=SASL_PLAINTEXT, MESH_KAFKA__SASL_MECHANISM=SCRAM-SHA-512, "
@@ -59,13 +65,23 @@ def require_broker(settings: MeshSettings, *, timeout: float = PROBE_TIMEOUT_S) 
     servers = settings.kafka.bootstrap_servers or "?"
     if not any(_accepts(address) for address in servers.split(",")):
         raise KafkaError(f"No Kafka broker listens at {servers} (connection refused or timed out)", hint=_FIX)
-    try:
-        metadata = admin(settings, {"socket.connection.setup.timeout.ms": int(timeout * 1000)}).list_topics(timeout=timeout)
-        if metadata.brokers:
-            return
-        problem = "answers without brokers"
-    except Exception as exc:  # noqa: BLE001 - any failure means: not reachable
-        problem = f"does not answer within {timeout:.0f} s ({_reason(exc)})"
+    errors: list[confluent_kafka.KafkaError] = []
+    client = admin(settings, {"socket.connection.setup.timeout.ms": int(timeout * 1000), "error_cb": errors.append})
+    deadline = time.monotonic() + timeout
+    problem = f"does not answer within {timeout:.0f} s"
+    while time.monotonic() < deadline:
+        try:
+            if client.list_topics(timeout=1.0).brokers:
+                return
+        except confluent_kafka.KafkaException as exc:
+            problem = f"does not answer within {timeout:.0f} s ({_reason(exc)})"
+        client.poll(0)  # serves error_cb
+        fatal = [e for e in errors if e.code() in _GIVE_UP]
+        if fatal:  # every broker refused us (not Kafka, or authentication): waiting longer will not help
+            last = fatal[-1]
+            problem = (f"refused authentication ({last.str()[:120]})" if last.code() != _DOWN
+                       else "does not answer as a Kafka broker (every connection failed)")
+            break
     if settings.kafka.sasl_mechanism is None:
         # the port accepted the connection: a secured broker closes it on a client without credentials
         raise KafkaError(f"The Kafka cluster at {servers} {problem}; it accepts connections, so it probably "

@@ -11,7 +11,7 @@ import typer
 
 from mesh.catalog.broker import BrokerView
 from mesh.catalog.status import assess
-from mesh.cli import products_check_cmd, products_export_cmd
+from mesh.cli import products_check_cmd, products_export_cmd, products_serve_cmd
 from mesh.cli.connect import kafka_settings, registry_url, require_broker
 from mesh.core.errors import ConfigurationError
 from mesh.products import catalog
@@ -23,6 +23,7 @@ from mesh.products.registrar import ConfluentRegistrar
 app = typer.Typer(help="Data products: descriptors, catalog and provisioning.", no_args_is_help=True)
 app.command("check")(products_check_cmd.check)
 app.command("export")(products_export_cmd.export)
+app.command("serve")(products_serve_cmd.serve)
 
 Root = Annotated[Path, typer.Option("--root", help="Folder holding <domain>/products/*.yaml.")]
 Format = Annotated[str, typer.Option("--format", help="text or json.")]

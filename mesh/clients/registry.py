@@ -99,5 +99,5 @@ def call_registry(action: str, call: Callable[[], T], *, url: str = "") -> T:
     except Exception as exc:  # the client's HTTP layer raises its own transport errors
         raise RegistryUnavailableError(
             f"Cannot reach the schema registry{f' at {url}' if url else ''} to {action}: {type(exc).__name__}: {exc}",
-            hint="start the registry (`mesh registry start`) or set MESH_REGISTRY__URL",
+            hint="start the registry (`mesh registry serve`) or set MESH_REGISTRY__URL",
         ) from exc

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
+from typing import Any
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -105,18 +106,27 @@ class ProcessorMetrics:
         self.freshness = Histogram("mesh_processor_freshness_seconds",
                                    "Age of an input event when the processor emitted its result.",
                                    ("processor",), buckets=FRESHNESS_BUCKETS, registry=self.registry)
+        self._fresh = self.freshness.labels(processor)
+        self._children: dict[tuple[Counter, str], Any] = {}
+
+    def _child(self, metric: Counter, topic: str) -> Any:
+        # labels() costs ~8 us (a lock and a dict of tuples); a cached child's inc() ~1 us: per event, it counts
+        child = self._children.get((metric, topic))
+        if child is None:
+            child = self._children[(metric, topic)] = metric.labels(self._name, topic)
+        return child
 
     def consumed(self, topic: str, count: int = 1) -> None:
         """`count` events read from `topic`."""
-        self.events_in.labels(self._name, topic).inc(count)
+        self._child(self.events_in, topic).inc(count)
 
     def produced(self, topic: str, count: int = 1) -> None:
         """`count` events written to `topic`."""
-        self.events_out.labels(self._name, topic).inc(count)
+        self._child(self.events_out, topic).inc(count)
 
     def dead_letter(self, topic: str, count: int = 1) -> None:
         """`count` events of `topic` dead-lettered."""
-        self.dead_lettered.labels(self._name, topic).inc(count)
+        self._child(self.dead_lettered, topic).inc(count)
 
     def set_held(self, count: int) -> None:
         """How many events are held right now."""
@@ -130,7 +140,7 @@ class ProcessorMetrics:
     def emitted(self, input_time_s: float, *, now_s: float | None = None) -> None:
         """A result was emitted for an input event timestamped `input_time_s` (epoch seconds)."""
         now = time.time() if now_s is None else now_s
-        self.freshness.labels(self._name).observe(max(0.0, now - input_time_s))
+        self._fresh.observe(max(0.0, now - input_time_s))
 
     def exposition(self) -> bytes:
         """These metrics in the Prometheus text format."""

@@ -6,6 +6,7 @@
     topics.py         partition counts, co-partitioning checks, topics to create before start
     partitioning.py   librdkafka's default partitioner, for co-partitioned re-keying
     lag.py            consumer group lag (caught up?)
+    views.py          queryable views: a compacted topic in local RocksDB, served by key over HTTP
     web.py            JSON bodies of Avro-shaped records for web views
-    app.py, deadletters.py, tables.py   the faust processor's pieces (being retired; faust stays as a codec)
+    faust.py          the faust integration: a faust Schema reading and writing mesh events
 """

@@ -1,10 +1,10 @@
-"""The bridge between faust messages and mesh CloudEvents: decode inputs, encode outputs, with the SDK.
+"""Engine-neutral pieces of a processor: raw messages, the event decoder and the output event encoder.
 
-Processors read topics with raw key/value serializers and decode here, with the SDK's pieces: the
-CloudEvents header mapping (`mesh.sdk.envelope`) and the registry-backed Avro serde (`mesh.sdk.serde`,
-writer schemas fetched once per id). Outputs are encoded the way the SDK producer encodes them (schema
-id from the registry, Confluent framing, binary-mode `ce_*` headers) and sent with the faust app's
-own producer, so faust's flush-before-commit covers them.
+`RawMessage` keeps a consumed message byte for byte with where it was read (for held events and dead
+letters). `EventDecoder` reads events with the SDK's one event reader (`mesh.sdk.reader`).
+`EventEncoder` encodes outputs the way the SDK producer encodes them (schema id from the registry,
+Confluent framing, binary-mode `ce_*` headers); the engine's own producer sends them, inside its
+transaction.
 """
 
 from __future__ import annotations
@@ -53,7 +53,7 @@ class RawMessage:
 
 
 def raw_message(message: Any) -> RawMessage:
-    """A `RawMessage` of a faust `Message` read with raw serializers."""
+    """A `RawMessage` of any message object with topic/partition/offset/key/value/headers/timestamp attributes."""
     headers = message.headers or ()
     items: Sequence[tuple[str, Any]] = list(headers.items()) if isinstance(headers, Mapping) else headers
     key, value = message.key, message.value

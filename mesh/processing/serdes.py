@@ -3,7 +3,7 @@
 Reading goes through the SDK's one event reader (`mesh.sdk.reader.EventReader`: the envelope mapping,
 Confluent framing and the native Avro codecs, writer schemas fetched once per id). A message that is
 not an event does not stop the app: the deserializer returns an `Incoming` that carries the error,
-and the dead-letter step (`mesh.processing.deadletters`) sends it to `<topic>.dlq` unchanged.
+and the dead-letter step (`mesh.processing.application.DeadLetters`) sends it to `<topic>.dlq` unchanged.
 
 Every message keeps its original bytes and headers (`Incoming.value`, `.headers`), so internal
 topics (re-keyed events, held events) carry the same wire format as the products, byte for byte:

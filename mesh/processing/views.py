@@ -7,6 +7,7 @@ which Quix Streams brings): memory stays bounded whatever the number of keys. It
 
     GET <path>/<key>   the latest record of that key as JSON (404 when there is none)
     GET /stats         the `stats()` callback's counters (or its own: keys, ready, behind)
+    GET /metrics       the `metrics()` callback's Prometheus text (e.g. `ProcessorMetrics.exposition`)
 
 `behind` is the number of partitions not yet read to their end: 0 means every committed view is served.
 A tombstone deletes its key. A processor runs one in its process; `mesh products serve` runs one alone.
@@ -29,6 +30,7 @@ import confluent_kafka
 from rocksdict import Rdict
 
 from mesh.clients import consumer as new_consumer
+from mesh.core.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
 from mesh.core.settings import MeshSettings
 from mesh.processing.web import json_body
 from mesh.sdk.reader import POISON, EventReader
@@ -44,13 +46,15 @@ class ViewServer:
     """A compacted topic materialized in RocksDB and served by key; `start()`, `stop()`."""
 
     def __init__(self, topic: str, *, settings: MeshSettings, host: str = "127.0.0.1", port: int = 6066,
-                 path: str = "/views", datadir: Path, stats: Stats | None = None) -> None:
+                 path: str = "/views", datadir: Path, stats: Stats | None = None,
+                 metrics: Callable[[], bytes] | None = None) -> None:
         self.topic = topic
         self.path = path.rstrip("/")
         self._settings = settings
         self._address = (host, port)
         self._datadir = datadir
         self._stats = stats
+        self._metrics = metrics
         self._db: Rdict | None = None
         self._count = 0
         self._at_end: dict[int, bool] = {}
@@ -160,6 +164,8 @@ def _handler(server: ViewServer) -> type[BaseHTTPRequestHandler]:
             if self.path == "/stats":
                 stats = server._stats() if server._stats is not None else server.own_stats()
                 self._send(200, json.dumps(stats).encode())
+            elif self.path == "/metrics" and server._metrics is not None:
+                self._send(200, server._metrics(), content_type=METRICS_CONTENT_TYPE)
             elif self.path.startswith(f"{server.path}/"):
                 key = unquote(self.path[len(server.path) + 1:])
                 body = server.get(key)
@@ -171,9 +177,9 @@ def _handler(server: ViewServer) -> type[BaseHTTPRequestHandler]:
                 self._send(404, json.dumps({"error": f"unknown path {self.path!r}",
                                             "hint": f"GET {server.path}/<key> or /stats"}).encode())
 
-        def _send(self, status: int, body: bytes) -> None:
+        def _send(self, status: int, body: bytes, *, content_type: str = "application/json") -> None:
             self.send_response(status)
-            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Type", content_type)
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
             self.wfile.write(body)

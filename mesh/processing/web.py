@@ -24,7 +24,3 @@ def as_json(record: Mapping[str, Any] | None) -> Any:
     """The record as plain JSON values (what a client parsing `json_body` sees)."""
     return json.loads(json_body(record))
 
-
-def json_response(web: Any, record: Mapping[str, Any] | None, *, status: int = 200) -> Any:
-    """A faust web response carrying `json_body(record)`."""
-    return web.bytes(json_body(record), content_type=JSON_CONTENT_TYPE, status=status)

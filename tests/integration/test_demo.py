@@ -53,10 +53,10 @@ def test_demo_runs_the_mesh_and_stops_what_it_started(kafka_broker: Broker, tmp_
 
 
 def test_demo_kept_running_ends_with_the_catalog_url(kafka_broker: Broker, tmp_path: Path) -> None:
-    registry_url, catalog_port = f"http://127.0.0.1:{_free_port()}", _free_port()
+    registry_url, catalog_port, web_port = f"http://127.0.0.1:{_free_port()}", _free_port(), _free_port()
     env = {**os.environ, **_operator_env(kafka_broker), "MESH_REGISTRY__URL": registry_url,
            "MESH_LOCAL_BROKER__CACHE_DIR": str(tmp_path), "COLUMNS": "200"}
-    args = ["--members", "20", "--seed", "5", "--web-port", str(_free_port()), "--catalog-port", str(catalog_port),
+    args = ["--members", "20", "--seed", "5", "--web-port", str(web_port), "--catalog-port", str(catalog_port),
             "--keep-running"]
     done = subprocess.run([sys.executable, "-m", "domains.demo", *args], cwd=ROOT,
                           env=env, capture_output=True, text=True, timeout=600, check=False)
@@ -68,6 +68,14 @@ def test_demo_kept_running_ends_with_the_catalog_url(kafka_broker: Broker, tmp_p
         page = httpx.get(f"{catalog}products/claims.claims", timeout=30).text
         assert 'id="freshness-state">met<' in page  # the demo's claims are minutes old, the SLO is 1h
         assert "••• (pii)" in page
+        metrics = httpx.get(f"http://127.0.0.1:{web_port}/metrics", timeout=30).text  # the processor's
+        consumed = re.findall(r'^mesh_processor_events_in_total\{processor="member360",topic="[^"]+"\} (\d+)',
+                              metrics, re.MULTILINE)
+        assert len(consumed) == 4 and all(int(n) > 0 for n in consumed), metrics  # its four inputs
+        assert re.search(r'^mesh_processor_freshness_seconds_count\{processor="member360"\} [1-9]', metrics,
+                         re.MULTILINE), metrics
+        assert re.search(r'^mesh_processor_lag_messages\{processor="member360",topic="[^"]+"\} 0', metrics,
+                         re.MULTILINE), metrics  # caught up
     finally:
         for pid in (pids.group(1).split() if pids else []):  # only what the demo says it started
             with contextlib.suppress(ProcessLookupError):

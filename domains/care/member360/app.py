@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import time
 from collections import Counter
 from dataclasses import dataclass
 from typing import Any
@@ -49,11 +50,13 @@ from domains.care.member360.held import (
 )
 from domains.care.member360.identity import local_key
 from domains.care.member360.view import MemberView, render
-from mesh.core.errors import ProcessingError
+from mesh.core.errors import MeshError, ProcessingError
+from mesh.core.metrics import ProcessorMetrics
 from mesh.core.naming import dlq_topic, event_type
 from mesh.core.settings import MeshSettings
 from mesh.processing.application import DeadLetters, make_application
 from mesh.processing.bridge import EventEncoder, RawMessage, event_time
+from mesh.processing.lag import group_lag
 from mesh.processing.serdes import EventDeserializer, FramedSerializer, Incoming, Outgoing, keep_headers
 from mesh.processing.topics import check_copartitioned, ensure_topics, partition_counts
 from mesh.processing.views import ViewServer
@@ -92,6 +95,8 @@ class Member360Processor:
     def __init__(self, config: Member360Config, *, settings: MeshSettings) -> None:
         self.config = config
         self.counts: Counter[str] = Counter()
+        self.metrics = ProcessorMetrics(config.app_id)
+        self._settings = settings
         self.app: Application = make_application(config.app_id, settings=settings, state_dir=config.datadir,
                                                  commit_interval=config.commit_interval_s,
                                                  rocksdb_options=STATE_OPTIONS)
@@ -99,7 +104,8 @@ class Member360Processor:
         self.encoder = EventEncoder(config.output_topic, SCHEMA, source=config.source, settings=settings,
                                     register=config.register_schema)
         self.server = ViewServer(config.output_topic, settings=settings, host=config.web_host, port=config.web_port,
-                                 path="/members", stats=self.stats, datadir=config.datadir / "served")
+                                 path="/members", stats=self.stats, datadir=config.datadir / "served",
+                                 metrics=self.exposition)
         self._topology(settings)
 
     @classmethod
@@ -136,12 +142,14 @@ class Member360Processor:
         resolved = self._regroup(resolved, self._member_of, "resolved-by-member", settings)
         members = self._read(cfg.members_topic, settings)
         views = resolved.concat(members).apply(self._fold, stateful=True, metadata=True)
-        views = views.filter(lambda value: value is not None).set_headers(keep_headers)
+        # stamped when published (Quix Streams would keep the input's timestamp): freshness is measured from it
+        views = views.filter(lambda value: value is not None).set_headers(keep_headers).set_timestamp(_now_ms)
         views.to_topic(self.app.topic(cfg.output_topic, key_serializer="bytes", value_serializer=FramedSerializer()))
 
     # -- steps -----------------------------------------------------------------------------------------------
     def _count_in(self, value: Any) -> None:
         self.counts["in"] += 1
+        self.metrics.consumed(message_context().topic)
 
     @staticmethod
     def _is_link(value: Incoming) -> bool:
@@ -231,6 +239,7 @@ class Member360Processor:
                                 "replay the dead letter onto its original topic")
         self.dead.send(Incoming(raw.value, raw.headers), raw.key, error,
                        origin=(raw.topic, raw.partition, raw.offset))
+        self.metrics.dead_letter(raw.topic)
 
     def _fold(self, value: Incoming, key: bytes, timestamp: int, headers: Any, state: State[bytes, bytes]) -> Outgoing | None:
         """Fold a membership or resolved event into the member's view; publish the view when it changed."""
@@ -255,6 +264,8 @@ class Member360Processor:
         data, out_headers = self.encoder.encode(MEMBER_360, render(new), time=new.updated_at,
                                                 extra_headers=[(INPUT_TS_HEADER, _input_ts(raw))])
         self.counts["published"] += 1
+        self.metrics.produced(self.config.output_topic)
+        self.metrics.emitted(int(_input_ts(raw)) / 1000)
         return Outgoing(data, out_headers)
 
     # -- serving ---------------------------------------------------------------------------------------------
@@ -272,6 +283,16 @@ class Member360Processor:
         return {**self.counts, "dead_lettered": self.dead.sent, "members": self.server.count, "ready": int(self.ready()),
                 "views_behind": self.server.behind}
 
+    def exposition(self) -> bytes:
+        """GET /metrics: events in/out, dead-lettered, freshness, held now, and the inputs' lag (read now)."""
+        self.metrics.set_held(self.counts["held"] - self.counts["released"])
+        try:
+            self.metrics.set_lag(group_lag(self._settings, self.config.app_id, self.config.input_topics,
+                                           timeout_s=5.0))
+        except MeshError as exc:  # a scrape must not fail on a slow broker: the last lag stays
+            log.warning("lag not refreshed for /metrics: %s", exc)
+        return self.metrics.exposition()
+
     def run(self) -> None:
         """Serve the views and process until SIGTERM/SIGINT."""
         self.server.start()
@@ -280,6 +301,10 @@ class Member360Processor:
         finally:
             self.server.stop()
             self.encoder.close()
+
+
+def _now_ms(value: Any, key: Any, timestamp: int, headers: Any) -> int:
+    return time.time_ns() // 1_000_000
 
 
 def _input_ts(raw: RawMessage) -> bytes:

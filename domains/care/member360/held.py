@@ -10,9 +10,10 @@ per held event, as inline only did; a backlog costs two small records per event 
 that grows with each one (quadratic changelog bytes, and past Kafka's 1 MB record limit after some
 hundreds of events, which crashed the worker's producer). Entries of earlier versions (inline only)
 load and release the same way.
-Values are written to the changelog by these functions as binary Avro records (`changelog`; JSON
-records of earlier versions still load) and kept as objects in memory; a restart rebuilds them from
-the changelog (see `mesh.processing.tables`).
+Values are written to the processor's state (RocksDB, and its changelog topic) by these functions as
+binary Avro records (`changelog`; JSON records of earlier versions still load). What an event does to
+an entry is decided by the pure `hold` and `link` steps at the end of this module: the processor only
+applies the step they return.
 """
 
 from __future__ import annotations

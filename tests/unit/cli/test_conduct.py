@@ -15,7 +15,7 @@ import pytest
 
 from mesh.cli import connect
 from mesh.cli.main import main
-from mesh.core.errors import ConfigurationError, KafkaError
+from mesh.core.errors import ConfigurationError, KafkaError, MeshError
 from mesh.core.settings import KafkaSettings, LocalBrokerSettings, MeshSettings
 
 CLAIM = "com.healthco.claims.ClaimSubmitted.v1"
@@ -172,3 +172,41 @@ def test_kafka_status_as_json_says_where_and_exits_1_when_down(
     status = json.loads(out)
     assert code == 1
     assert (status["running"], status["bootstrap"], status["pid"]) == (False, f"127.0.0.1:{closed_port}", None)
+
+
+
+
+def test_a_down_registry_hint_names_a_command_that_exists() -> None:
+    from mesh.clients.registry import call_registry
+
+    def refused() -> None:
+        raise ConnectionRefusedError("[Errno 111] Connection refused")
+
+    with pytest.raises(MeshError) as caught:
+        call_registry("fetch schema id 3", refused, url="http://127.0.0.1:1")
+    assert "`mesh registry serve`" in str(caught.value)  # was `mesh registry start`, which does not exist
+
+
+def test_require_broker_on_a_port_that_is_not_kafka_says_so() -> None:
+    import threading
+
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen()
+    port = server.getsockname()[1]
+
+    def hang_up() -> None:  # accept and close at once, like a service that does not speak Kafka
+        while True:
+            try:
+                conn, _ = server.accept()
+            except OSError:
+                return
+            conn.close()
+
+    threading.Thread(target=hang_up, daemon=True).start()
+    settings = MeshSettings(kafka=KafkaSettings(bootstrap_servers=f"127.0.0.1:{port}", log_level=0))
+    try:
+        with pytest.raises(KafkaError, match=f"127.0.0.1:{port} does not answer as a Kafka broker"):
+            connect.require_broker(settings)
+    finally:
+        server.close()
