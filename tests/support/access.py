@@ -1,7 +1,8 @@
 """The test session's principal: a SCRAM user allowed everything on the tests' own names, nothing else.
 
-The tests' names start with `t.` (unique_name), `t-` (processor app ids) or `test.` (product topics of
-the `test` environment); product topics of other environments (`prod.`) are out of its reach.
+The tests' names start with `t.` (unique_name), `t-` (processor app ids, and Quix Streams' internal
+topics `repartition__t-...`/`changelog__t-...`) or `test.` (product topics of the `test` environment);
+product topics of other environments (`prod.`) are out of its reach.
 
 Tests never run as the admin. On an unsecured cluster (testcontainers) the admin settings are anonymous
 and are used as they are.
@@ -16,7 +17,8 @@ from pydantic import SecretStr
 from mesh.clients.acl import AccessAdmin, Acl, user
 from mesh.core.settings import KafkaSettings
 
-TEST_PREFIXES = ("t.", "t-", "test.")
+TEST_PREFIXES = ("t.", "t-", "test.", "repartition__t-", "changelog__t-")
+"""`repartition__`/`changelog__` + app id: Quix Streams' internal topics of the tests' processors."""
 
 
 def principal_settings(admin: KafkaSettings, name: str, password: str) -> KafkaSettings:
