@@ -8,10 +8,14 @@ prints a handful of views and the run's numbers.
 
 from __future__ import annotations
 
+import datetime as dt
+import secrets
 import time
 from pathlib import Path
 
+import confluent_kafka
 import typer
+from pydantic import SecretStr
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -23,9 +27,11 @@ from domains.demo.stack import Stack
 from domains.feed import Feed, feed_tag, generate
 from domains.feed.records import SourceRecord
 from domains.wiring import publish_records, source_producers
+from mesh.clients.acl import AccessAdmin
 from mesh.core.errors import MeshError
-from mesh.core.settings import KafkaSettings, MeshSettings, RegistrySettings
+from mesh.core.settings import MeshSettings, RegistrySettings
 from mesh.processing.web import as_json
+from mesh.products.access import desired_grants, plan_access
 from mesh.products.contract_store import ContractStore
 from mesh.products.contracts import scan_contracts
 from mesh.products.loader import Product, load_all
@@ -45,7 +51,7 @@ def _apply_products(stack: Stack, products: list[Product]) -> None:
     began = time.monotonic()
     registrar = ConfluentRegistrar.for_url(stack.registry_url)
     try:
-        provisioner = Provisioner({"bootstrap.servers": stack.bootstrap}, registrar=registrar)
+        provisioner = Provisioner(stack.kafka.client_config(), registrar=registrar)
         plan = provisioner.plan(products)
         if plan.refusals:
             raise MeshError("Products cannot be applied: " + "; ".join(r.problem for r in plan.refusals),
@@ -57,13 +63,42 @@ def _apply_products(stack: Stack, products: list[Product]) -> None:
     _step(f"{len(products)} data products applied ({len(plan.actions)} changes: topics, DLQs, schemas)", began)
 
 
+def _apply_access(stack: Stack, products: list[Product]) -> None:
+    """Make Kafka's ACLs match the descriptors, then show one refusal: clinical publishing a claim."""
+    began = time.monotonic()
+    if stack.kafka.sasl_mechanism is None:
+        _step("access: the cluster is not secured, no ACLs applied", began)
+        return
+    access = AccessAdmin(stack.kafka.client_config())
+    pairs = [(p.descriptor, str(p.file)) for p in products]
+    plan = plan_access([d for d, _ in pairs], desired_grants(pairs, today=dt.date.today()), access.acls())
+    access.delete(plan.remove)
+    access.create(g.acl for g in plan.add)
+    secret = stack.state_dir / "principals" / "clinical.password"
+    if not secret.exists():
+        secret.parent.mkdir(parents=True, exist_ok=True)
+        secret.touch(mode=0o600)
+        secret.write_text(secrets.token_urlsafe(18))
+    access.upsert_user("clinical", secret.read_text())
+    clinical = stack.kafka.model_copy(update={"sasl_username": "clinical", "sasl_password": SecretStr(secret.read_text())})
+    claims_topic = next(p.descriptor.topic for p in products if p.id == "claims.claims")
+    failures: list[str] = []
+    producer = confluent_kafka.Producer({**clinical.client_config(), "message.timeout.ms": 15000})
+    producer.produce(claims_topic, b"forged claim", key=b"x",
+                     on_delivery=lambda err, _msg: failures.append(err.name()) if err else None)
+    producer.flush(20)
+    outcome = f"refused ({failures[0]})" if failures else "ACCEPTED (access is not enforced!)"
+    _step(f"access applied ({len(plan.add)} ACLs added, {len(plan.remove)} removed); "
+          f"clinical publishing to {claims_topic}: {outcome}", began)
+
+
 def _apply_contracts(stack: Stack, products: list[Product]) -> None:
     """Register the consumer contracts (member-360's readers of its four inputs) like the products."""
     began = time.monotonic()
     contracts, errors = scan_contracts(ROOT / "domains", products, root=ROOT)
     if errors:
         raise errors[0]
-    store = ContractStore({"bootstrap.servers": stack.bootstrap})
+    store = ContractStore(stack.kafka.client_config())
     changed, withdrawn = store.plan(contracts)
     store.apply(changed, withdrawn)
     _step(f"{len(contracts)} consumer contracts registered ({len(changed)} changed)", began)
@@ -129,10 +164,11 @@ def main(
         began = time.monotonic()
         started = stack.start_registry()
         _step(f"schema registry {'started' if started else 'found'} at {stack.registry_url}", began)
-        settings = base.model_copy(update={"kafka": KafkaSettings(bootstrap_servers=stack.bootstrap),
+        settings = base.model_copy(update={"kafka": stack.kafka,
                                            "registry": RegistrySettings(url=stack.registry_url)})
         products = load_all(ROOT / "domains", project_root=ROOT)
         _apply_products(stack, products)
+        _apply_access(stack, products)
         _apply_contracts(stack, products)
 
         began = time.monotonic()

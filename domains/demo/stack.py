@@ -19,7 +19,7 @@ from pathlib import Path
 import httpx
 
 from mesh.core.errors import ConfigurationError
-from mesh.core.settings import MeshSettings
+from mesh.core.settings import KafkaSettings, MeshSettings
 from mesh.localbroker.runner import LocalBroker
 
 
@@ -93,22 +93,26 @@ class Stack:
     settings: MeshSettings
     state_dir: Path
     bootstrap: str = ""
+    kafka: KafkaSettings = field(default_factory=KafkaSettings)
     registry_url: str = ""
     broker: LocalBroker | None = None
     services: list[ServiceProcess] = field(default_factory=list)
 
     def child_env(self) -> dict[str, str]:
         """Environment for our child processes: they reach the same broker and registry."""
-        return {**os.environ, "MESH_KAFKA__BOOTSTRAP_SERVERS": self.bootstrap, "MESH_REGISTRY__URL": self.registry_url}
+        settings = self.settings.model_copy(update={"kafka": self.kafka})
+        return {**os.environ, **settings.client_env(), "MESH_REGISTRY__URL": self.registry_url}
 
     def start_kafka(self) -> bool:
         """Use MESH_KAFKA__BOOTSTRAP_SERVERS, or start/find the local broker; True if we started it."""
         if self.settings.kafka.bootstrap_servers:
             self.bootstrap = self.settings.kafka.bootstrap_servers
+            self.kafka = self.settings.kafka
             return False
         broker = LocalBroker(self.settings.local_broker)
         started = broker.ensure_running()
         self.bootstrap = broker.settings.bootstrap
+        self.kafka = broker.client_settings()  # the local broker's admin: the demo is the platform operator
         self.broker = broker if started else None
         return started
 

@@ -1,7 +1,8 @@
 """Which Kafka the CLI talks to, and proof that it answers before a command starts its work.
 
 `kafka_settings()` is the one place the CLI decides the bootstrap servers: MESH_KAFKA__BOOTSTRAP_SERVERS
-when set, else the local broker when `mesh kafka status` would find it. `require_broker()` asks the
+when set, else the local broker when `mesh kafka status` would find it (as its admin, whose credentials
+the broker keeps in its state directory, unless MESH_KAFKA__SASL_USERNAME names a user). `require_broker()` asks the
 cluster for metadata once, so that a down broker is one line naming the address and the fix (exit 2)
 within seconds, instead of a 30 s wait, hundreds of librdkafka log lines and a traceback. librdkafka's
 own logging stays off unless the user passed `mesh --verbose`.
@@ -17,6 +18,7 @@ import confluent_kafka
 from mesh.clients import admin
 from mesh.core.errors import ConfigurationError, KafkaError
 from mesh.core.settings import MeshSettings
+from mesh.localbroker.credentials import local_settings
 from mesh.localbroker.runner import port_open
 
 PROBE_TIMEOUT_S = 6.0
@@ -25,6 +27,8 @@ _GIVE_UP = frozenset({_DOWN, confluent_kafka.KafkaError._AUTHENTICATION,
                       confluent_kafka.KafkaError.SASL_AUTHENTICATION_FAILED})
 _FIX = ("start the local broker with `mesh kafka start`, or point MESH_KAFKA__BOOTSTRAP_SERVERS at a running "
         "cluster (`mesh --verbose ...` shows the client's log)")
+_LOGIN = ("set MESH_KAFKA__SECURITY_PROTOCOL=SASL_PLAINTEXT, MESH_KAFKA__SASL_MECHANISM=SCRAM-SHA-512, "
+          "MESH_KAFKA__SASL_USERNAME and MESH_KAFKA__SASL_PASSWORD (a principal from `mesh access apply`)")
 _state = {"verbose": False}
 
 
@@ -40,7 +44,8 @@ def is_verbose() -> bool:
 
 def kafka_settings(settings: MeshSettings | None = None, *, quiet: bool = True) -> MeshSettings:
     """The settings with the bootstrap servers the CLI uses; clients are quiet (`quiet`) unless --verbose."""
-    settings = settings or MeshSettings.load()
+    # on the local broker's machine, without a user of their own: its admin (mesh.localbroker.credentials)
+    settings = local_settings(settings or MeshSettings.load())
     kafka = settings.kafka
     if not kafka.bootstrap_servers:
         local = settings.local_broker
@@ -84,6 +89,10 @@ def require_broker(settings: MeshSettings, *, timeout: float = PROBE_TIMEOUT_S) 
             problem = (f"refused authentication ({last.str()[:120]})" if last.code() != _DOWN
                        else "does not answer as a Kafka broker (every connection failed)")
             break
+    if settings.kafka.sasl_mechanism is None:
+        # the port accepted the connection: a secured broker closes it on a client without credentials
+        raise KafkaError(f"The Kafka cluster at {servers} {problem}; it accepts connections, so it probably "
+                         "requires a login", hint=_LOGIN)
     raise KafkaError(f"The Kafka cluster at {servers} {problem}", hint=_FIX)
 
 

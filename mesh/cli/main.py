@@ -11,6 +11,7 @@ import typer
 from rich.console import Console
 
 from mesh.cli import (
+    access_cmd,
     catalog_cmd,
     connect,
     contracts_cmd,
@@ -49,6 +50,7 @@ def _options(
     connect.set_verbose(verbose)
 
 
+app.add_typer(access_cmd.app, name="access")
 app.add_typer(kafka_cmd.app, name="kafka")
 app.add_typer(products_cmd.app, name="products")
 app.add_typer(registry_cmd.app, name="registry")

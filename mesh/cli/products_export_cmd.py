@@ -10,6 +10,7 @@ import typer
 import yaml  # type: ignore[import-untyped]
 
 from mesh.core.settings import MeshSettings
+from mesh.localbroker.credentials import local_settings
 from mesh.products import catalog
 from mesh.products.export_asyncapi import asyncapi
 from mesh.products.export_odcs import odcs
@@ -40,7 +41,7 @@ def export(
     """
     products = load_all(root, project_root=root.parent)
     chosen = [catalog.find(product, products)] if product else products
-    servers = MeshSettings.load().kafka.bootstrap_servers
+    servers = local_settings(MeshSettings.load()).kafka.bootstrap_servers
     if export_format is ExportFormat.ASYNCAPI:
         text = _yaml(asyncapi(chosen, bootstrap_servers=servers))
     else:

@@ -39,6 +39,10 @@ class KafkaSettings(BaseModel):
     sasl_mechanism: Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"] | None = None
     sasl_username: str | None = None
     sasl_password: SecretStr | None = None
+    ssl_ca_location: Path | None = Field(default=None, description="PEM CA bundle that signed the brokers (SSL/SASL_SSL).")
+    ssl_certificate_location: Path | None = Field(default=None, description="PEM client certificate (mutual TLS).")
+    ssl_key_location: Path | None = Field(default=None, description="PEM private key of the client certificate.")
+    ssl_key_password: SecretStr | None = None
     client_id: str = "mesh"
     log_level: int | None = Field(
         default=None, ge=0, le=7,
@@ -65,6 +69,14 @@ class KafkaSettings(BaseModel):
             conf["sasl.mechanism"] = self.sasl_mechanism
             conf["sasl.username"] = self.sasl_username or ""
             conf["sasl.password"] = self.sasl_password.get_secret_value() if self.sasl_password else ""
+        if self.security_protocol in ("SSL", "SASL_SSL"):
+            for key, path in (("ssl.ca.location", self.ssl_ca_location),
+                              ("ssl.certificate.location", self.ssl_certificate_location),
+                              ("ssl.key.location", self.ssl_key_location)):
+                if path is not None:
+                    conf[key] = str(path)
+            if self.ssl_key_password is not None:
+                conf["ssl.key.password"] = self.ssl_key_password.get_secret_value()
         return conf
 
 
@@ -134,6 +146,20 @@ class MeshSettings(BaseSettings):
     registry: RegistrySettings = RegistrySettings()
     local_broker: LocalBrokerSettings = LocalBrokerSettings()
     catalog: CatalogSettings = CatalogSettings()
+
+    def client_env(self) -> dict[str, str]:
+        """The MESH_* variables that give a child process these Kafka and registry client settings."""
+        env = {"MESH_REGISTRY__URL": self.registry.url}
+        kafka = self.kafka.model_dump(exclude_none=True, exclude={"sasl_password", "ssl_key_password"})
+        env.update({f"MESH_KAFKA__{key.upper()}": str(value) for key, value in kafka.items()})
+        for name, secret in (("SASL_PASSWORD", self.kafka.sasl_password), ("SSL_KEY_PASSWORD", self.kafka.ssl_key_password)):
+            if secret is not None:
+                env[f"MESH_KAFKA__{name}"] = secret.get_secret_value()
+        if self.registry.username is not None:
+            env["MESH_REGISTRY__USERNAME"] = self.registry.username
+        if self.registry.password is not None:
+            env["MESH_REGISTRY__PASSWORD"] = self.registry.password.get_secret_value()
+        return env
 
     @classmethod
     def load(cls) -> MeshSettings:

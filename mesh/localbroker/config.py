@@ -2,6 +2,13 @@
 
 One place for the single-node KRaft settings; docker-compose.yml mirrors them as KAFKA_* variables and
 `tests/unit/localbroker/test_config.py` checks that the two agree.
+
+Security (secure by default): the client listener `CLIENT` is SASL_PLAINTEXT with SCRAM-SHA-512 only;
+the broker talks to itself (inter-broker: transaction markers) over it as the admin principal, whose
+SCRAM credential is written into the metadata at format time (`--add-scram`, KIP-900). The controller
+listener cannot use SCRAM (SCRAM users live in the metadata it serves), so it uses PLAIN with the same
+admin user in a static JAAS list: no anonymous super user anywhere. KRaft's StandardAuthorizer denies
+whatever no ACL allows; `admin` is the only super user.
 """
 
 from __future__ import annotations
@@ -17,8 +24,14 @@ SINGLE_NODE_PROPERTIES: dict[str, str] = {
     "process.roles": "broker,controller",
     "node.id": "1",
     "controller.listener.names": "CONTROLLER",
-    "inter.broker.listener.name": "PLAINTEXT",
-    "listener.security.protocol.map": "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
+    "inter.broker.listener.name": "CLIENT",
+    "listener.security.protocol.map": "CLIENT:SASL_PLAINTEXT,CONTROLLER:SASL_PLAINTEXT",
+    "sasl.enabled.mechanisms": "SCRAM-SHA-512",
+    "sasl.mechanism.inter.broker.protocol": "SCRAM-SHA-512",
+    "sasl.mechanism.controller.protocol": "PLAIN",
+    "listener.name.controller.sasl.enabled.mechanisms": "PLAIN",
+    "authorizer.class.name": "org.apache.kafka.metadata.authorizer.StandardAuthorizer",
+    "allow.everyone.if.no.acl.found": "false",
     "num.partitions": "1",
     "default.replication.factor": "1",
     "min.insync.replicas": "1",
@@ -36,19 +49,41 @@ SINGLE_NODE_PROPERTIES: dict[str, str] = {
 }
 
 
-def server_properties(settings: LocalBrokerSettings, data_dir: Path) -> dict[str, str]:
-    """The broker's server.properties as a dict, listeners bound to the configured host and ports."""
+ADMIN_USER = "admin"
+"""The local broker's super user (also the registry's admin)."""
+
+
+def _jaas(module: str, user: str, password: str, *, users: bool = False) -> str:
+    listed = f' user_{user}="{password}"' if users else ""
+    return f'{module} required username="{user}" password="{password}"{listed};'
+
+
+def server_properties(settings: LocalBrokerSettings, data_dir: Path, *, admin_password: str) -> dict[str, str]:
+    """The broker's server.properties as a dict, listeners bound to the configured host and ports.
+
+    Holds the admin password (controller JAAS): write it with mode 0600.
+    """
     host = settings.host
     props = dict(SINGLE_NODE_PROPERTIES)
     props.update(
         {
             "controller.quorum.voters": f"1@{host}:{settings.controller_port}",
-            "listeners": f"PLAINTEXT://{host}:{settings.port},CONTROLLER://{host}:{settings.controller_port}",
-            "advertised.listeners": f"PLAINTEXT://{host}:{settings.port}",
+            "listeners": f"CLIENT://{host}:{settings.port},CONTROLLER://{host}:{settings.controller_port}",
+            "advertised.listeners": f"CLIENT://{host}:{settings.port}",
             "log.dirs": str(data_dir),
+            "super.users": f"User:{ADMIN_USER}",
+            "listener.name.client.scram-sha-512.sasl.jaas.config": _jaas(
+                "org.apache.kafka.common.security.scram.ScramLoginModule", ADMIN_USER, admin_password),
+            "listener.name.controller.plain.sasl.jaas.config": _jaas(
+                "org.apache.kafka.common.security.plain.PlainLoginModule", ADMIN_USER, admin_password, users=True),
         }
     )
     return props
+
+
+def scram_bootstrap(admin_password: str) -> str:
+    """The `kafka-storage format --add-scram` argument that creates the admin's SCRAM credential."""
+    return f"SCRAM-SHA-512=[name={ADMIN_USER},password={admin_password}]"
 
 
 def render_properties(props: dict[str, str]) -> str:

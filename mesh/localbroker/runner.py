@@ -19,12 +19,12 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from confluent_kafka.admin import AdminClient
-
+from mesh.clients import admin as new_admin
 from mesh.core.errors import LocalBrokerError
-from mesh.core.settings import LocalBrokerSettings
+from mesh.core.settings import KafkaSettings, LocalBrokerSettings
 from mesh.localbroker import artifacts
-from mesh.localbroker.config import log4j_properties, render_properties, server_properties
+from mesh.localbroker.config import log4j_properties, render_properties, scram_bootstrap, server_properties
+from mesh.localbroker.credentials import Credentials, admin_kafka_settings, ensure_admin, read_admin
 
 log = logging.getLogger(__name__)
 
@@ -51,12 +51,12 @@ def port_open(host: str, port: int, timeout: float = 0.5) -> bool:
     return False
 
 
-def metadata_ok(bootstrap: str, timeout: float = 3.0) -> bool:
-    """True when a Kafka broker answers a metadata request at `bootstrap`."""
+def metadata_ok(kafka: KafkaSettings, timeout: float = 3.0) -> bool:
+    """True when a Kafka broker answers a metadata request with these client settings."""
     quiet = logging.getLogger("mesh.localbroker.librdkafka")
     quiet.setLevel(logging.CRITICAL)
-    conf = {"bootstrap.servers": bootstrap, "logger": quiet, "socket.connection.setup.timeout.ms": 2000}
-    admin = AdminClient(conf)  # librdkafka takes a logger object here
+    # librdkafka takes a logger object here
+    admin = new_admin(kafka.client_config(), {"logger": quiet, "socket.connection.setup.timeout.ms": 2000})
     try:
         return bool(admin.list_topics(timeout=timeout).brokers)
     except Exception:  # noqa: BLE001 - any failure is "not ready yet"
@@ -76,6 +76,18 @@ class LocalBroker:
     @property
     def log_file(self) -> Path:
         return self.log_dir / "server.log"
+
+    @property
+    def admin(self) -> Credentials | None:
+        """The admin credentials, None before the broker first started secured."""
+        return read_admin(self.settings)
+
+    def client_settings(self) -> KafkaSettings:
+        """Client settings for this broker as its admin (anonymous if it has no credentials yet)."""
+        admin = self.admin
+        if admin is None:
+            return KafkaSettings(bootstrap_servers=self.settings.bootstrap)
+        return admin_kafka_settings(self.settings, admin)
 
     # --- status -----------------------------------------------------------------------------
     def _live_pid(self) -> int | None:
@@ -98,7 +110,7 @@ class LocalBroker:
     def status(self) -> BrokerStatus:
         """Running if our process is alive and answers, or if a broker already answers on the port."""
         pid = self._live_pid()
-        running = metadata_ok(self.settings.bootstrap) if pid or port_open(self.settings.host, self.settings.port) else False
+        running = metadata_ok(self.client_settings()) if pid or port_open(self.settings.host, self.settings.port) else False
         return BrokerStatus(running, self.settings.bootstrap, pid, pid is not None, self.state_dir, self.log_file)
 
     # --- start ------------------------------------------------------------------------------
@@ -106,11 +118,11 @@ class LocalBroker:
         """Start the broker unless one already answers; True if this call started it."""
         pid = self._live_pid()
         if pid is not None:
-            if not metadata_ok(self.settings.bootstrap):
+            if not metadata_ok(self.client_settings()):
                 self._wait_ready(pid)  # started moments ago by someone else: wait for it
             return False
         if port_open(self.settings.host, self.settings.port):
-            if metadata_ok(self.settings.bootstrap):
+            if metadata_ok(self.client_settings()):
                 log.info("a Kafka broker not started by mesh already answers at %s; using it", self.settings.bootstrap)
                 return False
             raise LocalBrokerError(
@@ -129,8 +141,13 @@ class LocalBroker:
         """Start a new broker process and wait until it serves metadata; returns its pid."""
         java = self._java()
         install = artifacts.fetch(self.settings)
-        properties = self._write_config()
-        self._format_if_needed(java, install, properties)
+        admin, new = ensure_admin(self.settings)
+        if new and _formatted_by_us(self.data_dir):
+            # formatted before the broker was secured: no admin SCRAM credential in its metadata
+            log.warning("re-formatting %s: it was created by an unsecured mesh broker", self.data_dir)
+            shutil.rmtree(self.data_dir)
+        properties = self._write_config(admin.password)
+        self._format_if_needed(java, install, properties, admin.password)
         cmd = [
             java, f"-Xmx{self.settings.heap}", f"-Xms{self.settings.heap}", "-XX:+UseG1GC",
             "-XX:MaxGCPauseMillis=20", "-Djava.awt.headless=true",
@@ -164,15 +181,20 @@ class LocalBroker:
             )
         return java
 
-    def _write_config(self) -> Path:
+    def _write_config(self, admin_password: str) -> Path:
         for folder in (self.data_dir, self.log_dir):
             folder.mkdir(parents=True, exist_ok=True)
         properties = self.state_dir / "server.properties"
-        properties.write_text(render_properties(server_properties(self.settings, self.data_dir)))
+        text = render_properties(server_properties(self.settings, self.data_dir, admin_password=admin_password))
+        fd = os.open(properties, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)  # it holds the admin password
+        with os.fdopen(fd, "w") as out:
+            out.write(text)
+        properties.chmod(0o600)
         (self.state_dir / "log4j.properties").write_text(log4j_properties(self.log_dir))
         return properties
 
-    def _format_if_needed(self, java: str, install: artifacts.KafkaInstall, properties: Path) -> None:
+    def _format_if_needed(self, java: str, install: artifacts.KafkaInstall, properties: Path,
+                          admin_password: str) -> None:
         if (self.data_dir / "meta.properties").exists():
             return
         tool = [java, "-cp", install.classpath, "kafka.tools.StorageTool"]
@@ -180,7 +202,8 @@ class LocalBroker:
         cluster_id = subprocess.run([*tool, "random-uuid"], capture_output=True, text=True, check=False, env=env)
         uuid = cluster_id.stdout.strip().splitlines()[-1] if cluster_id.returncode == 0 and cluster_id.stdout.strip() else ""
         fmt = subprocess.run(
-            [*tool, "format", "-t", uuid, "-c", str(properties)], capture_output=True, text=True, check=False, env=env
+            [*tool, "format", "-t", uuid, "-c", str(properties), "--add-scram", scram_bootstrap(admin_password)],
+            capture_output=True, text=True, check=False, env=env
         )
         if not uuid or fmt.returncode != 0:
             lines = (cluster_id.stderr + fmt.stdout + fmt.stderr).splitlines()
@@ -200,7 +223,7 @@ class LocalBroker:
                     f"(delete {self.data_dir} to start with an empty broker)",
                     log_tail=self.log_tail(),
                 )
-            if port_open(self.settings.host, self.settings.port) and metadata_ok(self.settings.bootstrap, timeout=2.0):
+            if port_open(self.settings.host, self.settings.port) and metadata_ok(self.client_settings(), timeout=2.0):
                 return
             time.sleep(0.25)
         raise LocalBrokerError(
@@ -243,6 +266,14 @@ class LocalBroker:
             with contextlib.suppress(OSError):
                 found += [line for line in path.read_text(errors="replace").splitlines() if line.strip()][-lines:]
         return found[-lines:]
+
+
+def _formatted_by_us(data_dir: Path) -> bool:
+    """True when `data_dir` holds a single-node mesh broker's storage (node 1)."""
+    try:
+        return "node.id=1\n" in (data_dir / "meta.properties").read_text()
+    except OSError:
+        return False
 
 
 def _alive(pid: int) -> bool:

@@ -114,7 +114,7 @@ class ViewServer:
     def _consume(self) -> None:
         schemas = SchemaCache(url=self._settings.registry.url)
         reader = EventReader(ValueDeserializer(schemas.by_id))
-        consumer = new_consumer(self._settings, group_id=f"mesh-views-{uuid.uuid4().hex[:8]}", config={
+        consumer = new_consumer(self._settings, group_id=f"{self.topic}.views-{uuid.uuid4().hex[:8]}", config={
             "enable.auto.commit": False, "enable.partition.eof": True, "isolation.level": "read_committed"})
         try:
             partitions = consumer.list_topics(self.topic, timeout=30).topics[self.topic].partitions

@@ -69,7 +69,7 @@ class ContractStore:
         """The latest contract per `<consumer>-><product>` (empty when the topic does not exist)."""
         if not self._admin.partitions([self.topic]):
             return {}
-        consumer = new_consumer(self._config, group_id=f"mesh-contracts-{uuid.uuid4().hex}",
+        consumer = new_consumer(self._config, group_id=f"{self.topic}.reader-{uuid.uuid4().hex[:12]}",
                                 config={"enable.auto.commit": False, "auto.offset.reset": "earliest"})
         contracts: dict[str, Contract] = {}
         try:

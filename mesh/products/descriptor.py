@@ -4,7 +4,7 @@
     version: 1                             major version: part of the topic name
     domain: claims
     kind: source                           source (a domain's own facts) or aggregate (built from inputs)
-    owner: {team: Claims Platform, contact: claims-data@healthco.example}
+    owner: {team: Claims Platform, contact: claims-data@healthco.example, principal: claims}
     description: ...
     namespace: prod                        prod, preprod or test
     lifecycle: active                      draft, active, deprecated or retired
@@ -17,8 +17,14 @@
     freshness_slo: 15m                     how stale the newest event may be
     classification: {claim_id: internal, subscriber_id: pii, ...}   every field, by dotted path
     inputs: [membership.members, ...]      products an aggregate reads (lineage); required for aggregates
+    processor: {app_id: member360}         an aggregate's stream processor (runs as the owner's principal)
+    consumers:                             who may read the product, and why (Kafka ACLs derive from this)
+      - {principal: care, team: care, purpose: member-360 views for care managers, expires: 2027-06-30}
     suppressions:                          optional: semantic schema-check rules let through, each with a reason
       - {rule: GOV103, field: service_date, reason: "readers were moved to service_day first"}
+
+`owner.principal` is the SCRAM user that publishes the product (default: the domain). A product with
+`pii` or `phi` fields needs a purpose and an expiry date on every consumer grant.
 
 The output topic is derived, never written: `mesh.core.naming.product_topic` of namespace, domain,
 product and version; each event schema's subject is `<topic>-<record fullname>`.
@@ -27,6 +33,7 @@ product and version; each event schema's subject is `<topic>-<record fullname>`.
 from __future__ import annotations
 
 import re
+from datetime import date
 from typing import Annotated, Literal
 
 from pydantic import (
@@ -97,11 +104,30 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+Principal = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_-]*$", max_length=64)]
+
+
 class Owner(_Strict):
-    """The team accountable for the product and how to reach it."""
+    """The team accountable for the product, how to reach it, and the principal that publishes it."""
 
     team: str = Field(min_length=1)
     contact: str = Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", description="an e-mail address")
+    principal: Principal | None = Field(default=None, description="SCRAM user; default: the domain")
+
+
+class Consumer(_Strict):
+    """One grant: `principal` (of `team`) may read the product for `purpose` until `expires`."""
+
+    principal: Principal
+    team: str = Field(pattern=r"^[a-z][a-z0-9_-]*$", description="consumer groups must start with it")
+    purpose: str | None = Field(default=None, min_length=10)
+    expires: date | None = None
+
+
+class Processor(_Strict):
+    """The stream processor that builds an aggregate: its app id prefixes its group, topics and transactions."""
+
+    app_id: str = Field(pattern=r"^[a-z][a-z0-9_-]*$")
 
 
 class Retention(_Strict):
@@ -170,6 +196,25 @@ class ProductDescriptor(_Strict):
     classification: dict[str, Classification] = Field(min_length=1)
     inputs: list[ProductId] = Field(default_factory=list, validate_default=True)
     suppressions: list[Suppression] = Field(default_factory=list)
+    processor: Processor | None = None
+    consumers: list[Consumer] = Field(default_factory=list)
+
+    @field_validator("consumers")
+    @classmethod
+    def _sensitive_grants_are_justified(cls, value: list[Consumer], info: ValidationInfo) -> list[Consumer]:
+        levels = set((info.data.get("classification") or {}).values())
+        if levels & {"pii", "phi"}:
+            for n, grant in enumerate(value):
+                missing = [f for f in ("purpose", "expires") if getattr(grant, f) is None]
+                if missing:
+                    raise ValueError(
+                        f"consumer {n} ({grant.principal}) of a product with {'/'.join(sorted(levels & {'pii', 'phi'}))} "
+                        f"fields needs {' and '.join(missing)}: write why it reads the data and until when "
+                        "(expires: YYYY-MM-DD)")
+        principals = [g.principal for g in value]
+        if len(set(principals)) != len(principals):
+            raise ValueError("a principal is listed twice; merge its grants into one entry")
+        return value
 
     @field_validator("namespace")
     @classmethod
@@ -203,6 +248,11 @@ class ProductDescriptor(_Strict):
         if info.data.get("id") in value:
             raise ValueError("a product cannot be its own input")
         return value
+
+    @property
+    def owner_principal(self) -> str:
+        """The SCRAM user that publishes the product (`owner.principal`, default the domain)."""
+        return self.owner.principal or self.domain
 
     @property
     def product(self) -> str:

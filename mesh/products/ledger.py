@@ -59,7 +59,7 @@ class Ledger:
         """The latest entry per topic (empty if the ledger topic does not exist)."""
         if self.topic not in admin.list_topics(timeout=self._timeout).topics:
             return {}
-        consumer = new_consumer(self._config, group_id=f"mesh-ledger-{uuid.uuid4().hex}",
+        consumer = new_consumer(self._config, group_id=f"{self.topic}.reader-{uuid.uuid4().hex[:12]}",
                                 config={"enable.auto.commit": False, "auto.offset.reset": "earliest"})
         entries: dict[str, LedgerEntry] = {}
         try:

@@ -23,6 +23,7 @@ import confluent_kafka
 from confluent_kafka.schema_registry import SchemaRegistryClient
 
 from mesh.clients import consumer as new_consumer
+from mesh.clients import kafka_error
 from mesh.core.errors import DeliveryError, KafkaError
 from mesh.core.settings import MeshSettings
 from mesh.sdk.dlq import DeadLetterQueue
@@ -36,6 +37,14 @@ log = logging.getLogger(__name__)
 ConfigValue = str | int | float | bool
 Handler = Callable[[Event], object]
 _IGNORED_ERRORS = frozenset({confluent_kafka.KafkaError._PARTITION_EOF})
+
+
+_REFUSED = frozenset({
+    confluent_kafka.KafkaError.TOPIC_AUTHORIZATION_FAILED,
+    confluent_kafka.KafkaError.GROUP_AUTHORIZATION_FAILED,
+    confluent_kafka.KafkaError.SASL_AUTHENTICATION_FAILED,
+    confluent_kafka.KafkaError._AUTHENTICATION,
+})
 
 
 class Consumer:
@@ -142,6 +151,10 @@ class Consumer:
     def _client_error(self, error: confluent_kafka.KafkaError) -> None:
         if error.code() in _IGNORED_ERRORS:
             return
+        if error.code() in _REFUSED:
+            # not transient: retrying would only hang; say who was refused what
+            raise kafka_error(f"consume {', '.join(self.topics)} in group {self.group_id!r}",
+                              confluent_kafka.KafkaException(error))
         if error.fatal() or error.code() == confluent_kafka.KafkaError.UNKNOWN_TOPIC_OR_PART:
             raise KafkaError(f"Consuming {', '.join(self.topics)} failed: {error.str()}", cause=error,
                              hint="check that the topics exist and the broker is reachable")

@@ -14,6 +14,9 @@ from pathlib import Path
 
 import httpx
 
+from mesh.core.settings import MeshSettings
+from tests.support.brokers import Broker
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -23,9 +26,15 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def test_demo_runs_the_mesh_and_stops_what_it_started(kafka_bootstrap: str, tmp_path: Path) -> None:
+def _operator_env(broker: Broker) -> dict[str, str]:
+    """The demo is the platform operator (it provisions products): it runs as the cluster's admin."""
+    admin = MeshSettings(kafka=broker.admin.model_copy(update={"bootstrap_servers": broker.bootstrap}))
+    return {name: value for name, value in admin.client_env().items() if name.startswith("MESH_KAFKA__")}
+
+
+def test_demo_runs_the_mesh_and_stops_what_it_started(kafka_broker: Broker, tmp_path: Path) -> None:
     registry_url = f"http://127.0.0.1:{_free_port()}"
-    env = {**os.environ, "MESH_KAFKA__BOOTSTRAP_SERVERS": kafka_bootstrap, "MESH_REGISTRY__URL": registry_url,
+    env = {**os.environ, **_operator_env(kafka_broker), "MESH_REGISTRY__URL": registry_url,
            "MESH_LOCAL_BROKER__CACHE_DIR": str(tmp_path), "COLUMNS": "120"}
     args = ["--members", "40", "--seed", "3", "--web-port", str(_free_port())]
     done = subprocess.run([sys.executable, "-m", "domains.demo", *args], cwd=ROOT,
@@ -33,6 +42,9 @@ def test_demo_runs_the_mesh_and_stops_what_it_started(kafka_bootstrap: str, tmp_
     assert done.returncode == 0, done.stdout + done.stderr
     assert f"schema registry started at {registry_url}" in done.stdout
     assert "5 data products applied" in done.stdout
+    # the line may wrap at COLUMNS
+    assert re.search(r"clinical publishing\s+to\s+prod\.claims\.claims\.v1:\s+refused\s+\(TOPIC_AUTHORIZATION_FAILED\)",
+                     done.stdout), done.stdout
     assert "domain services published" in done.stdout and "member-360 processor caught up" in done.stdout
     assert re.search(r"views equal to the ground truth\s+40 of 40", done.stdout), done.stdout
     assert re.search(r"freshness, event to view update\s+p50 [\d,]+ ms, p99 [\d,]+ ms", done.stdout)
@@ -44,9 +56,9 @@ def test_demo_runs_the_mesh_and_stops_what_it_started(kafka_bootstrap: str, tmp_
     assert not still_up, "the demo must stop the registry it started"
 
 
-def test_demo_kept_running_ends_with_the_catalog_url(kafka_bootstrap: str, tmp_path: Path) -> None:
+def test_demo_kept_running_ends_with_the_catalog_url(kafka_broker: Broker, tmp_path: Path) -> None:
     registry_url, catalog_port, web_port = f"http://127.0.0.1:{_free_port()}", _free_port(), _free_port()
-    env = {**os.environ, "MESH_KAFKA__BOOTSTRAP_SERVERS": kafka_bootstrap, "MESH_REGISTRY__URL": registry_url,
+    env = {**os.environ, **_operator_env(kafka_broker), "MESH_REGISTRY__URL": registry_url,
            "MESH_LOCAL_BROKER__CACHE_DIR": str(tmp_path), "COLUMNS": "200"}
     # a seed of its own: a broker kept from an earlier run already holds the views of a fixed seed's members,
     # and a processor publishes (and times) only views that change

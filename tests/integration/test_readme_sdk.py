@@ -17,13 +17,13 @@ from mesh.products.loader import load_all
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_readme_producer_and_consumer(kafka_bootstrap: str, schema_registry_url: str,
+def test_readme_producer_and_consumer(kafka_settings: KafkaSettings, schema_registry_url: str,
                                       unique_name: Callable[[str], str]) -> None:
-    settings = MeshSettings(kafka=KafkaSettings(bootstrap_servers=kafka_bootstrap),
+    settings = MeshSettings(kafka=kafka_settings,
                             registry=RegistrySettings(url=schema_registry_url))
     products = {p.id: p for p in load_all(ROOT / "domains", project_root=ROOT)}
     topic = unique_name("claims")
-    admin = AdminClient({"bootstrap.servers": kafka_bootstrap})  # kept alive until the topic exists
+    admin = AdminClient(kafka_settings.client_config())  # kept alive until the topic exists
     admin.create_topics([NewTopic(topic, 1, 1)])[topic].result(30)
     claim = {"claim_id": "CLM-1", "subscriber_id": "S-1", "submitted_at": datetime(2026, 1, 2, tzinfo=UTC),
              "service_date": datetime(2026, 1, 1).date(), "provider_id": "NPI1", "billed_amount": Decimal("12.50")}

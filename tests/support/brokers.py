@@ -6,8 +6,22 @@ import contextlib
 import logging
 import os
 from collections.abc import Iterator
+from dataclasses import dataclass
+
+from mesh.core.settings import KafkaSettings, MeshSettings
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Broker:
+    """A reachable cluster: its bootstrap servers and the settings of a principal that may manage access.
+
+    `admin` is used once, to create the test principal (see tests/support/access.py); tests never run as it.
+    """
+
+    bootstrap: str
+    admin: KafkaSettings
 
 
 class BrokerUnavailable(Exception):
@@ -43,31 +57,31 @@ def _testcontainers_kafka() -> Iterator[str]:
 
 
 @contextlib.contextmanager
-def _local_broker() -> Iterator[str]:
-    from mesh.core.settings import MeshSettings
+def _local_broker() -> Iterator[Broker]:
     from mesh.localbroker.runner import LocalBroker
 
     broker = LocalBroker(MeshSettings.load().local_broker)
     started = broker.ensure_running()
     try:
-        yield broker.settings.bootstrap
+        yield Broker(broker.settings.bootstrap, broker.client_settings())
     finally:
         if started:
             broker.stop()
 
 
 @contextlib.contextmanager
-def acquire_broker() -> Iterator[str]:
-    """Yield bootstrap servers: the environment's cluster, else testcontainers, else the local broker."""
+def acquire_broker() -> Iterator[Broker]:
+    """Yield a broker: the environment's cluster (MESH_KAFKA__* name it and its managing principal), else
+    testcontainers (unsecured), else the local broker (secured; its admin's credentials from its state dir)."""
     from mesh.core.errors import MeshError
 
     existing = os.environ.get("MESH_KAFKA__BOOTSTRAP_SERVERS")
     if existing:
-        yield existing
+        yield Broker(existing, MeshSettings.load().kafka)
         return
     if _docker_reachable():
         with _testcontainers_kafka() as bootstrap:
-            yield bootstrap
+            yield Broker(bootstrap, KafkaSettings(bootstrap_servers=bootstrap))
         return
     try:
         cm = _local_broker()

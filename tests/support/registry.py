@@ -14,11 +14,12 @@ from collections.abc import Iterator
 from mesh.core.settings import KafkaSettings, MeshSettings, RegistrySettings
 
 
-def registry_settings(*, topic: str | None = None, default_compatibility: str = "BACKWARD") -> MeshSettings:
+def registry_settings(kafka: KafkaSettings | None = None, *, topic: str | None = None,
+                      default_compatibility: str = "BACKWARD") -> MeshSettings:
     """Settings for an in-process registry on `topic` (default: a fresh unique topic)."""
     topic = topic or f"t._schemas.{uuid.uuid4().hex[:12]}"
     return MeshSettings(
-        kafka=KafkaSettings(),
+        kafka=kafka or KafkaSettings(),
         registry=RegistrySettings(
             schemas_topic=topic, group_id=f"t.registry.{uuid.uuid4().hex[:8]}",
             default_compatibility=default_compatibility,
@@ -27,11 +28,11 @@ def registry_settings(*, topic: str | None = None, default_compatibility: str = 
 
 
 @contextlib.contextmanager
-def running_registry(bootstrap: str, *, topic: str | None = None) -> Iterator[str]:
-    """Run our registry on `topic` against `bootstrap` until the block ends; yields its URL."""
+def running_registry(kafka: KafkaSettings, *, topic: str | None = None) -> Iterator[str]:
+    """Run our registry on `topic` on the cluster of `kafka` (as its principal) until the block ends; yields its URL."""
     from mesh.registry.server import BackgroundRegistry, build_app
 
-    server = BackgroundRegistry(build_app(registry_settings(topic=topic), bootstrap_servers=bootstrap))
+    server = BackgroundRegistry(build_app(registry_settings(kafka, topic=topic)))
     url = server.start()
     try:
         yield url
@@ -40,11 +41,11 @@ def running_registry(bootstrap: str, *, topic: str | None = None) -> Iterator[st
 
 
 @contextlib.contextmanager
-def acquire_registry(bootstrap: str) -> Iterator[str]:
+def acquire_registry(kafka: KafkaSettings) -> Iterator[str]:
     """Yield a registry URL: MESH_REGISTRY__URL when set, else our registry started for the session."""
     existing = os.environ.get("MESH_REGISTRY__URL")
     if existing:
         yield existing
         return
-    with running_registry(bootstrap) as url:
+    with running_registry(kafka) as url:
         yield url

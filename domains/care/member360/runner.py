@@ -41,8 +41,7 @@ class ProcessorExitedError(MeshError):
 def processor_env(config: Member360Config, settings: MeshSettings) -> dict[str, str]:
     """The environment that makes `python -m domains.care.member360.app` run `config` against `settings`."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("MEMBER360_", "MESH_"))}
-    env["MESH_KAFKA__BOOTSTRAP_SERVERS"] = str(settings.kafka.bootstrap_servers or "")
-    env["MESH_REGISTRY__URL"] = settings.registry.url
+    env.update(settings.client_env())
     for name, value in config.model_dump().items():
         env[f"MEMBER360_{name.upper()}"] = str(value).lower() if isinstance(value, bool) else str(value)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))

@@ -32,8 +32,8 @@ def products() -> list[Product]:
 
 
 @pytest.fixture
-def care_settings(kafka_bootstrap: str, schema_registry_url: str) -> MeshSettings:
-    return MeshSettings(kafka=KafkaSettings(bootstrap_servers=kafka_bootstrap),
+def care_settings(kafka_settings: KafkaSettings, schema_registry_url: str) -> MeshSettings:
+    return MeshSettings(kafka=kafka_settings,
                         registry=RegistrySettings(url=schema_registry_url))
 
 
@@ -64,10 +64,10 @@ class Mesh360:
 
 
 @pytest.fixture
-def mesh360(care_settings: MeshSettings, products: list[Product], kafka_bootstrap: str,
+def mesh360(care_settings: MeshSettings, products: list[Product], kafka_settings: KafkaSettings,
             tmp_path: Path) -> Iterator[Mesh360]:
     token = uuid.uuid4().hex[:8]
-    admin = AdminClient({"bootstrap.servers": kafka_bootstrap})
+    admin = AdminClient(kafka_settings.client_config())
     topics: dict[str, str] = {}
     new: list[NewTopic] = []
     for product in products:

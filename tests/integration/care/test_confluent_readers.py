@@ -18,19 +18,20 @@ from confluent_kafka.serialization import MessageField, SerializationContext
 
 from domains.feed import generate
 from domains.wiring import publish_records
+from mesh.core.settings import ClientConfig
 from mesh.sdk import Consumer as MeshConsumer
 from tests.integration.care.conftest import Mesh360
 
 MEMBERS = 40
 
 
-def end_offsets(bootstrap: str, topic: str) -> int:
+def end_offsets(kafka: ClientConfig, topic: str) -> int:
     """How many records the topic holds (read to the end of every partition; nothing is compacted away yet).
 
     Not the sum of high watermarks: the member-360 processor writes in transactions, and each commit
     marker takes an offset without being a record.
     """
-    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": f"t-wm-{uuid.uuid4().hex[:8]}",
+    consumer = Consumer({**kafka, "group.id": f"t.wm-{uuid.uuid4().hex[:8]}",
                          "enable.partition.eof": True, "auto.offset.reset": "earliest"})
     try:
         partitions = consumer.list_topics(topic, timeout=10).topics[topic].partitions
@@ -47,12 +48,12 @@ def end_offsets(bootstrap: str, topic: str) -> int:
         consumer.close()
 
 
-def read_with_confluent(bootstrap: str, registry_url: str, topic: str) -> list[dict[str, object]]:
+def read_with_confluent(kafka: ClientConfig, registry_url: str, topic: str) -> list[dict[str, object]]:
     """Every value of `topic`, decoded by a default-configured AvroDeserializer."""
-    expected = end_offsets(bootstrap, topic)
+    expected = end_offsets(kafka, topic)
     registry = SchemaRegistryClient({"url": registry_url})
     deserializer = AvroDeserializer(registry)
-    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": f"t-confluent-{uuid.uuid4().hex[:8]}",
+    consumer = Consumer({**kafka, "group.id": f"t.confluent-{uuid.uuid4().hex[:8]}",
                          "auto.offset.reset": "earliest", "enable.auto.commit": False})
     values: list[dict[str, object]] = []
     try:
@@ -75,7 +76,7 @@ def read_with_confluent(bootstrap: str, registry_url: str, topic: str) -> list[d
 
 
 def test_a_default_avro_deserializer_reads_every_product_topic(mesh360: Mesh360, schema_registry_url: str) -> None:
-    bootstrap = mesh360.settings.kafka.client_config()["bootstrap.servers"]
+    bootstrap = mesh360.settings.kafka.client_config()
     feed = generate(MEMBERS, seed=12)
     producers = mesh360.producers()
     try:

@@ -116,7 +116,7 @@ def test_undecodable_and_unresolvable_events_go_to_the_dead_letter_topic(mesh360
     claims_topic = mesh360.config.claims_topic
     producers = mesh360.producers()
     publish_records(feed.records[: len(feed.records) // 2], producers)
-    raw = confluent_kafka.Producer({"bootstrap.servers": mesh360.settings.kafka.bootstrap_servers})
+    raw = confluent_kafka.Producer(mesh360.settings.kafka.client_config())
     # undecodable: a CloudEvent whose value is not Confluent-framed Avro
     raw.produce(claims_topic, b"not avro", b"S-1", headers=[
         ("ce_id", b"bad-1"), ("ce_source", b"/test"), ("ce_specversion", b"1.0"),
@@ -148,7 +148,7 @@ def test_undecodable_and_unresolvable_events_go_to_the_dead_letter_topic(mesh360
 
 def dead_letters(mesh: Mesh360, topic: str) -> dict[str, dict[str, str]]:
     """ce_id -> the text headers of every dead letter on `topic`."""
-    consumer = confluent_kafka.Consumer({"bootstrap.servers": mesh.settings.kafka.bootstrap_servers,
+    consumer = confluent_kafka.Consumer({**mesh.settings.kafka.client_config(),
                                          "group.id": f"{mesh.config.app_id}-dlq", "auto.offset.reset": "earliest"})
     consumer.subscribe([topic])
     found: dict[str, dict[str, str]] = {}

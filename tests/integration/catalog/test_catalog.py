@@ -24,7 +24,7 @@ from confluent_kafka.admin import AdminClient
 from mesh.catalog.broker import BrokerView
 from mesh.catalog.server import BackgroundCatalog
 from mesh.catalog.status import MET, assess
-from mesh.core.settings import KafkaSettings, MeshSettings, RegistrySettings
+from mesh.core.settings import ClientConfig, KafkaSettings, MeshSettings, RegistrySettings
 from mesh.products.clients import producer_for
 from mesh.products.loader import Product, load_all, load_descriptor
 from mesh.products.provision import Provisioner
@@ -36,13 +36,13 @@ CONSUMED = 3
 
 
 @pytest.fixture
-def settings(kafka_bootstrap: str, schema_registry_url: str) -> MeshSettings:
-    return MeshSettings(kafka=KafkaSettings(bootstrap_servers=kafka_bootstrap),
+def settings(kafka_settings: KafkaSettings, schema_registry_url: str) -> MeshSettings:
+    return MeshSettings(kafka=kafka_settings,
                         registry=RegistrySettings(url=schema_registry_url))
 
 
 @pytest.fixture
-def product(tmp_path: Path, settings: MeshSettings, kafka_bootstrap: str, schema_registry_url: str,
+def product(tmp_path: Path, settings: MeshSettings, kafka_settings: KafkaSettings, schema_registry_url: str,
             unique_name: object) -> Iterator[Product]:
     """A claims product of this test's own, with events, a dead letter and a consumer group behind."""
     token = uuid.uuid4().hex[:8]
@@ -55,17 +55,17 @@ def product(tmp_path: Path, settings: MeshSettings, kafka_bootstrap: str, schema
     made = load_descriptor(path, root=ROOT)
     registrar = ConfluentRegistrar.for_url(schema_registry_url)
     try:
-        provisioner = Provisioner({"bootstrap.servers": kafka_bootstrap}, registrar=registrar,
+        provisioner = Provisioner(kafka_settings.client_config(), registrar=registrar,
                                   ledger_topic=f"t.ledger.{token}")
         provisioner.apply(provisioner.plan([made]))
     finally:
         registrar.close()
     _publish(made, settings)
-    _dead_letter(made, kafka_bootstrap)
+    _dead_letter(made, kafka_settings.client_config())
     group = f"t.catalog-reader.{token}"
-    _consume(made, kafka_bootstrap, group, CONSUMED)
+    _consume(made, kafka_settings.client_config(), group, CONSUMED)
     yield made
-    admin = AdminClient({"bootstrap.servers": kafka_bootstrap})
+    admin = AdminClient(kafka_settings.client_config())
     topics = [made.descriptor.topic, made.descriptor.dlq_topic, f"t.ledger.{token}"]
     for future in admin.delete_topics([t for t in topics if t in admin.list_topics(timeout=10).topics]).values():
         future.result(timeout=30)
@@ -80,14 +80,14 @@ def _publish(product: Product, settings: MeshSettings) -> None:
                 "provider_id": f"NPI-SECRET-{n}", "billed_amount": decimal.Decimal("120.50")}, key=f"SUB-SECRET-{n}")
 
 
-def _dead_letter(product: Product, bootstrap: str) -> None:
-    producer = confluent_kafka.Producer({"bootstrap.servers": bootstrap})
+def _dead_letter(product: Product, bootstrap: ClientConfig) -> None:
+    producer = confluent_kafka.Producer(bootstrap)
     producer.produce(product.descriptor.dlq_topic, b"not a cloudevent", key=b"x")
     assert producer.flush(30) == 0
 
 
-def _consume(product: Product, bootstrap: str, group: str, count: int) -> None:
-    consumer = confluent_kafka.Consumer({"bootstrap.servers": bootstrap, "group.id": group,
+def _consume(product: Product, bootstrap: ClientConfig, group: str, count: int) -> None:
+    consumer = confluent_kafka.Consumer({**bootstrap, "group.id": group,
                                          "auto.offset.reset": "earliest", "enable.auto.commit": False})
     consumer.subscribe([product.descriptor.topic])
     got: list[confluent_kafka.Message] = []

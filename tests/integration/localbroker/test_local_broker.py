@@ -10,9 +10,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from pydantic import SecretStr
 
 from mesh.core.errors import LocalBrokerError
-from mesh.core.settings import LocalBrokerSettings, MeshSettings
+from mesh.core.settings import KafkaSettings, LocalBrokerSettings, MeshSettings
+from mesh.localbroker.credentials import credentials_path
 from mesh.localbroker.runner import LocalBroker, _alive, metadata_ok
 
 
@@ -58,7 +60,12 @@ def test_cli_start_is_idempotent_status_reports_and_stop_ends_the_process(own_se
         assert broker.status().pid == pid  # found, not started again
         status = _cli(own_settings, "status")
         assert status.returncode == 0 and f"pid {pid}" in status.stdout
-        assert metadata_ok(own_settings.bootstrap)
+        assert metadata_ok(broker.client_settings())
+        assert credentials_path(own_settings).stat().st_mode & 0o777 == 0o600
+        # secured: anonymous clients and wrong passwords get no metadata
+        assert not metadata_ok(KafkaSettings(bootstrap_servers=own_settings.bootstrap), timeout=2.0)
+        wrong = broker.client_settings().model_copy(update={"sasl_password": SecretStr("wrong-password")})
+        assert not metadata_ok(wrong, timeout=2.0)
     finally:
         stop = _cli(own_settings, "stop")
     assert stop.returncode == 0 and "stopped" in stop.stdout
@@ -72,7 +79,7 @@ def test_stale_pid_file_does_not_block_a_start(broker: LocalBroker) -> None:
     broker.state_dir.mkdir(parents=True)
     broker.pid_file.write_text("1\n")  # pid 1 is alive but is not our broker
     assert broker.ensure_running() is True
-    assert metadata_ok(broker.settings.bootstrap)
+    assert metadata_ok(broker.client_settings())
 
 
 def test_failed_start_shows_log_lines_and_leaves_nothing_running(broker: LocalBroker) -> None:
@@ -83,4 +90,4 @@ def test_failed_start_shows_log_lines_and_leaves_nothing_running(broker: LocalBr
         broker.ensure_running()
     assert info.value.log_tail
     assert not broker.pid_file.exists()
-    assert not metadata_ok(broker.settings.bootstrap, timeout=1.0)
+    assert not metadata_ok(broker.client_settings(), timeout=1.0)

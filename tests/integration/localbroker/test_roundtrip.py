@@ -8,6 +8,8 @@ from collections import defaultdict
 from confluent_kafka import Consumer, KafkaError, Producer
 from confluent_kafka.admin import AdminClient, NewTopic
 
+from mesh.core.settings import KafkaSettings
+
 N = 10_000
 PARTITIONS = 3
 
@@ -16,11 +18,11 @@ def _payload(i: int) -> bytes:
     return hashlib.sha256(str(i).encode()).digest() + i.to_bytes(4, "big")
 
 
-def test_ten_thousand_messages_keep_count_order_and_payload(kafka_bootstrap: str, topic_name: str, group_id: str) -> None:
-    admin = AdminClient({"bootstrap.servers": kafka_bootstrap})
+def test_ten_thousand_messages_keep_count_order_and_payload(kafka_settings: KafkaSettings, topic_name: str, group_id: str) -> None:
+    admin = AdminClient(kafka_settings.client_config())
     admin.create_topics([NewTopic(topic_name, num_partitions=PARTITIONS, replication_factor=1)])[topic_name].result(30)
 
-    producer = Producer({"bootstrap.servers": kafka_bootstrap, "enable.idempotence": True, "acks": "all", "linger.ms": 5})
+    producer = Producer({**kafka_settings.client_config(), "enable.idempotence": True, "acks": "all", "linger.ms": 5})
     failures: list[str] = []
     sent: dict[int, list[bytes]] = defaultdict(list)
     for i in range(N):
@@ -35,7 +37,7 @@ def test_ten_thousand_messages_keep_count_order_and_payload(kafka_bootstrap: str
     for i in range(N):
         sent[i % 97].append(_payload(i))
 
-    consumer = Consumer({"bootstrap.servers": kafka_bootstrap, "group.id": group_id,
+    consumer = Consumer({**kafka_settings.client_config(), "group.id": group_id,
                          "auto.offset.reset": "earliest", "enable.auto.commit": False})
     consumer.subscribe([topic_name])
     received: dict[int, list[bytes]] = defaultdict(list)

@@ -19,7 +19,11 @@ from mesh.processing.faust import EventSchema
 def main() -> None:
     app_id, topic_name, out = sys.argv[1], sys.argv[2], Path(sys.argv[3])
     settings = MeshSettings.load()
-    app = faust.App(app_id, broker=f"kafka://{settings.kafka.bootstrap_servers}", store="memory://",
+    kafka = settings.kafka
+    credentials = faust.SASLCredentials(  # a secured broker: SCRAM as the test principal
+        username=kafka.sasl_username or "", password=kafka.sasl_password.get_secret_value() if kafka.sasl_password else "",
+        mechanism=kafka.sasl_mechanism or "SCRAM-SHA-512") if kafka.sasl_mechanism else None
+    app = faust.App(app_id, broker=f"kafka://{kafka.bootstrap_servers}", store="memory://", broker_credentials=credentials,
                     web_enabled=False, topic_disable_leader=True, consumer_auto_offset_reset="earliest",
                     datadir=str(out.parent / "faust-data"))
     topic = app.topic(topic_name, schema=EventSchema(settings=settings))

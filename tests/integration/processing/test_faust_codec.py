@@ -24,8 +24,7 @@ def test_a_faust_agent_reads_a_product(sdk_settings: MeshSettings, make_topic: C
         for n in range(10):
             producer.publish(CLAIM_TYPE, claim(n), id=f"c-{n}", key=f"k{n}")
     out = tmp_path / "events.txt"
-    env = {**os.environ, "MESH_KAFKA__BOOTSTRAP_SERVERS": str(sdk_settings.kafka.bootstrap_servers),
-           "MESH_REGISTRY__URL": sdk_settings.registry.url, "PYTHONPATH": str(ROOT)}
+    env = {**os.environ, **sdk_settings.client_env(), "PYTHONPATH": str(ROOT)}
     worker = subprocess.Popen([sys.executable, "-m", "tests.integration.processing.faust_reader", group_id, topic,
                                str(out)], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:

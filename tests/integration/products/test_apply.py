@@ -12,6 +12,7 @@ import yaml
 from confluent_kafka.admin import AdminClient
 
 from mesh.core.errors import ProvisioningError
+from mesh.core.settings import KafkaSettings
 from mesh.products.loader import Product, load_descriptor
 from mesh.products.provision import Provisioner
 from mesh.products.registrar import ConfluentRegistrar, InMemoryRegistrar
@@ -20,8 +21,8 @@ MakeProduct = Callable[..., Product]
 
 
 @pytest.fixture
-def admin(kafka_bootstrap: str) -> AdminClient:
-    return AdminClient({"bootstrap.servers": kafka_bootstrap})
+def admin(kafka_settings: KafkaSettings) -> AdminClient:
+    return AdminClient(kafka_settings.client_config())
 
 
 @pytest.fixture
@@ -68,10 +69,10 @@ def topic_facts(admin: AdminClient, topic: str) -> tuple[int, str, str]:
 
 
 def test_apply_creates_then_is_a_noop_then_refuses_fewer_partitions_and_a_new_key(
-    kafka_bootstrap: str, admin: AdminClient, make_product: MakeProduct, ledger_topic: str
+    kafka_settings: KafkaSettings, admin: AdminClient, make_product: MakeProduct, ledger_topic: str
 ) -> None:
     registrar = InMemoryRegistrar()
-    provisioner = Provisioner({"bootstrap.servers": kafka_bootstrap}, registrar=registrar,
+    provisioner = Provisioner(kafka_settings.client_config(), registrar=registrar,
                               ledger_topic=ledger_topic, timeout_s=20)
     claims = make_product("domains/claims/products/claims.yaml", partitions=3)
     view = make_product("domains/care/products/member_360.yaml", partitions=2)
@@ -101,9 +102,9 @@ def test_apply_creates_then_is_a_noop_then_refuses_fewer_partitions_and_a_new_ke
 
 
 def test_apply_makes_the_changes_kafka_can_make(
-    kafka_bootstrap: str, admin: AdminClient, make_product: MakeProduct, ledger_topic: str
+    kafka_settings: KafkaSettings, admin: AdminClient, make_product: MakeProduct, ledger_topic: str
 ) -> None:
-    provisioner = Provisioner({"bootstrap.servers": kafka_bootstrap}, ledger_topic=ledger_topic,
+    provisioner = Provisioner(kafka_settings.client_config(), ledger_topic=ledger_topic,
                               dlq=False, timeout_s=20)
     provisioner.apply(provisioner.plan([make_product("domains/clinical/products/visits.yaml", partitions=1)]))
     grown = make_product("domains/clinical/products/visits.yaml", partitions=2,
@@ -116,14 +117,14 @@ def test_apply_makes_the_changes_kafka_can_make(
 
 
 def test_apply_registers_schemas_with_their_compatibility_level_in_a_real_registry(
-    request: pytest.FixtureRequest, kafka_bootstrap: str, make_product: MakeProduct, ledger_topic: str
+    request: pytest.FixtureRequest, kafka_settings: KafkaSettings, make_product: MakeProduct, ledger_topic: str
 ) -> None:
     try:
         url = request.getfixturevalue("schema_registry_url")  # provided by the registry work in tests/conftest.py
     except pytest.FixtureLookupError:
         pytest.skip("no schema_registry_url fixture on this branch yet")
     with ConfluentRegistrar.for_url(str(url)) as registrar:
-        provisioner = Provisioner({"bootstrap.servers": kafka_bootstrap}, registrar=registrar,
+        provisioner = Provisioner(kafka_settings.client_config(), registrar=registrar,
                                   ledger_topic=ledger_topic, dlq=False, timeout_s=20)
         members = make_product("domains/membership/products/members.yaml", partitions=1)
         provisioner.apply(provisioner.plan([members]))

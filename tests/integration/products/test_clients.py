@@ -19,15 +19,15 @@ ROOT = Path(__file__).resolve().parents[3]
 
 
 def test_feed_published_from_descriptors_reads_back_field_for_field(
-    kafka_bootstrap: str, schema_registry_url: str, registry_client: SchemaRegistryClient,
+    kafka_settings: KafkaSettings, schema_registry_url: str, registry_client: SchemaRegistryClient,
     unique_name: Callable[[str], str],
 ) -> None:
     products = load_all(ROOT / "domains", project_root=ROOT)
-    settings = MeshSettings(kafka=KafkaSettings(bootstrap_servers=kafka_bootstrap),
+    settings = MeshSettings(kafka=kafka_settings,
                             registry=RegistrySettings(url=schema_registry_url))
     names = ("members", "member_identity", "claims", "visits")
     topics = {name: unique_name(name) for name in names}
-    admin = AdminClient({"bootstrap.servers": kafka_bootstrap})
+    admin = AdminClient(kafka_settings.client_config())
     for future in admin.create_topics([NewTopic(t, num_partitions=2, replication_factor=1) for t in topics.values()]).values():
         future.result(30)
 

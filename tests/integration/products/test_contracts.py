@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from mesh.cli.main import main
+from mesh.core.settings import KafkaSettings, MeshSettings
 
 pytestmark = pytest.mark.integration
 
@@ -17,12 +18,14 @@ REPO = Path(__file__).resolve().parents[3]
 
 
 @pytest.fixture
-def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kafka_bootstrap: str) -> Path:
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kafka_settings: KafkaSettings) -> Path:
     """A copy of the repository's descriptors, contracts and schemas; the cwd is its root."""
     for folder in ("domains", "schemas"):
         shutil.copytree(REPO / folder, tmp_path / folder, ignore=shutil.ignore_patterns("*.py", "__pycache__"))
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("MESH_KAFKA__BOOTSTRAP_SERVERS", kafka_bootstrap)
+    for name, value in MeshSettings(kafka=kafka_settings).client_env().items():
+        if name.startswith("MESH_KAFKA__"):
+            monkeypatch.setenv(name, value)
     return tmp_path
 
 

@@ -10,6 +10,7 @@ import pytest
 import yaml  # type: ignore[import-untyped]
 from confluent_kafka.admin import AdminClient
 
+from mesh.core.settings import KafkaSettings
 from mesh.products.deployed import check_against_cluster
 from mesh.products.loader import load_descriptor
 from mesh.products.provision import Provisioner
@@ -19,8 +20,8 @@ REPO = Path(__file__).resolve().parents[3]
 
 
 @pytest.fixture
-def admin(kafka_bootstrap: str) -> AdminClient:
-    return AdminClient({"bootstrap.servers": kafka_bootstrap})
+def admin(kafka_settings: KafkaSettings) -> AdminClient:
+    return AdminClient(kafka_settings.client_config())
 
 
 @pytest.fixture
@@ -32,7 +33,7 @@ def ledger_topic(admin: AdminClient, unique_name: Callable[[str], str]) -> Itera
 
 
 def test_changes_to_an_applied_product_are_findings(
-    kafka_bootstrap: str, admin: AdminClient, ledger_topic: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    kafka_settings: KafkaSettings, admin: AdminClient, ledger_topic: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.chdir(REPO)  # descriptors name their schemas relative to the project root
     data = yaml.safe_load((REPO / "domains/claims/products/claims.yaml").read_text())
@@ -41,7 +42,7 @@ def test_changes_to_an_applied_product_are_findings(
     path.parent.mkdir(parents=True)
     path.write_text(yaml.safe_dump(data))
     product = load_descriptor(path)
-    config = {"bootstrap.servers": kafka_bootstrap}
+    config = kafka_settings.client_config()
     provisioner = Provisioner(config, ledger_topic=ledger_topic, dlq=False, timeout_s=20)
     try:
         provisioner.apply(provisioner.plan([product]))

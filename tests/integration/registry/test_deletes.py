@@ -12,6 +12,7 @@ from collections.abc import Callable
 import httpx
 import pytest
 
+from mesh.core.settings import KafkaSettings
 from tests.support.registry import running_registry
 
 # (set, delete, read back, what the read must answer after the delete)
@@ -38,7 +39,7 @@ def answer(response: httpx.Response) -> tuple[int, object]:
 
 @pytest.mark.parametrize(("setup", "delete", "read", "expected"), DELETES)
 def test_delete_holds_on_a_running_and_a_restarted_registry(
-    kafka_bootstrap: str,
+    kafka_settings: KafkaSettings,
     unique_name: Callable[[str], str],
     setup: tuple[str, str, dict[str, str]],
     delete: str,
@@ -46,7 +47,7 @@ def test_delete_holds_on_a_running_and_a_restarted_registry(
     expected: tuple[int, object],
 ) -> None:
     topic = unique_name("_schemas")
-    with running_registry(kafka_bootstrap, topic=topic) as url, httpx.Client(base_url=url, timeout=60) as http:
+    with running_registry(kafka_settings, topic=topic) as url, httpx.Client(base_url=url, timeout=60) as http:
         method, path, body = setup
         http.request(method, path, json=body).raise_for_status()
         started = time.monotonic()
@@ -55,21 +56,21 @@ def test_delete_holds_on_a_running_and_a_restarted_registry(
         assert deleted.status_code == 200, deleted.text
         assert took < 10, f"the delete took {took:.1f} s: its tombstone was not seen"
         assert answer(http.get(read[0], params=read[1])) == expected
-    with running_registry(kafka_bootstrap, topic=topic) as url, httpx.Client(base_url=url, timeout=60) as http:
+    with running_registry(kafka_settings, topic=topic) as url, httpx.Client(base_url=url, timeout=60) as http:
         assert answer(http.get(read[0], params=read[1])) == expected
 
 
 def test_replay_applies_a_tombstone_that_opens_a_poll(
-    kafka_bootstrap: str, unique_name: Callable[[str], str]
+    kafka_settings: KafkaSettings, unique_name: Callable[[str], str]
 ) -> None:
     """The tombstone is the last message of the log: a replaying consumer gets it first in its poll."""
     topic = unique_name("_schemas")
-    with running_registry(kafka_bootstrap, topic=topic) as url, httpx.Client(base_url=url, timeout=60) as http:
+    with running_registry(kafka_settings, topic=topic) as url, httpx.Client(base_url=url, timeout=60) as http:
         http.put("/config", json={"compatibility": "FULL"}).raise_for_status()
         http.put("/mode/s2", json={"mode": "READONLY"}).raise_for_status()
         http.delete("/mode/s2").raise_for_status()
         http.delete("/config").raise_for_status()
     for _ in range(2):
-        with running_registry(kafka_bootstrap, topic=topic) as url, httpx.Client(base_url=url, timeout=60) as http:
+        with running_registry(kafka_settings, topic=topic) as url, httpx.Client(base_url=url, timeout=60) as http:
             assert http.get("/config").json() == {"compatibilityLevel": "BACKWARD"}
             assert http.get("/mode/s2").status_code == 404

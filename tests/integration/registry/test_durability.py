@@ -9,6 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 
+from mesh.core.settings import KafkaSettings
 from tests.support.registry import running_registry
 
 
@@ -33,10 +34,10 @@ def snapshot(url: str) -> dict[str, object]:
 
 
 def test_restart_returns_identical_ids_and_versions(
-    kafka_bootstrap: str, unique_name: Callable[[str], str]
+    kafka_settings: KafkaSettings, unique_name: Callable[[str], str]
 ) -> None:
     topic = unique_name("_schemas")
-    with running_registry(kafka_bootstrap, topic=topic) as url, httpx.Client(base_url=url, timeout=30) as http:
+    with running_registry(kafka_settings, topic=topic) as url, httpx.Client(base_url=url, timeout=30) as http:
         for n in range(6):
             subject = f"s{n % 3}"
             http.put(f"/config/{subject}", json={"compatibility": "NONE"}).raise_for_status()
@@ -44,7 +45,7 @@ def test_restart_returns_identical_ids_and_versions(
         http.post("/subjects/shared/versions", json={"schema": schema(0)}).raise_for_status()
         http.delete("/subjects/s1/versions/1").raise_for_status()
         before = snapshot(url)
-    with running_registry(kafka_bootstrap, topic=topic) as url, httpx.Client(base_url=url, timeout=30) as http:
+    with running_registry(kafka_settings, topic=topic) as url, httpx.Client(base_url=url, timeout=30) as http:
         assert snapshot(url) == before
         again = http.post("/subjects/s0/versions", json={"schema": schema(0)}).json()["id"]
         assert again == before["versions"]["s0/1"]  # re-registering after a restart: the same id
@@ -54,10 +55,10 @@ def test_restart_returns_identical_ids_and_versions(
 
 
 def test_two_instances_registering_concurrently_never_share_an_id(
-    kafka_bootstrap: str, unique_name: Callable[[str], str]
+    kafka_settings: KafkaSettings, unique_name: Callable[[str], str]
 ) -> None:
     topic = unique_name("_schemas")
-    with running_registry(kafka_bootstrap, topic=topic) as url_a, running_registry(kafka_bootstrap, topic=topic) as url_b:
+    with running_registry(kafka_settings, topic=topic) as url_a, running_registry(kafka_settings, topic=topic) as url_b:
         clients = [httpx.Client(base_url=url_a, timeout=60), httpx.Client(base_url=url_b, timeout=60)]
         http = clients[0]
         for subject in ("shared-0", "shared-1"):

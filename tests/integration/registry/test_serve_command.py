@@ -14,6 +14,8 @@ from pathlib import Path
 
 import httpx
 
+from mesh.core.settings import KafkaSettings, MeshSettings
+
 ROOT = Path(__file__).resolve().parents[3]
 
 
@@ -23,11 +25,11 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def test_serve_command_answers_and_stops(kafka_bootstrap: str, unique_name: Callable[[str], str]) -> None:
+def test_serve_command_answers_and_stops(kafka_settings: KafkaSettings, unique_name: Callable[[str], str]) -> None:
     port = free_port()
     env = {
         **os.environ,
-        "MESH_KAFKA__BOOTSTRAP_SERVERS": kafka_bootstrap,
+        **MeshSettings(kafka=kafka_settings).client_env(),
         "MESH_REGISTRY__SCHEMAS_TOPIC": unique_name("_schemas"),
         "MESH_REGISTRY__GROUP_ID": unique_name("registry"),
     }

@@ -12,16 +12,16 @@ from mesh.core.settings import KafkaSettings, MeshSettings, RegistrySettings
 
 
 @pytest.fixture
-def sdk_settings(kafka_bootstrap: str, schema_registry_url: str) -> MeshSettings:
+def sdk_settings(kafka_settings: KafkaSettings, schema_registry_url: str) -> MeshSettings:
     """MeshSettings pointing at the session's broker and registry."""
-    return MeshSettings(kafka=KafkaSettings(bootstrap_servers=kafka_bootstrap),
+    return MeshSettings(kafka=kafka_settings,
                         registry=RegistrySettings(url=schema_registry_url))
 
 
 @pytest.fixture
-def make_topic(kafka_bootstrap: str, unique_name: Callable[[str], str]) -> Iterator[Callable[..., str]]:
+def make_topic(kafka_settings: KafkaSettings, unique_name: Callable[[str], str]) -> Iterator[Callable[..., str]]:
     """Create a fresh topic (deleted with its DLQ after the test): `make_topic("claims", partitions=1)`."""
-    admin = AdminClient({"bootstrap.servers": kafka_bootstrap})
+    admin = AdminClient(kafka_settings.client_config())
     created: list[str] = []
 
     def make(prefix: str = "sdk", *, partitions: int = 1) -> str:

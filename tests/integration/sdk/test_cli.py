@@ -23,8 +23,8 @@ def test_produce_json_lines_then_consume_them_as_structured_cloudevents(
     schema.write_text(json.dumps(CLAIM_V1))
     records = [claim(n) for n in range(3)]
     lines = "\n".join(json.dumps(record, default=json_default) for record in records) + "\n\n"
-    monkeypatch.setenv("MESH_KAFKA__BOOTSTRAP_SERVERS", sdk_settings.kafka.bootstrap_servers or "")
-    monkeypatch.setenv("MESH_REGISTRY__URL", sdk_settings.registry.url)
+    for name, value in sdk_settings.client_env().items():
+        monkeypatch.setenv(name, value)
     runner = CliRunner()
 
     produced = runner.invoke(app, ["produce", topic, "--schema", str(schema), "--type", CLAIM_TYPE,
@@ -33,7 +33,7 @@ def test_produce_json_lines_then_consume_them_as_structured_cloudevents(
     assert produced.exit_code == 0, produced.output
     assert produced.stdout.strip() == f"delivered 3 event(s) to {topic}"
 
-    consumed = runner.invoke(app, ["consume", topic, "--from-beginning", "--max", "3", "--idle-timeout", "30"])
+    consumed = runner.invoke(app, ["consume", topic, "--group", f"{topic}.cli", "--from-beginning", "--max", "3", "--idle-timeout", "30"])
     assert consumed.exit_code == 0, consumed.output
     events = [json.loads(line) for line in consumed.stdout.splitlines()]
     assert [(e["type"], e["source"], e["partitionkey"]) for e in events] == [
@@ -48,8 +48,8 @@ def test_produce_refuses_a_record_that_does_not_match_naming_the_line_and_field(
     schema = tmp_path / "claim.avsc"
     schema.write_text(json.dumps(CLAIM_V1))
     bad = {**json.loads(json.dumps(claim(1), default=json_default)), "priority": "high"}
-    monkeypatch.setenv("MESH_KAFKA__BOOTSTRAP_SERVERS", sdk_settings.kafka.bootstrap_servers or "")
-    monkeypatch.setenv("MESH_REGISTRY__URL", sdk_settings.registry.url)
+    for name, value in sdk_settings.client_env().items():
+        monkeypatch.setenv(name, value)
     result = CliRunner().invoke(app, ["produce", topic, "--schema", str(schema), "--type", CLAIM_TYPE,
                                       "--source", "/claims/cli", "--register"], input=json.dumps(bad) + "\n")
     assert result.exit_code != 0

@@ -21,8 +21,8 @@ RUNNER = CliRunner()
 
 
 def _env(monkeypatch: Any, settings: MeshSettings) -> None:
-    monkeypatch.setenv("MESH_KAFKA__BOOTSTRAP_SERVERS", settings.kafka.bootstrap_servers or "")
-    monkeypatch.setenv("MESH_REGISTRY__URL", settings.registry.url)
+    for name, value in settings.client_env().items():
+        monkeypatch.setenv(name, value)
 
 
 def _ce(event_id: str) -> list[tuple[str, bytes]]:

@@ -96,9 +96,9 @@ def test_confluent_serializer_events_are_read_by_our_consumer_and_mesh_consume(
     assert [(e.id, e.source, e.partitionkey, e.data) for e in events] == [
         ("their-0", "/their/tool", "M-0", claim(1)), ("their-1", "/their/tool", "M-1", claim(2, adjudicated=False))]
 
-    monkeypatch.setenv("MESH_KAFKA__BOOTSTRAP_SERVERS", sdk_settings.kafka.bootstrap_servers or "")
-    monkeypatch.setenv("MESH_REGISTRY__URL", sdk_settings.registry.url)
-    result = CliRunner().invoke(app, ["consume", topic, "--from-beginning", "--max", "2", "--idle-timeout", "30"])
+    for name, value in sdk_settings.client_env().items():
+        monkeypatch.setenv(name, value)
+    result = CliRunner().invoke(app, ["consume", topic, "--group", f"{topic}.cli", "--from-beginning", "--max", "2", "--idle-timeout", "30"])
     assert result.exit_code == 0, result.output
     lines = [json.loads(line) for line in result.stdout.splitlines()]
     assert [(d["id"], d["partitionkey"], d["data"]["claim_id"], d["data"]["amount"]) for d in lines] == [

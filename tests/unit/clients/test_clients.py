@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import confluent_kafka
 import pytest
 from confluent_kafka.schema_registry.error import SchemaRegistryError
@@ -89,3 +91,17 @@ def test_kafka_errors_get_a_hint_chosen_by_their_code(code: int, hint_words: str
     error = kafka_error("create topic 't.x'", confluent_kafka.KafkaException(confluent_kafka.KafkaError(code)))
     assert error.message.startswith("Cannot create topic 't.x'")
     assert hint_words in str(error)
+
+
+def test_tls_settings_reach_librdkafka_only_for_tls_protocols(tmp_path: Path) -> None:
+    tls = KafkaSettings(bootstrap_servers="h:1", security_protocol="SASL_SSL", sasl_mechanism="SCRAM-SHA-512",
+                        sasl_username="u", sasl_password=SecretStr("p"), ssl_ca_location=tmp_path / "ca.pem",
+                        ssl_certificate_location=tmp_path / "c.pem", ssl_key_location=tmp_path / "k.pem",
+                        ssl_key_password=SecretStr("kp"))
+    conf = tls.client_config()
+    assert conf["ssl.ca.location"] == str(tmp_path / "ca.pem") and conf["ssl.key.password"] == "kp"
+    assert conf["ssl.certificate.location"] == str(tmp_path / "c.pem")
+    plain = tls.model_copy(update={"security_protocol": "SASL_PLAINTEXT"}).client_config()
+    assert not any(key.startswith("ssl.") for key in plain)
+    env = MeshSettings(kafka=tls).client_env()
+    assert env["MESH_KAFKA__SSL_CA_LOCATION"] == str(tmp_path / "ca.pem") and env["MESH_KAFKA__SSL_KEY_PASSWORD"] == "kp"

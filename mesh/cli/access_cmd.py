@@ -1,0 +1,88 @@
+"""`mesh access`: who may do what on the mesh's topics (from the descriptors), and making Kafka agree.
+
+`list` shows every ACL the descriptors ask for today and the descriptor entry that asks for it.
+`apply` creates a SCRAM user for every principal the descriptors name (password written once to
+`<dir>/<principal>.env`, mode 0600) and adds/removes ACLs declaratively: a second run changes nothing,
+an expired grant is removed. It needs a principal that may alter the cluster (the admin).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import secrets
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from mesh.cli.connect import kafka_settings, require_broker
+from mesh.clients.acl import AccessAdmin
+from mesh.core.errors import ConfigurationError
+from mesh.products.access import desired_grants, plan_access, principals
+from mesh.products.descriptor import ProductDescriptor
+from mesh.products.loader import load_all
+
+app = typer.Typer(help="Principals and grants from the product descriptors.", no_args_is_help=True)
+
+Root = Annotated[Path, typer.Option("--domains", help="Folder of the domains' descriptors.")]
+
+
+def _products(root: Path, product: str | None) -> list[tuple[ProductDescriptor, str]]:
+    products = load_all(root)
+    chosen = [p for p in products if product in (None, p.id)]
+    if product is not None and not chosen:
+        raise ConfigurationError(f"No product {product!r} under {root}",
+                                 hint=f"use one of {', '.join(p.id for p in products)}")
+    return [(p.descriptor, str(p.file)) for p in chosen]
+
+
+@app.command("list")
+def list_command(product: Annotated[str | None, typer.Option("--product", help="Only this product id.")] = None,
+                 root: Root = Path("domains")) -> None:
+    """Print `principal OPERATION resource name  <- descriptor entry` for every grant in force today."""
+    pairs = _products(root, product)
+    for grant in desired_grants(pairs, today=dt.date.today()):
+        typer.echo(f"{grant.acl}  <- {grant.source}")
+
+
+def _write_env(folder: Path, name: str, password: str) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{name}.env"
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as out:
+        out.write(f"MESH_KAFKA__SECURITY_PROTOCOL=SASL_PLAINTEXT\nMESH_KAFKA__SASL_MECHANISM=SCRAM-SHA-512\n"
+                  f"MESH_KAFKA__SASL_USERNAME={name}\nMESH_KAFKA__SASL_PASSWORD={password}\n"
+                  f"MESH_REGISTRY__USERNAME={name}\nMESH_REGISTRY__PASSWORD={password}\n")
+    return path
+
+
+@app.command("apply")
+def apply_command(
+    root: Root = Path("domains"),
+    users_dir: Annotated[Path | None, typer.Option("--users-dir", help="Where new principals' .env files go "
+                                                   "(default: the local broker's state dir/principals).")] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Print the plan, change nothing.")] = False,
+) -> None:
+    """Create missing SCRAM users and make the cluster's ACLs match the descriptors."""
+    settings = kafka_settings()
+    require_broker(settings)
+    pairs = _products(root, None)
+    descriptors = [d for d, _ in pairs]
+    access = AccessAdmin(settings)
+    plan = plan_access(descriptors, desired_grants(pairs, today=dt.date.today()), access.acls())
+    for grant in plan.add:
+        typer.echo(f"+ {grant.acl}  <- {grant.source}")
+    for acl in plan.remove:
+        typer.echo(f"- {acl}")
+    if dry_run:
+        return
+    folder = users_dir or settings.local_broker.resolved_state_dir / "principals"
+    for name in principals(descriptors):
+        if not (folder / f"{name}.env").exists():
+            password = secrets.token_urlsafe(18)
+            access.upsert_user(name, password)
+            typer.echo(f"created principal {name}: {_write_env(folder, name, password)}")
+    access.delete(plan.remove)
+    access.create(g.acl for g in plan.add)
+    typer.echo("access is up to date" if plan.is_noop else f"{len(plan.add)} added, {len(plan.remove)} removed")
