@@ -13,16 +13,13 @@ from __future__ import annotations
 
 import json
 import logging
-import uuid
 from collections.abc import Mapping, Sequence
 
-from confluent_kafka import TopicPartition
-
 from mesh.clients import TopicAdmin, TopicSpec
-from mesh.clients import consumer as new_consumer
 from mesh.clients import producer as new_producer
+from mesh.clients.compacted import latest_values
 from mesh.compat import parse_schema
-from mesh.core.errors import DeliveryError, KafkaError
+from mesh.core.errors import DeliveryError
 from mesh.products.contracts import Contract, Reader
 
 log = logging.getLogger(__name__)
@@ -69,31 +66,8 @@ class ContractStore:
         """The latest contract per `<consumer>-><product>` (empty when the topic does not exist)."""
         if not self._admin.partitions([self.topic]):
             return {}
-        consumer = new_consumer(self._config, group_id=f"{self.topic}.reader-{uuid.uuid4().hex[:12]}",
-                                config={"enable.auto.commit": False, "auto.offset.reset": "earliest"})
-        contracts: dict[str, Contract] = {}
-        try:
-            low, high = consumer.get_watermark_offsets(TopicPartition(self.topic, 0), timeout=self._timeout)
-            consumer.assign([TopicPartition(self.topic, 0, low)])
-            position = low
-            while position < high:
-                message = consumer.poll(self._timeout)
-                if message is None:
-                    raise KafkaError(f"Timed out reading the contracts topic {self.topic!r} at offset {position}",
-                                     hint="check that the broker is reachable")
-                if message.error():
-                    raise KafkaError(f"Cannot read the contracts topic {self.topic!r}", cause=message.error())
-                position = (message.offset() or 0) + 1
-                key, value = message.key(), message.value()
-                if key is None:
-                    continue
-                if value is None:
-                    contracts.pop(key.decode(), None)  # a tombstone: the contract was withdrawn
-                else:
-                    contracts[key.decode()] = decode(value)
-        finally:
-            consumer.close()
-        return contracts
+        values = latest_values(self._config, self.topic, timeout_s=self._timeout, what="contracts")
+        return {key: decode(value) for key, value in values.items()}
 
     def write(self, contracts: Sequence[Contract], *, withdraw: Sequence[str] = ()) -> None:
         """Append `contracts` and tombstones for the keys in `withdraw`; wait until the broker has them."""

@@ -11,16 +11,14 @@ from __future__ import annotations
 
 import json
 import logging
-import uuid
 from collections.abc import Mapping
 
-from confluent_kafka import TopicPartition
 from confluent_kafka.admin import AdminClient
 
 from mesh.clients import TopicAdmin, TopicSpec
-from mesh.clients import consumer as new_consumer
 from mesh.clients import producer as new_producer
-from mesh.core.errors import DeliveryError, KafkaError
+from mesh.clients.compacted import latest_values
+from mesh.core.errors import DeliveryError
 from mesh.products.plan import LedgerEntry
 
 log = logging.getLogger(__name__)
@@ -59,33 +57,8 @@ class Ledger:
         """The latest entry per topic (empty if the ledger topic does not exist)."""
         if self.topic not in admin.list_topics(timeout=self._timeout).topics:
             return {}
-        consumer = new_consumer(self._config, group_id=f"{self.topic}.reader-{uuid.uuid4().hex[:12]}",
-                                config={"enable.auto.commit": False, "auto.offset.reset": "earliest"})
-        entries: dict[str, LedgerEntry] = {}
-        try:
-            low, high = consumer.get_watermark_offsets(TopicPartition(self.topic, 0), timeout=self._timeout)
-            if high <= low:
-                return {}
-            consumer.assign([TopicPartition(self.topic, 0, low)])
-            position = low
-            while position < high:
-                message = consumer.poll(self._timeout)
-                if message is None:
-                    raise KafkaError(f"Timed out reading the ledger topic {self.topic!r} at offset {position}",
-                                     hint="check that the broker is reachable")
-                if message.error():
-                    raise KafkaError(f"Cannot read the ledger topic {self.topic!r}", cause=message.error())
-                position = (message.offset() or 0) + 1
-                key, value = message.key(), message.value()
-                if key is None:
-                    continue
-                if value is None:
-                    entries.pop(key.decode(), None)  # a tombstone: the topic was retired
-                else:
-                    entries[key.decode()] = decode(value)
-        finally:
-            consumer.close()
-        return entries
+        values = latest_values(self._config, self.topic, timeout_s=self._timeout, what="ledger")
+        return {key: decode(value) for key, value in values.items()}
 
     def write(self, entries: list[LedgerEntry]) -> None:
         """Append entries and wait until the broker has them all."""
