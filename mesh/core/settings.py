@@ -93,6 +93,9 @@ class RegistrySettings(BaseModel):
     default_compatibility: str = "BACKWARD"
     username: str | None = Field(default=None, description="HTTP Basic user (a mesh principal); None: anonymous.")
     password: SecretStr | None = None
+    users_file: Path | None = Field(
+        default=None, description="Our registry: users with password hashes (`mesh access apply` writes it); "
+        "set means every request needs HTTP Basic credentials. None: open (unit tests only).")
 
 
 class LocalBrokerSettings(BaseModel):

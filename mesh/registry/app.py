@@ -27,6 +27,7 @@ from mesh.core.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
 from mesh.core.metrics import LATENCY_BUCKETS, HttpMetrics, HttpMetricsMiddleware, exposition
 from mesh.core.settings import RegistrySettings
 from mesh.registry import views
+from mesh.registry.auth import RegistryAuth
 from mesh.registry.errors import UnprocessableRequestError, error_body, short_message
 from mesh.registry.fastpath import CONTENT_TYPE, FastPath
 from mesh.registry.limits import BodyLimit
@@ -34,6 +35,7 @@ from mesh.registry.models import ConfigBody, ModeBody, SchemaBody, parse_body
 from mesh.registry.openapi import ERRORS, body
 from mesh.registry.service import RegistryService
 from mesh.registry.store import RecordLog
+from mesh.registry.users import load_users
 
 log = logging.getLogger(__name__)
 
@@ -249,7 +251,11 @@ async def _unexpected(request: Request, exc: Exception) -> Response:
 
 
 def create_app(settings: RegistrySettings, *, log_store: RecordLog) -> FastAPI:
-    """The registry ASGI app over `log_store` (KafkaLog in production, InMemoryLog in unit tests)."""
+    """The registry ASGI app over `log_store` (KafkaLog in production, InMemoryLog in unit tests).
+
+    With `settings.users_file` every request is authenticated and authorized (auth.py); without, open.
+    """
+    users = load_users(settings.users_file) if settings.users_file is not None else None
     service = RegistryService(log_store=log_store, default_level=settings.default_compatibility)
 
     @asynccontextmanager
@@ -282,6 +288,8 @@ def create_app(settings: RegistrySettings, *, log_store: RecordLog) -> FastAPI:
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(Exception, _unexpected)
     app.add_middleware(FastPath, service=service)
+    if users is not None:  # outside the fast path: it authenticates too
+        app.add_middleware(RegistryAuth, users=users)
     app.add_middleware(BodyLimit)  # outside the fast path: no body over the cap reaches anything
     # outermost, so the fast path's answers (and the 413s) are counted too
     app.add_middleware(HttpMetricsMiddleware, metrics=HttpMetrics("mesh_registry", metrics, routes=_ROUTES))

@@ -25,6 +25,8 @@ handler that turns any of them into `{"error_code": ..., "message": ...}`, so ro
     ├── OperationNotPermittedError          422 / 42205   (read-only mode, import mode rules)
     ├── ReferenceExistsError                422 / 42206
     ├── IdConflictError                     422 / 42207   (import: id already used by another schema)
+    ├── AuthenticationRequiredError         401 / 40101   (no or wrong credentials; auth.py)
+    ├── AccessDeniedError                   403 / 40301   (not the subject's owner, not the admin)
     ├── StoreError                          500 / 50001
     └── StoreTimeoutError                   500 / 50002
 """
@@ -38,6 +40,8 @@ from mesh.clients.codes import ErrorCode
 from mesh.core.errors import RegistryError
 
 __all__ = [
+    "AccessDeniedError",
+    "AuthenticationRequiredError",
     "IdConflictError",
     "IncompatibleError",
     "InvalidCompatibilityLevelError",
@@ -329,3 +333,15 @@ class StoreTimeoutError(RegistryError):
     """A write was not confirmed by the `_schemas` log in time."""
 
     http_status, error_code = 500, ErrorCode.STORE_TIMEOUT
+
+
+class AuthenticationRequiredError(RegistryError):
+    """No credentials, an unknown user or a wrong password (HTTP 401, 40101)."""
+
+    http_status, error_code = 401, ErrorCode.AUTHENTICATION_REQUIRED
+
+
+class AccessDeniedError(RegistryError):
+    """An authenticated principal asked for something it may not do (HTTP 403, 40301)."""
+
+    http_status, error_code = 403, ErrorCode.ACCESS_DENIED
