@@ -3,7 +3,9 @@
 `list` shows every ACL the descriptors ask for today and the descriptor entry that asks for it.
 `apply` creates a SCRAM user for every principal the descriptors name (password written once to
 `<dir>/<principal>.env`, mode 0600) and adds/removes ACLs declaratively: a second run changes nothing,
-an expired grant is removed. It needs a principal that may alter the cluster (the admin).
+an expired grant is removed. It needs a principal that may alter the cluster (the admin). It also
+writes the registry's users file (MESH_REGISTRY__USERS_FILE, default `<dir>/../registry-users.json`):
+the same principals with their password hashes and owned topics, and the local broker's admin.
 """
 
 from __future__ import annotations
@@ -19,9 +21,12 @@ import typer
 from mesh.cli.connect import kafka_settings, require_broker
 from mesh.clients.acl import AccessAdmin
 from mesh.core.errors import ConfigurationError
+from mesh.core.settings import MeshSettings
+from mesh.localbroker.credentials import read_admin
 from mesh.products.access import desired_grants, plan_access, principals
 from mesh.products.descriptor import ProductDescriptor
 from mesh.products.loader import load_all
+from mesh.registry.users import load_users, save_users, updated_users
 
 app = typer.Typer(help="Principals and grants from the product descriptors.", no_args_is_help=True)
 
@@ -85,4 +90,27 @@ def apply_command(
             typer.echo(f"created principal {name}: {_write_env(folder, name, password)}")
     access.delete(plan.remove)
     access.create(g.acl for g in plan.add)
+    typer.echo(f"registry users: {_write_registry_users(settings, folder, descriptors)}")
     typer.echo("access is up to date" if plan.is_noop else f"{len(plan.add)} added, {len(plan.remove)} removed")
+
+
+def _env_password(path: Path) -> str | None:
+    for line in path.read_text().splitlines():
+        if line.startswith("MESH_REGISTRY__PASSWORD="):
+            return line.partition("=")[2]
+    return None
+
+
+def _write_registry_users(settings: MeshSettings, folder: Path, descriptors: list[ProductDescriptor]) -> Path:
+    """Bring the registry's users file in line with the principals' .env files and the descriptors."""
+    path = settings.registry.users_file or folder.parent / "registry-users.json"
+    existing = load_users(path) if path.exists() else {}
+    passwords = {name: pw for name in principals(descriptors)
+                 if (env := folder / f"{name}.env").exists() and (pw := _env_password(env)) is not None}
+    owned: dict[str, tuple[str, ...]] = {}
+    for d in descriptors:
+        owned[d.owner_principal] = (*owned.get(d.owner_principal, ()), d.topic)
+    admin = read_admin(settings.local_broker)
+    admins = {admin.username: admin.password} if admin is not None else {}
+    save_users(path, updated_users(existing, passwords=passwords, owned=owned, admins=admins))
+    return path

@@ -91,3 +91,21 @@ def save_users(path: Path, users: Iterable[User]) -> None:
     with os.fdopen(fd, "w") as out:
         json.dump(body, out, indent=2)
     os.replace(tmp, path)
+
+
+def updated_users(existing: dict[str, User], *, passwords: dict[str, str], owned: dict[str, tuple[str, ...]],
+                  admins: dict[str, str] | None = None) -> list[User]:
+    """The users file's content after `mesh access apply`.
+
+    `passwords`: principals to add (known password, hashed here) when not in the file yet; `owned`:
+    each principal's product topics as the descriptors say today (replacing what the file said);
+    `admins`: admin principals and passwords (added if missing, always flagged admin). Other users are
+    kept as they are, with no topics when no descriptor names them as an owner any more.
+    """
+    admins = admins or {}
+    users = dict(existing)
+    for name, password in {**passwords, **admins}.items():
+        if name not in users:
+            users[name] = User(name, hash_password(password))
+    return [User(u.name, u.hash, u.admin or u.name in admins, tuple(sorted(owned.get(u.name, ()))))
+            for u in sorted(users.values(), key=lambda u: u.name)]

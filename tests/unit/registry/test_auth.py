@@ -18,7 +18,7 @@ from mesh.core.settings import RegistrySettings
 from mesh.registry import InMemoryLog, auth, create_app
 from mesh.registry.auth import Authenticator, required_access
 from mesh.registry.errors import AuthenticationRequiredError
-from mesh.registry.users import User, hash_password, load_users, save_users, verify_password
+from mesh.registry.users import User, hash_password, load_users, save_users, updated_users, verify_password
 from tests.unit.registry.conftest import V1, V2_COMPATIBLE
 
 CLAIMS, CLINICAL = "prod.claims.claims.v1", "prod.clinical.visits.v1"
@@ -180,3 +180,13 @@ def test_the_users_file_is_private(tmp_path: Path) -> None:
     path = _users_file(tmp_path)
     assert path.stat().st_mode & 0o777 == 0o600
     assert set(load_users(path)) == set(PASSWORDS)
+
+
+def test_access_apply_adds_new_principals_updates_owned_topics_and_keeps_hashes() -> None:
+    old = User("claims", hash_password("old", iterations=1000), topics=("gone.topic",))
+    users = {u.name: u for u in updated_users({"claims": old}, passwords={"claims": "new", "care": "care-pw"},
+                                              owned={"claims": (CLAIMS,)}, admins={"admin": "admin-pw"})}
+    assert set(users) == {"admin", "care", "claims"}
+    assert users["claims"].hash == old.hash and users["claims"].topics == (CLAIMS,)  # password unchanged
+    assert verify_password("care-pw", users["care"].hash) and users["care"].topics == ()
+    assert users["admin"].admin and not users["claims"].admin and verify_password("admin-pw", users["admin"].hash)
