@@ -4,7 +4,7 @@
 `apply` creates a SCRAM user for every principal the descriptors name (password written once to
 `<dir>/<principal>.env`, mode 0600) and adds/removes ACLs declaratively: a second run changes nothing,
 an expired grant is removed. It needs a principal that may alter the cluster (the admin). It also
-writes the registry's users file (MESH_REGISTRY__USERS_FILE, default `<dir>/../registry-users.json`):
+writes the registry's users file (MESH_REGISTRY__USERS_FILE, default `<broker state dir>/registry-users.json`):
 the same principals with their password hashes and owned topics, and the local broker's admin.
 """
 
@@ -22,7 +22,7 @@ from mesh.cli.connect import kafka_settings, require_broker
 from mesh.clients.acl import AccessAdmin
 from mesh.core.errors import ConfigurationError
 from mesh.core.settings import MeshSettings
-from mesh.localbroker.credentials import read_admin
+from mesh.localbroker.credentials import read_admin, registry_users_path
 from mesh.products.access import desired_grants, plan_access, principals
 from mesh.products.descriptor import ProductDescriptor
 from mesh.products.loader import load_all
@@ -103,7 +103,7 @@ def _env_password(path: Path) -> str | None:
 
 def _write_registry_users(settings: MeshSettings, folder: Path, descriptors: list[ProductDescriptor]) -> Path:
     """Bring the registry's users file in line with the principals' .env files and the descriptors."""
-    path = settings.registry.users_file or folder.parent / "registry-users.json"
+    path = settings.registry.users_file or registry_users_path(settings.local_broker)
     existing = load_users(path) if path.exists() else {}
     passwords = {name: pw for name in principals(descriptors)
                  if (env := folder / f"{name}.env").exists() and (pw := _env_password(env)) is not None}

@@ -5,6 +5,8 @@ from __future__ import annotations
 import typer
 
 from mesh.cli.connect import kafka_settings, require_broker
+from mesh.core.settings import MeshSettings
+from mesh.localbroker.credentials import registry_users_path
 
 app = typer.Typer(help="The schema registry service (Confluent REST API for Avro, stored in Kafka).", no_args_is_help=True)
 
@@ -20,4 +22,17 @@ def serve(
 
     settings = kafka_settings(quiet=False)  # a server keeps the client's log: it is where outages show
     require_broker(settings)
-    run(settings, host=host, port=port, log_level=log_level)
+    run(with_users_file(settings), host=host, port=port, log_level=log_level)
+
+
+def with_users_file(settings: MeshSettings) -> MeshSettings:
+    """Secure by default: MESH_REGISTRY__USERS_FILE, else the local one `mesh access apply` wrote, if any."""
+    if settings.registry.users_file is not None:
+        return settings
+    local = registry_users_path(settings.local_broker)
+    if not local.exists():
+        typer.echo(f"warning: the registry runs OPEN (anyone may write): no {local}; run `mesh access apply` "
+                   "or set MESH_REGISTRY__USERS_FILE", err=True)
+        return settings
+    typer.echo(f"registry users: {local}", err=True)
+    return settings.model_copy(update={"registry": settings.registry.model_copy(update={"users_file": local})})

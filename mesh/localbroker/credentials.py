@@ -19,6 +19,7 @@ from mesh.core.settings import KafkaSettings, LocalBrokerSettings, MeshSettings
 from mesh.localbroker.config import ADMIN_USER
 
 CREDENTIALS_FILE = "admin-credentials.json"
+REGISTRY_USERS_FILE = "registry-users.json"
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,11 @@ class Credentials:
 def credentials_path(settings: LocalBrokerSettings) -> Path:
     """Where the local broker's admin credentials live."""
     return settings.resolved_state_dir / CREDENTIALS_FILE
+
+
+def registry_users_path(settings: LocalBrokerSettings) -> Path:
+    """The registry's users file next to the local broker (written by `mesh access apply`)."""
+    return settings.resolved_state_dir / REGISTRY_USERS_FILE
 
 
 def read_admin(settings: LocalBrokerSettings) -> Credentials | None:

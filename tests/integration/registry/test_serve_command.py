@@ -15,6 +15,7 @@ from pathlib import Path
 import httpx
 
 from mesh.core.settings import KafkaSettings, MeshSettings
+from mesh.registry.users import User, hash_password, save_users
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -55,3 +56,40 @@ def test_serve_command_answers_and_stops(kafka_settings: KafkaSettings, unique_n
     # uvicorn shuts down gracefully on SIGTERM, then re-raises the signal as its exit status
     assert process.returncode in (0, -signal.SIGTERM)
     assert b"Traceback" not in errors, errors.decode()
+
+
+def test_serve_command_with_a_users_file_refuses_anonymous_writes(
+    kafka_settings: KafkaSettings, unique_name: Callable[[str], str], tmp_path: Path,
+) -> None:
+    users = tmp_path / "registry-users.json"
+    save_users(users, [User("owner", hash_password("pw", iterations=1000), topics=("ping",))])
+    port = free_port()
+    env = {
+        **os.environ,
+        **MeshSettings(kafka=kafka_settings).client_env(),
+        "MESH_REGISTRY__SCHEMAS_TOPIC": unique_name("_schemas"),
+        "MESH_REGISTRY__GROUP_ID": unique_name("registry"),
+        "MESH_REGISTRY__USERS_FILE": str(users),
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", "mesh.cli.main", "registry", "serve", "--port", str(port), "--log-level", "warning"],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(600):
+            assert process.poll() is None, process.stderr.read().decode() if process.stderr else ""
+            try:
+                if httpx.get(url + "/", timeout=1).status_code == 401:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        schema = json.dumps({"type": "record", "name": "Ping", "fields": [{"name": "n", "type": "int"}]})
+        anonymous = httpx.post(f"{url}/subjects/ping-value/versions", json={"schema": schema}, timeout=30)
+        assert (anonymous.status_code, anonymous.json()["error_code"]) == (401, 40101)
+        owner = httpx.post(f"{url}/subjects/ping-value/versions", json={"schema": schema}, timeout=30,
+                           auth=("owner", "pw"))
+        assert owner.json() == {"id": 1}
+    finally:
+        process.terminate()
+        process.communicate(timeout=30)

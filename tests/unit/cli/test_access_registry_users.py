@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from mesh.cli.access_cmd import _products, _write_env, _write_registry_users
+from mesh.cli.registry_cmd import with_users_file
 from mesh.core.settings import LocalBrokerSettings, MeshSettings
 from mesh.localbroker.credentials import ensure_admin
 from mesh.registry.users import load_users, verify_password
@@ -33,3 +34,14 @@ def test_the_users_file_holds_every_principal_its_owned_topics_and_the_admin(tmp
     assert set(users) == {admin.username, claims.owner_principal}
     again = load_users(_write_registry_users(settings, folder, descriptors))
     assert again[claims.owner_principal].hash == owner.hash  # idempotent: nothing re-hashed
+
+
+def test_registry_serve_uses_the_local_users_file_when_access_apply_wrote_one(tmp_path: Path) -> None:
+    settings = MeshSettings(local_broker=LocalBrokerSettings(state_dir=tmp_path / "broker"))
+    assert with_users_file(settings).registry.users_file is None  # none written yet: open, with a warning
+    ensure_admin(settings.local_broker)
+    written = _write_registry_users(settings, tmp_path / "broker" / "principals", [])
+    assert with_users_file(settings).registry.users_file == written
+    explicit = settings.model_copy(update={"registry": settings.registry.model_copy(
+        update={"users_file": tmp_path / "other.json"})})
+    assert with_users_file(explicit).registry.users_file == tmp_path / "other.json"
