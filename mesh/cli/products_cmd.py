@@ -161,7 +161,8 @@ def apply(
     products = load_all(root)
     settings = kafka_settings()
     require_broker(settings)
-    registrar = None if no_registry else ConfluentRegistrar.for_url(registry_url(settings.registry.url))
+    registry_url(settings.registry.url)  # a clear error for a malformed URL before anything is done
+    registrar = None if no_registry else ConfluentRegistrar.for_settings(settings.registry)
     try:
         provisioner = Provisioner(settings.kafka.client_config(), registrar=registrar, ledger_topic=ledger_topic)
         plan = provisioner.plan(products)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import TypeVar
+from urllib.parse import urlsplit, urlunsplit
 
 from confluent_kafka.schema_registry import SchemaRegistryClient
 from confluent_kafka.schema_registry.error import SchemaRegistryError
@@ -54,12 +55,19 @@ def registry_client(source: RegistrySource, *, retries: int | None = None) -> Sc
     conf: dict[str, object] = {"url": settings.url}
     if settings.url.startswith("mock://"):
         return SchemaRegistryClient.new_client(conf)
-    if settings.username:
+    if settings.username:  # explicit credentials win over a URL's userinfo (confluent refuses both)
         password = settings.password.get_secret_value() if settings.password else ""
         conf["basic.auth.user.info"] = f"{settings.username}:{password}"
+        conf["url"] = public_url(settings.url)
     if retries is not None:
         conf.update({"max.retries": retries, "retries.wait.ms": 200})
     return SchemaRegistryClient(conf)
+
+
+def public_url(url: str) -> str:
+    """`url` without `user:password@`: what may appear in messages and CloudEvents' `dataschema`."""
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2])) if "@" in parts.netloc else url
 
 
 def close_client(client: SchemaRegistryClient) -> None:
@@ -72,13 +80,13 @@ def client_url(client: SchemaRegistryClient) -> str:
     conf = getattr(client, "_conf", None)
     url = conf.get("url", "") if isinstance(conf, dict) else ""
     first = url.split(",")[0] if isinstance(url, str) else url[0] if url else ""
-    return str(first).rstrip("/")
+    return public_url(str(first)).rstrip("/")  # never a password in a message
 
 
 def registry_error(action: str, exc: SchemaRegistryError, *, url: str = "", hint: str | None = None) -> RegistryError:
     """The `RegistryError` for an error answer: message with status and code, hint chosen by the code."""
     code = exc.error_code
-    where = f" at {url}" if url else ""
+    where = f" at {public_url(url)}" if url else ""
     error = RegistryError(
         f"The schema registry{where} refused to {action}: HTTP {exc.http_status_code}, error {code}: "
         f"{exc.error_message}",
@@ -98,6 +106,7 @@ def call_registry(action: str, call: Callable[[], T], *, url: str = "") -> T:
         raise
     except Exception as exc:  # the client's HTTP layer raises its own transport errors
         raise RegistryUnavailableError(
-            f"Cannot reach the schema registry{f' at {url}' if url else ''} to {action}: {type(exc).__name__}: {exc}",
+            f"Cannot reach the schema registry{f' at {public_url(url)}' if url else ''} to {action}: "
+            f"{type(exc).__name__}: {exc}",
             hint="start the registry (`mesh registry serve`) or set MESH_REGISTRY__URL",
         ) from exc

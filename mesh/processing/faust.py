@@ -44,7 +44,7 @@ class EventSchema(faust.Schema):  # type: ignore[type-arg]
     def __init__(self, *, settings: MeshSettings, reader_schema: SchemaSource | None = None,
                  registry: SchemaRegistryClient | None = None) -> None:
         super().__init__(key_type=bytes, value_type=bytes, key_serializer="raw", value_serializer="raw")
-        self._schemas = SchemaCache(client=registry) if registry else SchemaCache(url=settings.registry.url)
+        self._schemas = SchemaCache(client=registry) if registry else SchemaCache(settings=settings.registry)
         reader = load_schema(reader_schema) if reader_schema is not None else None
         self._reader = EventReader(ValueDeserializer(self._schemas.by_id, reader_schema=reader))
 

@@ -66,7 +66,7 @@ class EventDeserializer(Deserializer):
     def __init__(self, *, settings: MeshSettings, reader_schema: SchemaSource | None = None,
                  registry: SchemaRegistryClient | None = None) -> None:
         super().__init__()  # type: ignore[no-untyped-call]  # quixstreams leaves it untyped
-        self._schemas = SchemaCache(client=registry) if registry else SchemaCache(url=settings.registry.url)
+        self._schemas = SchemaCache(client=registry) if registry else SchemaCache(settings=settings.registry)
         reader = load_schema(reader_schema) if reader_schema is not None else None
         self._reader = EventReader(ValueDeserializer(self._schemas.by_id, reader_schema=reader))
 

@@ -112,7 +112,7 @@ class ViewServer:
             self._db = None
 
     def _consume(self) -> None:
-        schemas = SchemaCache(url=self._settings.registry.url)
+        schemas = SchemaCache(settings=self._settings.registry)
         reader = EventReader(ValueDeserializer(schemas.by_id))
         consumer = new_consumer(self._settings, group_id=f"{self.topic}.views-{uuid.uuid4().hex[:8]}", config={
             "enable.auto.commit": False, "enable.partition.eof": True, "isolation.level": "read_committed"})

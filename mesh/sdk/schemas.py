@@ -16,6 +16,7 @@ from typing import Any
 from confluent_kafka.schema_registry import Schema, SchemaRegistryClient
 
 from mesh.clients import call_registry, client_url, close_client, registry_client
+from mesh.clients.registry import public_url
 from mesh.core.errors import RegistryError, SchemaParseError, UnknownSchemaError
 from mesh.core.settings import RegistrySettings
 
@@ -76,7 +77,7 @@ class SchemaCache:
         if self._client is not None and self._source is None:
             return client_url(self._client)
         source = self._source
-        return (source.url if isinstance(source, RegistrySettings) else str(source)).rstrip("/")
+        return public_url(source.url if isinstance(source, RegistrySettings) else str(source)).rstrip("/")
 
     @property
     def client(self) -> SchemaRegistryClient:

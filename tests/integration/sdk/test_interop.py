@@ -18,6 +18,7 @@ from typer.testing import CliRunner
 
 from mesh import Consumer, Producer
 from mesh.cli.main import app
+from mesh.clients.registry import public_url
 from mesh.core.settings import MeshSettings
 from mesh.sdk.schemas import canonical_text
 from tests.support.sdk_events import CLAIM_TYPE, CLAIM_V1, SOURCE, claim, claim_v2
@@ -65,7 +66,7 @@ def _check_with_cloudevents_sdk(settings: MeshSettings, topic: str, client: Sche
         assert event.get_attributes() == {
             "specversion": "1.0", "id": ids[n], "source": SOURCE, "type": CLAIM_TYPE,
             "time": "2026-11-22T02:00:01.250000Z", "subject": f"C-{n}",
-            "dataschema": f"{settings.registry.url.rstrip('/')}/schemas/ids/{schema_id}",
+            "dataschema": f"{public_url(settings.registry.url).rstrip('/')}/schemas/ids/{schema_id}",
             "datacontenttype": "application/avro", "tenant": "nl", "partitionkey": f"M-{n}".encode(),
         }
         assert event.get_data() == claim(n)

@@ -17,6 +17,7 @@ from mesh.clients import (
     kafka_error,
     registry_client,
 )
+from mesh.clients.registry import client_url, public_url
 from mesh.core.errors import RegistryError
 from mesh.core.settings import KafkaSettings, MeshSettings, RegistrySettings
 
@@ -105,3 +106,18 @@ def test_tls_settings_reach_librdkafka_only_for_tls_protocols(tmp_path: Path) ->
     assert not any(key.startswith("ssl.") for key in plain)
     env = MeshSettings(kafka=tls).client_env()
     assert env["MESH_KAFKA__SSL_CA_LOCATION"] == str(tmp_path / "ca.pem") and env["MESH_KAFKA__SSL_KEY_PASSWORD"] == "kp"
+
+
+def test_credentials_in_the_url_never_reach_messages_and_explicit_ones_win() -> None:
+    url = "http://claims:s3cret@r:1"
+    assert public_url(url) == "http://r:1" and public_url("http://r:1/") == "http://r:1/"
+
+    def refuse() -> None:
+        raise SchemaRegistryError(403, 40301, "no")
+
+    with pytest.raises(RegistryError) as info:
+        call_registry("register a schema", refuse, url=url)
+    assert "s3cret" not in str(info.value) and "http://r:1" in str(info.value)
+    assert client_url(registry_client(url)) == "http://r:1"
+    explicit = registry_client(RegistrySettings(url=url, username="care", password=SecretStr("pw")))
+    assert explicit._conf["basic.auth.user.info"] == "care:pw" and explicit._conf["url"] == "http://r:1"
