@@ -29,7 +29,7 @@ from domains.feed.records import SourceRecord
 from domains.wiring import publish_records, source_producers
 from mesh.clients.acl import AccessAdmin
 from mesh.core.errors import MeshError
-from mesh.core.settings import MeshSettings, RegistrySettings
+from mesh.core.settings import MeshSettings
 from mesh.processing.web import as_json
 from mesh.products.access import desired_grants, plan_access
 from mesh.products.contract_store import ContractStore
@@ -49,7 +49,7 @@ def _step(text: str, began: float) -> None:
 
 def _apply_products(stack: Stack, products: list[Product]) -> None:
     began = time.monotonic()
-    registrar = ConfluentRegistrar.for_url(stack.registry_url)
+    registrar = ConfluentRegistrar.for_settings(stack.registry)
     try:
         provisioner = Provisioner(stack.kafka.client_config(), registrar=registrar)
         plan = provisioner.plan(products)
@@ -164,8 +164,7 @@ def main(
         began = time.monotonic()
         started = stack.start_registry()
         _step(f"schema registry {'started' if started else 'found'} at {stack.registry_url}", began)
-        settings = base.model_copy(update={"kafka": stack.kafka,
-                                           "registry": RegistrySettings(url=stack.registry_url)})
+        settings = base.model_copy(update={"kafka": stack.kafka, "registry": stack.registry})
         products = load_all(ROOT / "domains", project_root=ROOT)
         _apply_products(stack, products)
         _apply_access(stack, products)

@@ -17,10 +17,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
+from pydantic import SecretStr
 
 from mesh.core.errors import ConfigurationError
-from mesh.core.settings import KafkaSettings, MeshSettings
+from mesh.core.settings import KafkaSettings, MeshSettings, RegistrySettings
 from mesh.localbroker.runner import LocalBroker
+from mesh.registry.users import User, hash_password, save_users
 
 
 @dataclass
@@ -56,9 +58,10 @@ def _alive(pid: int) -> bool:
 
 
 def answers(url: str) -> bool:
-    """True when an HTTP service answers GET url with a 2xx."""
+    """True when an HTTP service answers GET url with a 2xx (or 401: it is up, and asks who we are)."""
     try:
-        return httpx.get(url, timeout=1.0).is_success
+        response = httpx.get(url, timeout=1.0)
+        return response.is_success or response.status_code == 401
     except httpx.HTTPError:
         return False
 
@@ -95,12 +98,14 @@ class Stack:
     bootstrap: str = ""
     kafka: KafkaSettings = field(default_factory=KafkaSettings)
     registry_url: str = ""
+    registry: RegistrySettings = field(default_factory=RegistrySettings)
+    """The registry URL and the credentials the demo's clients use (the broker's admin when secured)."""
     broker: LocalBroker | None = None
     services: list[ServiceProcess] = field(default_factory=list)
 
     def child_env(self) -> dict[str, str]:
         """Environment for our child processes: they reach the same broker and registry."""
-        settings = self.settings.model_copy(update={"kafka": self.kafka})
+        settings = self.settings.model_copy(update={"kafka": self.kafka, "registry": self.registry})
         return {**os.environ, **settings.client_env(), "MESH_REGISTRY__URL": self.registry_url}
 
     def start_kafka(self) -> bool:
@@ -119,12 +124,21 @@ class Stack:
     def start_registry(self) -> bool:
         """Find the registry at MESH_REGISTRY__URL or start `mesh registry serve` there; True if started."""
         self.registry_url = self.settings.registry.url.rstrip("/")
+        self.registry = self.settings.registry.model_copy(update={"url": self.registry_url})
+        admin, password = self.kafka.sasl_username, self.kafka.sasl_password
+        if self.registry.username is None and admin and password is not None:
+            self.registry = self.registry.model_copy(update={"username": admin, "password": password})
         if answers(f"{self.registry_url}/subjects"):
             return False
+        env = self.child_env()
+        if self.registry.username and self.registry.password is not None:  # secured like the broker
+            users = self.state_dir / "registry-users.json"
+            save_users(users, [User(self.registry.username, _hash(self.registry.password), admin=True)])
+            env["MESH_REGISTRY__USERS_FILE"] = str(users)
         port = httpx.URL(self.registry_url).port or 8081
         self.services.append(spawn(
             "registry", ["-m", "mesh.cli.main", "registry", "serve", "--port", str(port), "--log-level", "warning"],
-            env=self.child_env(), log_dir=self.state_dir / "logs", ready_url=f"{self.registry_url}/subjects"))
+            env=env, log_dir=self.state_dir / "logs", ready_url=f"{self.registry_url}/subjects"))
         return True
 
     def start_catalog(self, port: int, root: Path) -> str:
@@ -144,3 +158,7 @@ class Stack:
         if self.broker is not None:
             self.broker.stop()
             self.broker = None
+
+
+def _hash(password: SecretStr) -> str:
+    return hash_password(password.get_secret_value())
