@@ -216,8 +216,10 @@ def hold(entry: HeldEntry | None, raw: RawMessage, held: Mapping[int, RawMessage
 def link(entry: HeldEntry | None, link_event: DomainEvent, held: Mapping[int, RawMessage]) -> HeldStep:
     """An identity link of this local ID: record it if it wins, and release every waiting event.
 
-    A link wins over the current one with a greater (linked_at, event id); a redelivered or older link
-    changes nothing (see `identity.on_link`).
+    A link wins over the current one with a greater `identity.link_rank` (linked_at, then member_id);
+    a redelivered or losing link changes nothing (see `identity.on_link`). Not yet here: moving events
+    already forwarded to an earlier member (the pure replay does, `identity.Resolution.retract`); in
+    this processor a re-link applies to the local ID's events forwarded after it.
     """
     current = None if entry is None or entry.member_id is None else IdentityEntry(
         member_id=entry.member_id, linked_at=entry.linked_at, link_event_id=entry.link_event_id)
