@@ -8,6 +8,10 @@ undecided, 15% of decided ones denied, 85% of approved ones paid); 0-6 visits wi
 Arrival is out of order on purpose: every record arrives after a random delay that depends on its
 system, and a quarter of identity links arrive weeks late, so claims and visits often arrive before
 the link that resolves their local ID, and an adjudication can overtake its submission.
+With `relinks` > 0, that fraction of local IDs is first linked by mistake to another (earlier) member
+and then corrected: the mistaken link is older than the correct one, or (a third of them) has the same
+`linked_at` and a smaller member_id, so by the re-link rule (`identity.link_rank`) the correct link
+wins and the truth stays the member's own records; arrival order decides only what happens on the way.
 Same `seed`, same feed, byte for byte.
 """
 
@@ -21,7 +25,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from domains.feed.model import ClaimModel, CoverageVersion, MemberModel, ProfileVersion, VisitModel
+from domains.feed.model import ClaimModel, CoverageVersion, MemberModel, ProfileVersion, VisitModel, WrongLink
 from domains.feed.records import SourceRecord, records_of
 from domains.feed.truth import expected_view
 
@@ -62,9 +66,10 @@ class Feed:
 class _Gen:
     """Draws one member after the other from one `random.Random`; nothing else touches the generator."""
 
-    def __init__(self, seed: int, n_members: int, tag: str = "") -> None:
+    def __init__(self, seed: int, n_members: int, tag: str = "", relinks: float = 0.0) -> None:
         self.rng = random.Random(seed)
         self.tag = tag
+        self.relinks = relinks
         self.subscribers = self.rng.sample(range(1_000_000, 10_000_000), n_members)
         self.mrns = self.rng.sample(range(1_000_000, 10_000_000), n_members)
         self.providers = [f"NPI{self.rng.randrange(1_000_000_000, 2_000_000_000)}" for _ in range(200)]
@@ -113,6 +118,12 @@ class _Gen:
             m.claims.append(self.claim(enrolled))
         for _ in range(rng.choices(range(7), weights=VISITS_PER_MEMBER_WEIGHTS)[0]):
             m.visits.append(self.visit(enrolled))
+        if self.relinks > 0 and index > 0:  # no draws otherwise: feeds without re-links stay as they were
+            for system, linked in (("claims", m.claims_linked_at), ("clinical", m.clinical_linked_at)):
+                if rng.random() < self.relinks:
+                    other = f"M{self.tag}{self.draw(0, index - 1) + 1:08d}"  # smaller member_id: loses a tie
+                    at = linked if rng.random() < 1 / 3 else self.at(linked, -2 * DAY_MS, -1)
+                    m.wrong_links.append(WrongLink(system, other, at))
         return m
 
     def claim(self, enrolled: datetime) -> ClaimModel:
@@ -167,15 +178,18 @@ def feed_tag(n_members: int, seed: int) -> str:
     return f"{zlib.crc32(f'{n_members}/{seed}'.encode()) & 0xFFFF:04x}-"
 
 
-def generate(n_members: int, *, seed: int = 42, tag: str = "") -> Feed:
+def generate(n_members: int, *, seed: int = 42, tag: str = "", relinks: float = 0.0) -> Feed:
     """Play the operational systems for `n_members` members; deterministic for a seed.
 
     `tag` goes into every identifier (member, subscriber, MRN, claim, visit), so feeds with other sizes or
     seeds can share the same topics without colliding (`M7f3a-00000001`); the same tag replays the same ids.
+    `relinks`: the fraction of local IDs first linked to a wrong member, then corrected (module docstring).
     """
     if n_members < 0:
         raise ValueError(f"n_members must be >= 0, got {n_members}")
-    gen = _Gen(seed, n_members, tag)
+    if not 0.0 <= relinks <= 1.0:
+        raise ValueError(f"relinks is a fraction of local IDs, between 0.0 and 1.0; got {relinks}")
+    gen = _Gen(seed, n_members, tag, relinks)
     members = tuple(gen.member(i) for i in range(n_members))
     timed: list[tuple[datetime, int, SourceRecord]] = []
     for member in members:

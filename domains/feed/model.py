@@ -58,6 +58,19 @@ class VisitModel:
     diagnosis_codes: tuple[str, ...]
 
 
+@dataclass(frozen=True, slots=True)
+class WrongLink:
+    """A mistaken link of this member's local ID (`system`) to another member, later corrected.
+
+    It loses to the member's own link by the re-link rule (identity.link_rank): it is older, or has the
+    same `linked_at` and names a member with a smaller member_id. The truth is unchanged by it.
+    """
+
+    system: str
+    member_id: str
+    linked_at: datetime
+
+
 @dataclass(slots=True)
 class MemberModel:
     """Everything true about one member; the generator fills it, records and truth read it."""
@@ -74,3 +87,4 @@ class MemberModel:
     disenrollment_reason: str | None = None
     claims: list[ClaimModel] = field(default_factory=list)
     visits: list[VisitModel] = field(default_factory=list)
+    wrong_links: list[WrongLink] = field(default_factory=list)

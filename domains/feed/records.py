@@ -35,6 +35,11 @@ def _membership(m: MemberModel) -> list[SourceRecord]:
                                  ("clinical", m.mrn, m.clinical_linked_at)):
         out.append(SourceRecord("membership", "MemberIdentityLinked", f"{m.member_id}-link-{system}", at, {
             "member_id": m.member_id, "system": system, "local_id": local_id, "linked_at": at}))
+    local_ids = {"claims": m.subscriber_id, "clinical": m.mrn}
+    for k, wrong in enumerate(m.wrong_links, start=1):
+        out.append(SourceRecord("membership", "MemberIdentityLinked", f"{m.member_id}-link-{wrong.system}-wrong{k}",
+                                wrong.linked_at, {"member_id": wrong.member_id, "system": wrong.system,
+                                                  "local_id": local_ids[wrong.system], "linked_at": wrong.linked_at}))
     for k, p in enumerate(m.profiles[1:], start=1):
         out.append(SourceRecord("membership", "MemberProfileUpdated", f"{m.member_id}-profile-{k}", p.at, {
             "member_id": m.member_id, "updated_at": p.at, "given_name": p.given_name, "family_name": p.family_name,

@@ -18,6 +18,10 @@ Exactly-once: state, outputs, dead letters and input offsets commit in one trans
 so a view is published only when it changed (an unchanged view was published before, in a committed
 transaction). The fold (`fold.apply`) is idempotent anyway: sources that redeliver change nothing.
 Held-event logic is the pure `held.hold` / `held.link`; this module only applies their steps.
+Re-links (rule in `identity.py`): every event forwarded for a local ID is also kept in its state
+(`forwarded_key`); when a winning link moves the local ID to another member, they are sent again as
+retractions to the old member (header `mesh_retract`, folded out by `fold.retract`) and as events of
+the new one, so views do not depend on the order of links and events.
 Views are served over HTTP from the compacted output topic (`mesh.processing.views`).
 Run: `python -m domains.care.member360.app worker [-l warn]`.
 """
@@ -36,16 +40,18 @@ from quixstreams.state.rocksdb import RocksDBOptions
 
 from domains.care.member360 import events as ev
 from domains.care.member360.config import SCHEMA, Member360Config, Member360Env
-from domains.care.member360.fold import apply, handles
+from domains.care.member360.fold import apply, handles, retract
 from domains.care.member360.held import (
     HeldEntry,
     HeldStep,
     dump_held,
     dump_view,
+    forwarded_key,
     held_key,
     hold,
     link,
     load_held,
+    load_raw,
     load_view,
 )
 from domains.care.member360.identity import local_key
@@ -67,6 +73,8 @@ MEMBER_360 = event_type("care", "Member360", 1)
 MEMBER_HEADER = "mesh_member_id"
 # Kafka timestamp (ms) from which freshness counts: the input event's, or its link's when it had to wait
 INPUT_TS_HEADER = "mesh_input_ts"
+# on a resolved event: fold it *out* of the member's view (its local ID was re-linked to another member)
+RETRACT_HEADER = "mesh_retract"
 VIEW_KEY = b"view"
 
 
@@ -202,8 +210,34 @@ class Member360Processor:
             self.counts["held"] += 1 if step.changed and not step.forward else 0
         self._apply(state, entry_key, step)
         member = (step.entry.member_id or "").encode()
+        moved = self._moved(state, entry_key, entry, step)
+        self.counts["moved"] += len(moved)
+        self._remember(state, entry_key, step.forward)
         self.counts["resolved"] += len(step.forward)
-        return [self._resolved(r, member, since) for r in step.forward]
+        out = [self._resolved(r, (entry.member_id or "").encode() if entry else b"", since, retract=True)
+               for r in moved]
+        out += [self._resolved(r, member, since) for r in (*moved, *step.forward)]
+        return out
+
+    @staticmethod
+    def _moved(state: State[bytes, bytes], entry_key: bytes, entry: HeldEntry | None, step: HeldStep) -> list[RawMessage]:
+        """The local ID's forwarded events when a winning link moves it to another member, else none."""
+        if entry is None or entry.member_id is None or step.entry.member_id == entry.member_id or not step.changed:
+            return []
+        count = int.from_bytes(state.get(forwarded_key(entry_key), b"") or b"", "big")
+        found = (state.get(forwarded_key(entry_key, n)) for n in range(count))
+        return [load_raw(data) for data in found if data is not None]
+
+    def _remember(self, state: State[bytes, bytes], entry_key: bytes, forwarded: tuple[RawMessage, ...]) -> None:
+        """Keep the events forwarded for a local ID, to move them if a later link wins."""
+        if not forwarded:
+            return
+        count = int.from_bytes(state.get(forwarded_key(entry_key), b"") or b"", "big")
+        for raw in forwarded:
+            state.set(forwarded_key(entry_key, count), dump_held(raw))
+            count += 1
+        state.set(forwarded_key(entry_key), count.to_bytes(8, "big"))
+        self.counts["remembered"] += len(forwarded)
 
     @staticmethod
     def _held_records(state: State[bytes, bytes], entry_key: bytes, entry: HeldEntry | None) -> dict[int, RawMessage]:
@@ -229,9 +263,10 @@ class Member360Processor:
                 f"later events of it waited; this event cannot be resolved to a member"))
 
     @staticmethod
-    def _resolved(raw: RawMessage, member: bytes, since: bytes | None) -> Resolved:
-        headers = [h for h in raw.headers if h[0] not in (MEMBER_HEADER, INPUT_TS_HEADER)]
+    def _resolved(raw: RawMessage, member: bytes, since: bytes | None, *, retract: bool = False) -> Resolved:
+        headers = [h for h in raw.headers if h[0] not in (MEMBER_HEADER, INPUT_TS_HEADER, RETRACT_HEADER)]
         headers += [(MEMBER_HEADER, member), (INPUT_TS_HEADER, since or _input_ts(raw))]
+        headers += [(RETRACT_HEADER, b"1")] if retract else []
         return Resolved(raw.value or b"", headers, member)
 
     def _dead_letter(self, raw: RawMessage, reason: str) -> None:
@@ -254,9 +289,13 @@ class Member360Processor:
         stored = state.get(VIEW_KEY)
         old: MemberView | None = None if stored is None else load_view(stored)
         try:
-            new = apply(old, event)
+            new = retract(old, event) if raw.header(RETRACT_HEADER) else apply(old, event)
         except (KeyError, TypeError, ValueError) as exc:
             self._dead_letter(raw, f"Event {event.id!r} cannot be folded: {exc!r}")
+            return None
+        if new is None:  # a re-link took every fact of this member away: nothing to show (no tombstone yet)
+            state.delete(VIEW_KEY)
+            self.counts["emptied"] += 1 if old is not None else 0
             return None
         if new == old:
             return None

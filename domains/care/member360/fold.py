@@ -171,3 +171,48 @@ def fold(events: Iterable[ev.DomainEvent], *, views: dict[str, MemberView] | Non
             raise UnresolvedEventError(f"Event {event.id!r} of type {event.type!r} has no member")
         result[member_id] = apply(result.get(member_id), event)
     return result
+
+
+def _fact_times(view: MemberView) -> list[datetime]:
+    times = [f.at for f in (view.enrollment, view.disenrollment) if f is not None]
+    times += [f.as_of for f in (view.profile, view.coverage) if f is not None]
+    for claim in view.claims.values():
+        times += [f.at for f in (claim.submission, claim.adjudication, claim.payment) if f is not None]
+    return times + [v.completed_at for v in view.visits.values()]
+
+
+def _unless(fact: F | None, event_id: str) -> F | None:
+    return None if fact is None or fact.event_id == event_id else fact
+
+
+def retract(view: MemberView | None, event: ev.DomainEvent) -> MemberView | None:
+    """Fold a claim or visit event *out* of a view (its local ID was re-linked to another member).
+
+    Removes the fact that event put there (matched by event id; a fact another event replaced stays),
+    drops a claim or visit left without facts, and recomputes `updated_at` as the latest remaining fact
+    (every folded event's time is at most its key's kept fact's, so this equals folding the events that
+    remain). Idempotent; None when no fact remains (the member has no view). Claims and visits are keyed
+    by ids of their own local ID's system, so retracting all of a local ID's events removes them whole.
+    """
+    if view is None or event.type not in ev.LOCAL_ID_FIELD:
+        return view
+    claims, visits = dict(view.claims), dict(view.visits)
+    if event.type == ev.VISIT_COMPLETED:
+        visit_id = str(event.data["visit_id"])
+        if visit_id in visits and visits[visit_id].event_id == event.id:
+            del visits[visit_id]
+    else:
+        claim_id = str(event.data["claim_id"])
+        facts = claims.get(claim_id)
+        if facts is not None:
+            sub, adj, pay = (_unless(facts.submission, event.id), _unless(facts.adjudication, event.id),
+                             _unless(facts.payment, event.id))
+            if sub is None and adj is None and pay is None:
+                del claims[claim_id]
+            else:
+                claims[claim_id] = ClaimFacts(claim_id, sub, adj, pay)
+    if claims == view.claims and visits == view.visits:
+        return view
+    shrunk = dataclasses.replace(view, claims=claims, visits=visits)
+    times = _fact_times(shrunk)
+    return dataclasses.replace(shrunk, updated_at=max(times)) if times else None

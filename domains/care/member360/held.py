@@ -69,6 +69,13 @@ def held_key(local_key: bytes, sequence: int) -> bytes:
     return local_key + b"\x00" + sequence.to_bytes(8, "big")
 
 
+def forwarded_key(local_key: bytes, sequence: int | None = None) -> bytes:
+    """Where the events forwarded for a local ID are kept (to move them on a re-link): their count
+    (`sequence` None, 8 bytes big-endian) and event number `sequence` (a `dump_held` record)."""
+    suffix = b"" if sequence is None else sequence.to_bytes(8, "big")
+    return local_key + b"\x01" + suffix
+
+
 def is_waiting(raws: Iterable[RawMessage], event_id: str, source: str) -> bool:
     """Whether an event with this CloudEvent id and source is among `raws` (a redelivery)."""
     want_id, want_source = event_id.encode(), source.encode()
@@ -216,8 +223,9 @@ def hold(entry: HeldEntry | None, raw: RawMessage, held: Mapping[int, RawMessage
 def link(entry: HeldEntry | None, link_event: DomainEvent, held: Mapping[int, RawMessage]) -> HeldStep:
     """An identity link of this local ID: record it if it wins, and release every waiting event.
 
-    A link wins over the current one with a greater (linked_at, event id); a redelivered or older link
-    changes nothing (see `identity.on_link`).
+    A link wins over the current one with a greater `identity.link_rank` (linked_at, then member_id);
+    a redelivered or losing link changes nothing (see `identity.on_link`). Events forwarded earlier to
+    another member are moved by the processor, which keeps them (`forwarded_key`).
     """
     current = None if entry is None or entry.member_id is None else IdentityEntry(
         member_id=entry.member_id, linked_at=entry.linked_at, link_event_id=entry.link_event_id)

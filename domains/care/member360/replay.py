@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from domains.care.member360.events import DomainEvent
-from domains.care.member360.fold import apply, handles
+from domains.care.member360.fold import apply, handles, retract
 from domains.care.member360.identity import DEFAULT_MAX_PENDING, IdentityResolver
 from domains.care.member360.view import MemberView, render
 
@@ -24,8 +24,17 @@ class Replay:
         self.resolver = IdentityResolver(max_pending=self.max_pending)
 
     def submit(self, event: DomainEvent) -> None:
-        """Resolve one arriving event and fold whatever became ready."""
-        for ready in self.resolver.submit(event):
+        """Resolve one arriving event; fold out what a re-link moved away, then fold what became ready."""
+        ready_events = self.resolver.submit(event)
+        for moved in self.resolver.step_retract:
+            member_id = moved.resolved_member_id
+            assert member_id is not None  # retracted events carry the member they leave
+            view = retract(self.views.get(member_id), moved)
+            if view is None:
+                self.views.pop(member_id, None)
+            else:
+                self.views[member_id] = view
+        for ready in ready_events:
             if handles(ready.type):
                 member_id = ready.resolved_member_id
                 assert member_id is not None  # the resolver only releases resolved events

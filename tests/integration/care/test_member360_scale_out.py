@@ -12,7 +12,7 @@ from domains.wiring import publish_records
 from tests.integration.care.conftest import Mesh360, free_port
 from tests.integration.care.test_member360_processor import assert_exact, close, view_records
 
-MEMBERS = 1_500
+MEMBERS = 1_000
 
 
 def test_the_survivor_of_two_workers_finishes_exactly(mesh360: Mesh360) -> None:

@@ -107,7 +107,7 @@ def _fits(message: Raw) -> bool:
 
 
 @pytest.mark.slow
-@settings(max_examples=12, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
+@settings(max_examples=8, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
 @given(batch=MESSAGES.map(lambda ms: [m for m in ms if _fits(m)]))
 def test_fuzzed_messages_never_stop_the_consumer(
     sdk_settings: MeshSettings, make_topic: Callable[..., str], unique_name: Callable[[str], str], batch: list[Raw]

@@ -148,3 +148,34 @@ def test_a_tag_keeps_feeds_of_other_sizes_apart_and_replays_identically() -> Non
     assert all(m.startswith("Ma1-") for m in small.expected)
     assert all(r.fields.get("subscriber_id", "S-a1-").startswith("S-a1-") for r in small.records)
     assert generate(20, seed=5, tag="a1-").records == small.records
+
+
+RELINKED = generate(40, seed=11, relinks=0.5)
+
+
+def test_relinks_add_mistaken_links_that_move_events_on_the_way() -> None:
+    wrong = [r for r in RELINKED.records if r.record_id.rsplit("-", 1)[-1].startswith("wrong")]
+    owner = {r.fields["local_id"]: r for r in RELINKED.records
+             if r.kind == "MemberIdentityLinked" and r not in wrong}
+    assert len(wrong) >= 20
+    # every mistaken link loses to the owner's: older, or a tie on linked_at with a smaller member_id
+    assert all((w.fields["linked_at"], w.fields["member_id"]) < (owner[w.fields["local_id"]].fields["linked_at"],
+               owner[w.fields["local_id"]].fields["member_id"]) for w in wrong)
+    assert any(w.fields["linked_at"] == owner[w.fields["local_id"]].fields["linked_at"] for w in wrong)
+    result = replay(as_events(publish_all(list(RELINKED.records))))
+    assert result.resolver.retracted, "no mistaken link won for a while: the feed exercises no re-link"
+    assert result.records() == RELINKED.expected
+
+
+@settings(max_examples=15, deadline=None)
+@given(shuffle=st.randoms(use_true_random=False), redeliver=st.floats(0.0, 0.5))
+def test_any_arrival_order_of_relinks_with_redeliveries_reaches_the_truth(shuffle: random.Random,
+                                                                           redeliver: float) -> None:
+    records = with_redeliveries(RELINKED.records, rate=redeliver, seed=shuffle.randrange(1000))
+    shuffle.shuffle(records)
+    assert replay(as_events(publish_all(records))).records() == RELINKED.expected
+
+
+def test_relinks_must_be_a_fraction() -> None:
+    with pytest.raises(ValueError, match="relinks is a fraction"):
+        generate(5, relinks=1.5)

@@ -188,3 +188,28 @@ def test_state_grows_with_claims_and_visits_not_with_events() -> None:
 def test_state_survives_a_json_round_trip() -> None:
     view = fold_all(HISTORY + [adjudicated("C8", 60, "approved", "1.50")])
     assert load(json.loads(json.dumps(dump(view)))) == view
+
+
+# "latest" facts with the same business time: the greater CloudEvent id wins (schemas/care/member_360.avsc)
+TIES = [profile("p3", 9, "d@x"), coverage("c0", 7, "BRONZE"), enrolled("e0", 0, email="z@x", plan="PLATINUM"),
+        adjudicated("C4", 41, "approved", "7.00"), event(ev.CLAIM_ADJUDICATED, "C4-A0", claim_id="C4",
+        subscriber_id="S1", adjudicated_at=at(41), outcome="denied", allowed_amount=Decimal(0), denial_reason="x")]
+
+
+def test_ties_in_latest_facts_go_to_the_greater_event_id() -> None:
+    record = render(fold_all(HISTORY + TIES))
+    assert record["profile"]["email"] == "d@x"  # p3 > p2 at the same time
+    assert record["coverage"]["plan_code"] == "SILVER"  # c1 > c0 at the same time
+    assert record["last_claim"]["status"] == "approved"  # C4-a > C4-A0 at the same time
+
+
+@settings(max_examples=60, deadline=None)
+@given(order=st.permutations(HISTORY + TIES), replays=st.lists(st.sampled_from(HISTORY + TIES), max_size=10),
+       data=st.data())
+def test_any_order_with_ties_in_latest_facts_gives_the_same_view(
+    order: list[DomainEvent], replays: list[DomainEvent], data: st.DataObject
+) -> None:
+    stream = list(order)
+    for replay in replays:
+        stream.insert(data.draw(st.integers(0, len(stream))), replay)
+    assert render(fold_all(stream)) == render(fold_all(HISTORY + TIES))
