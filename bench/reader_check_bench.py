@@ -15,14 +15,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import statistics
 import sys
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from schema_check import show, timed  # bench/ is this script's path: the same timing as schema_check
 
 from mesh.compat import parse_schema
 from mesh.governance.reader_check import RegisteredReader
@@ -38,21 +37,6 @@ def record(index: int, fields: int) -> dict[str, object]:
     columns: list[dict[str, object]] = [{"name": "id", "type": "string"}]
     columns += [{"name": f"f{n}", "type": ["null", "string"], "default": None} for n in range(fields)]
     return {"type": "record", "name": f"Event{index}", "namespace": "mesh.bench", "fields": columns}
-
-
-def timed(action: Callable[[], object], repeat: int) -> list[float]:
-    runs = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        action()
-        runs.append(time.perf_counter() - start)
-    return runs
-
-
-def show(name: str, runs: list[float]) -> float:
-    median = statistics.median(runs)
-    print(f"{name:10} min {min(runs):.4f}s  median {median:.4f}s  max {max(runs):.4f}s")
-    return median
 
 
 def main() -> None:

@@ -1,18 +1,20 @@
-"""Read a single-partition compacted topic to its end: the latest value per key (the ledger, contracts).
+"""Single-partition compacted topics keyed by text (the products ledger, the contracts): read the latest
+value per key, append values and tombstones.
 
-A tombstone (no value) removes its key. Keys are UTF-8 text; values are returned as bytes for the
-caller to decode.
+A tombstone (no value) removes its key. Keys are UTF-8 text; values are bytes the caller encodes and
+decodes.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from confluent_kafka import TopicPartition
 
 from mesh.clients.kafka import consumer as new_consumer
-from mesh.core.errors import KafkaError
+from mesh.clients.kafka import producer as new_producer
+from mesh.core.errors import DeliveryError, KafkaError
 
 
 def latest_values(client_config: Mapping[str, str | int | float | bool], topic: str, *,
@@ -49,3 +51,25 @@ def latest_values(client_config: Mapping[str, str | int | float | bool], topic: 
     finally:
         consumer.close()
     return latest
+
+
+def append(client_config: Mapping[str, str | int | float | bool], topic: str,
+           records: Sequence[tuple[str, bytes | None]], *, timeout_s: float) -> None:
+    """Append `(key, value)` records (value None: a tombstone) idempotently; wait until the broker has
+    them all, else raise `DeliveryError` naming each failure."""
+    if not records:
+        return
+    producer = new_producer(client_config, {"enable.idempotence": True})
+    failures: list[tuple[str, bytes | str | None, str]] = []
+
+    def on_delivery(err: object, msg: object) -> None:
+        if err is not None:
+            failures.append((topic, getattr(msg, "key", lambda: None)(), str(err)))
+
+    for key, value in records:
+        producer.produce(topic, key=key.encode(), value=value, on_delivery=on_delivery)
+    remaining = producer.flush(timeout_s)
+    if remaining:
+        failures.append((topic, None, f"{remaining} message(s) still queued after {timeout_s}s"))
+    if failures:
+        raise DeliveryError(failures)

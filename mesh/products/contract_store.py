@@ -16,10 +16,8 @@ import logging
 from collections.abc import Mapping, Sequence
 
 from mesh.clients import TopicAdmin, TopicSpec
-from mesh.clients import producer as new_producer
-from mesh.clients.compacted import latest_values
+from mesh.clients.compacted import append, latest_values
 from mesh.compat import parse_schema
-from mesh.core.errors import DeliveryError
 from mesh.products.contracts import Contract, Reader
 
 log = logging.getLogger(__name__)
@@ -73,22 +71,8 @@ class ContractStore:
         """Append `contracts` and tombstones for the keys in `withdraw`; wait until the broker has them."""
         if not contracts and not withdraw:
             return
-        producer = new_producer(self._config, {"enable.idempotence": True})
-        failures: list[tuple[str, bytes | str | None, str]] = []
-
-        def on_delivery(err: object, msg: object) -> None:
-            if err is not None:
-                failures.append((self.topic, getattr(msg, "key", lambda: None)(), str(err)))
-
-        for contract in contracts:
-            producer.produce(self.topic, key=contract.key.encode(), value=encode(contract), on_delivery=on_delivery)
-        for key in withdraw:
-            producer.produce(self.topic, key=key.encode(), value=None, on_delivery=on_delivery)
-        remaining = producer.flush(self._timeout)
-        if remaining:
-            failures.append((self.topic, None, f"{remaining} message(s) still queued after {self._timeout}s"))
-        if failures:
-            raise DeliveryError(failures)
+        records = [(c.key, encode(c)) for c in contracts] + [(key, None) for key in withdraw]
+        append(self._config, self.topic, records, timeout_s=self._timeout)
         log.info("wrote %d contract(s), withdrew %d, in %s", len(contracts), len(withdraw), self.topic)
 
     def plan(self, contracts: Sequence[Contract], *, prune: bool = False) -> tuple[list[Contract], list[str]]:

@@ -16,9 +16,7 @@ from collections.abc import Mapping
 from confluent_kafka.admin import AdminClient
 
 from mesh.clients import TopicAdmin, TopicSpec
-from mesh.clients import producer as new_producer
-from mesh.clients.compacted import latest_values
-from mesh.core.errors import DeliveryError
+from mesh.clients.compacted import append, latest_values
 from mesh.products.plan import LedgerEntry
 
 log = logging.getLogger(__name__)
@@ -64,18 +62,5 @@ class Ledger:
         """Append entries and wait until the broker has them all."""
         if not entries:
             return
-        producer = new_producer(self._config, {"enable.idempotence": True})
-        failures: list[tuple[str, bytes | str | None, str]] = []
-
-        def on_delivery(err: object, msg: object) -> None:
-            if err is not None:
-                failures.append((self.topic, getattr(msg, "key", lambda: None)(), str(err)))
-
-        for entry in entries:
-            producer.produce(self.topic, key=entry.topic.encode(), value=encode(entry), on_delivery=on_delivery)
-        remaining = producer.flush(self._timeout)
-        if remaining:
-            failures.append((self.topic, None, f"{remaining} message(s) still queued after {self._timeout}s"))
-        if failures:
-            raise DeliveryError(failures)
+        append(self._config, self.topic, [(e.topic, encode(e)) for e in entries], timeout_s=self._timeout)
         log.info("recorded %d ledger entries in %s", len(entries), self.topic)

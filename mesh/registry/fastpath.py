@@ -8,8 +8,9 @@ answer is always the reference behaviour (and is what the unit tests check both 
 
 from __future__ import annotations
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
+from mesh.registry.limits import buffer_body
 from mesh.registry.service import RegistryService
 from mesh.registry.views import number
 
@@ -44,7 +45,7 @@ class FastPath:
                 and path.endswith("/versions")
                 and path.count("/") == 3
             ):
-                buffered = await _buffer(receive)
+                buffered = await buffer_body(receive)
                 if buffered is None:
                     return  # the client went away before sending its body: nobody to answer
                 raw, receive = buffered
@@ -62,26 +63,3 @@ async def _send(send: Send, body: bytes) -> None:
     headers = [(b"content-type", _CT), (b"content-length", str(len(body)).encode())]
     await send({"type": "http.response.start", "status": 200, "headers": headers})
     await send({"type": "http.response.body", "body": body})
-
-
-async def _buffer(receive: Receive) -> tuple[bytes, Receive] | None:
-    """Read the whole request body; return it and a `receive` that hands it on to the app again."""
-    chunks = []
-    while True:
-        message = await receive()
-        if message["type"] != "http.request":
-            return None
-        chunks.append(message.get("body", b""))
-        if not message.get("more_body", False):
-            break
-    raw = b"".join(chunks)
-    replayed = False
-
-    async def replay() -> Message:
-        nonlocal replayed
-        if not replayed:
-            replayed = True
-            return {"type": "http.request", "body": raw, "more_body": False}
-        return await receive()
-
-    return raw, replay

@@ -43,31 +43,45 @@ class BodyLimit:
         if declared is not None and declared > self.limit:
             await _refuse(send, RequestTooLargeError(declared, self.limit))
             return
-        chunks: list[bytes] = []
-        size = 0
-        while True:
-            message = await receive()
-            if message["type"] != "http.request":
-                return  # the client went away: nobody to answer
-            chunk: bytes = message.get("body", b"")
-            size += len(chunk)
-            if size > self.limit:
-                await _refuse(send, RequestTooLargeError(None, self.limit))
-                return
-            chunks.append(chunk)
-            if not message.get("more_body", False):
-                break
-        body = b"".join(chunks)
-        sent = False
+        try:
+            buffered = await buffer_body(receive, limit=self.limit)
+        except RequestTooLargeError as exc:
+            await _refuse(send, exc)
+            return
+        if buffered is None:
+            return  # the client went away: nobody to answer
+        await self.app(scope, buffered[1], send)
 
-        async def replay() -> Message:
-            nonlocal sent
-            if not sent:
-                sent = True
-                return {"type": "http.request", "body": body, "more_body": False}
-            return await receive()
 
-        await self.app(scope, replay, send)
+async def buffer_body(receive: Receive, *, limit: int | None = None) -> tuple[bytes, Receive] | None:
+    """Read the whole request body; return it and a `receive` that hands it on to the app again.
+
+    None when the client went away first; `RequestTooLargeError` as soon as more than `limit` bytes came.
+    """
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            return None
+        chunk: bytes = message.get("body", b"")
+        size += len(chunk)
+        if limit is not None and size > limit:
+            raise RequestTooLargeError(None, limit)
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            break
+    body = b"".join(chunks)
+    sent = False
+
+    async def replay() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return body, replay
 
 
 def _content_length(scope: Scope) -> int | None:

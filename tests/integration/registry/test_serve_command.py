@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -9,7 +10,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
@@ -26,13 +27,21 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def test_serve_command_answers_and_stops(kafka_settings: KafkaSettings, unique_name: Callable[[str], str]) -> None:
+PING = json.dumps({"type": "record", "name": "Ping", "fields": [{"name": "n", "type": "int"}]})
+
+
+@contextlib.contextmanager
+def serving(kafka_settings: KafkaSettings, unique_name: Callable[[str], str], *, ready_status: int,
+            **extra_env: str) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """Run `mesh registry serve` in a process of its own until its root answers `ready_status`; yield its URL
+    and the process, terminated when the block ends."""
     port = free_port()
     env = {
         **os.environ,
         **MeshSettings(kafka=kafka_settings).client_env(),
         "MESH_REGISTRY__SCHEMAS_TOPIC": unique_name("_schemas"),
         "MESH_REGISTRY__GROUP_ID": unique_name("registry"),
+        **extra_env,
     }
     process = subprocess.Popen(
         [sys.executable, "-m", "mesh.cli.main", "registry", "serve", "--port", str(port), "--log-level", "warning"],
@@ -43,14 +52,21 @@ def test_serve_command_answers_and_stops(kafka_settings: KafkaSettings, unique_n
         for _ in range(600):
             assert process.poll() is None, process.stderr.read().decode() if process.stderr else ""
             try:
-                if httpx.get(url + "/", timeout=1).status_code == 200:
+                if httpx.get(url + "/", timeout=1).status_code == ready_status:
                     break
             except httpx.TransportError:
                 time.sleep(0.1)
-        schema = json.dumps({"type": "record", "name": "Ping", "fields": [{"name": "n", "type": "int"}]})
-        answer = httpx.post(f"{url}/subjects/ping-value/versions", json={"schema": schema}, timeout=30)
-        assert answer.json() == {"id": 1}
+        yield url, process
     finally:
+        if process.returncode is None:
+            process.terminate()
+            process.communicate(timeout=30)
+
+
+def test_serve_command_answers_and_stops(kafka_settings: KafkaSettings, unique_name: Callable[[str], str]) -> None:
+    with serving(kafka_settings, unique_name, ready_status=200) as (url, process):
+        answer = httpx.post(f"{url}/subjects/ping-value/versions", json={"schema": PING}, timeout=30)
+        assert answer.json() == {"id": 1}
         process.terminate()
         _, errors = process.communicate(timeout=30)
     # uvicorn shuts down gracefully on SIGTERM, then re-raises the signal as its exit status
@@ -63,33 +79,9 @@ def test_serve_command_with_a_users_file_refuses_anonymous_writes(
 ) -> None:
     users = tmp_path / "registry-users.json"
     save_users(users, [User("owner", hash_password("pw", iterations=1000), topics=("ping",))])
-    port = free_port()
-    env = {
-        **os.environ,
-        **MeshSettings(kafka=kafka_settings).client_env(),
-        "MESH_REGISTRY__SCHEMAS_TOPIC": unique_name("_schemas"),
-        "MESH_REGISTRY__GROUP_ID": unique_name("registry"),
-        "MESH_REGISTRY__USERS_FILE": str(users),
-    }
-    process = subprocess.Popen(
-        [sys.executable, "-m", "mesh.cli.main", "registry", "serve", "--port", str(port), "--log-level", "warning"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(600):
-            assert process.poll() is None, process.stderr.read().decode() if process.stderr else ""
-            try:
-                if httpx.get(url + "/", timeout=1).status_code == 401:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.1)
-        schema = json.dumps({"type": "record", "name": "Ping", "fields": [{"name": "n", "type": "int"}]})
-        anonymous = httpx.post(f"{url}/subjects/ping-value/versions", json={"schema": schema}, timeout=30)
+    with serving(kafka_settings, unique_name, ready_status=401, MESH_REGISTRY__USERS_FILE=str(users)) as (url, _):
+        anonymous = httpx.post(f"{url}/subjects/ping-value/versions", json={"schema": PING}, timeout=30)
         assert (anonymous.status_code, anonymous.json()["error_code"]) == (401, 40101)
-        owner = httpx.post(f"{url}/subjects/ping-value/versions", json={"schema": schema}, timeout=30,
+        owner = httpx.post(f"{url}/subjects/ping-value/versions", json={"schema": PING}, timeout=30,
                            auth=("owner", "pw"))
         assert owner.json() == {"id": 1}
-    finally:
-        process.terminate()
-        process.communicate(timeout=30)
