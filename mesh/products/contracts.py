@@ -24,14 +24,13 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml  # type: ignore[import-untyped]
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from mesh.compat import ParsedSchema, parse_schema
 from mesh.core.errors import DescriptorError, SchemaParseError
 from mesh.governance.reader_check import RegisteredReader, field_paths
 from mesh.products.descriptor import EventType, Owner, ProductId
-from mesh.products.loader import Product
+from mesh.products.loader import Product, read_yaml
 
 
 class _Strict(BaseModel):
@@ -91,13 +90,7 @@ def contract_files(domains_dir: Path | str = "domains") -> list[Path]:
 
 def _spec(path: Path) -> ContractSpec:
     file = str(path)
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise DescriptorError(file, "(file)", f"cannot be read: {exc.strerror}", hint="check the path") from exc
-    except yaml.YAMLError as exc:
-        raise DescriptorError(file, "(yaml)", f"invalid YAML: {getattr(exc, 'problem', exc)}",
-                              hint="fix the YAML syntax") from exc
+    raw = read_yaml(path)
     try:
         return ContractSpec.model_validate(raw)
     except ValidationError as exc:

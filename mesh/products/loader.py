@@ -153,12 +153,11 @@ def _check_classification(file: str, descriptor: ProductDescriptor, schemas: Ite
                                   hint="remove it or fix the field path (dotted, e.g. profile.email)")
 
 
-def load_descriptor(path: Path | str, *, root: Path | str = ".") -> Product:
-    """Load and check one descriptor; schema paths are relative to `root` (the project root)."""
-    path, root = Path(path), Path(root)
+def read_yaml(path: Path) -> object:
+    """The parsed YAML of a descriptor or contract file; a `DescriptorError` names the file and the line."""
     file = str(path)
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
     except OSError as exc:
         raise DescriptorError(file, "(file)", f"cannot be read: {exc.strerror}", hint="check the path") from exc
     except yaml.YAMLError as exc:
@@ -166,6 +165,13 @@ def load_descriptor(path: Path | str, *, root: Path | str = ".") -> Product:
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         raise DescriptorError(file, "(yaml)", f"invalid YAML{where}: {getattr(exc, 'problem', exc)}",
                               hint="fix the YAML syntax") from exc
+
+
+def load_descriptor(path: Path | str, *, root: Path | str = ".") -> Product:
+    """Load and check one descriptor; schema paths are relative to `root` (the project root)."""
+    path, root = Path(path), Path(root)
+    file = str(path)
+    raw = read_yaml(path)
     if not isinstance(raw, dict):
         raise DescriptorError(file, "(descriptor)", "is not a mapping of keys to values",
                               hint="a descriptor is a YAML mapping: id, domain, owner, ...")
