@@ -300,11 +300,12 @@ class Member360Processor:
         if new == old:
             return None
         state.set(VIEW_KEY, dump_view(new))
+        input_ts = _input_ts(raw)
         data, out_headers = self.encoder.encode(MEMBER_360, render(new), time=new.updated_at,
-                                                extra_headers=[(INPUT_TS_HEADER, _input_ts(raw))])
+                                                extra_headers=[(INPUT_TS_HEADER, input_ts)])
         self.counts["published"] += 1
         self.metrics.produced(self.config.output_topic)
-        self.metrics.emitted(int(_input_ts(raw)) / 1000)
+        self.metrics.emitted(int(input_ts) / 1000)
         return Outgoing(data, out_headers)
 
     # -- serving ---------------------------------------------------------------------------------------------
