@@ -7,6 +7,7 @@ Only ALLOW ACLs are managed: the broker denies whatever no ACL allows.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
@@ -26,6 +27,7 @@ from confluent_kafka.admin import (
 
 from mesh.clients.kafka import ConfigSource, admin
 from mesh.clients.topics import TopicAdmin
+from mesh.core.errors import KafkaError
 
 Resource = Literal["topic", "group", "transactional_id", "cluster"]
 Pattern = Literal["literal", "prefixed"]
@@ -84,6 +86,7 @@ class AccessAdmin:
     def __init__(self, source: ConfigSource | AdminClient, *, timeout_s: float = 30.0) -> None:
         self._admin = source if isinstance(source, AdminClient) else admin(source, {"log_level": 4})
         self._topics = TopicAdmin(self._admin, timeout_s=timeout_s)
+        self._timeout_s = timeout_s
 
     def acls(self) -> set[Acl]:
         """Every ALLOW ACL on the cluster."""
@@ -93,16 +96,33 @@ class AccessAdmin:
         return {acl for b in found if (acl := _from_binding(b)) is not None}
 
     def create(self, acls: Iterable[Acl]) -> None:
-        """Add ACLs (adding an existing one is a no-op on the broker)."""
-        bindings = [a.binding() for a in sorted(set(acls))]
-        if bindings:
-            self._topics.wait("create ACL", self._admin.create_acls(bindings))
+        """Add ACLs (adding an existing one is a no-op on the broker); returns once the broker lists them."""
+        wanted = set(acls)
+        if wanted:
+            self._topics.wait("create ACL", self._admin.create_acls([a.binding() for a in sorted(wanted)]))
+            self._until_listed(present=wanted, absent=set())
 
     def delete(self, acls: Iterable[Acl]) -> None:
-        """Remove exactly these ACLs."""
-        filters = [a.filter() for a in sorted(set(acls))]
-        if filters:
-            self._topics.wait("delete ACL", self._admin.delete_acls(filters))
+        """Remove exactly these ACLs; returns once the broker no longer lists them."""
+        gone = set(acls)
+        if gone:
+            self._topics.wait("delete ACL", self._admin.delete_acls([a.filter() for a in sorted(gone)]))
+            self._until_listed(present=set(), absent=gone)
+
+    def _until_listed(self, *, present: set[Acl], absent: set[Acl]) -> None:
+        # KRaft acknowledges an ACL change once it is in the metadata log; the broker applies the log a
+        # moment later, so a describe (or a client's next request) right after can still see the old set.
+        deadline = time.monotonic() + self._timeout_s
+        while True:
+            listed = self.acls()
+            if present <= listed and not (absent & listed):
+                return
+            if time.monotonic() > deadline:
+                missing = sorted(str(a) for a in (present - listed) | (absent & listed))
+                raise KafkaError(f"The broker did not apply {len(missing)} ACL change(s) within "
+                                 f"{self._timeout_s:.0f} s: {', '.join(missing[:3])}",
+                                 hint="check the broker's log; run the command again")
+            time.sleep(0.05)
 
     def upsert_user(self, name: str, password: str) -> None:
         """Create the SCRAM-SHA-512 user, or set its password."""
