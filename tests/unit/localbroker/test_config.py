@@ -79,7 +79,7 @@ def test_docker_compose_kafka_matches_the_local_runner() -> None:
     kafka = compose["services"]["kafka"]
     assert kafka["image"] == f"apache/kafka:{KAFKA_VERSION}"
     defaults = LocalBrokerSettings()
-    assert f"{defaults.port}:{defaults.port}" in kafka["ports"]
+    assert kafka["ports"] == [f"{defaults.host}:{defaults.port}:{defaults.port}"]  # loopback, like the runner
     env = kafka["environment"]
     for key, value in SINGLE_NODE_PROPERTIES.items():
         if key in ("listener.security.protocol.map",):
@@ -156,3 +156,17 @@ def test_an_rsa_key_is_refused_with_the_conversion_command(tmp_path: Path) -> No
                                    tls_key_location=tmp_path / "key.pem")
     with pytest.raises(LocalBrokerError, match="openssl pkcs8 -topk8"):
         LocalBroker(settings)._tls_material()
+
+
+def test_docker_compose_publishes_on_loopback_and_every_listener_needs_a_login() -> None:
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    for name, service in compose["services"].items():
+        for port in service.get("ports", []):
+            assert str(port).startswith("127.0.0.1:"), f"{name} publishes {port} on every host interface"
+    env = compose["services"]["kafka"]["environment"]
+    protocols = dict(pair.split(":") for pair in env["KAFKA_LISTENER_SECURITY_PROTOCOL_MAP"].split(","))
+    assert set(protocols.values()) == {"SASL_PLAINTEXT"}
+    listeners = {item.split("://")[0] for item in env["KAFKA_LISTENERS"].split(",")}
+    assert listeners == set(protocols)  # no listener falls back to PLAINTEXT
+    assert env["KAFKA_SUPER_USERS"] == "User:admin"
+    assert "ANONYMOUS" not in yaml.safe_dump(compose)
