@@ -87,7 +87,7 @@ def require_broker(settings: MeshSettings, *, timeout: float = PROBE_TIMEOUT_S) 
         client.poll(0)  # serves error_cb
         tls = [r for e in errors if (r := connection_refused(e)) is not None and r.code() == _TLS]
         if tls:  # the certificate is not trusted (or ours not accepted): waiting longer will not help
-            raise KafkaError(f"The Kafka cluster at {servers} failed the TLS handshake ({_short(tls[0].str())})",
+            raise KafkaError(f"The Kafka cluster at {servers} failed the TLS handshake ({tls[0].str()})",
                              hint=TLS_HINT)
         fatal = [e for e in errors if e.code() in _GIVE_UP]
         if fatal:  # every broker refused us (not Kafka, or authentication): waiting longer will not help
@@ -108,13 +108,6 @@ def _accepts(address: str) -> bool:
     if not host or not port.isascii() or not port.isdigit():
         return True
     return port_open(host.strip("[]"), int(port), timeout=2.0)
-
-
-def _short(text: str) -> str:
-    """librdkafka's TLS error without its address prefix and advice for other set-ups, on one line."""
-    text = text.splitlines()[0] if text else text
-    text = text.split(": ", 1)[1] if text.startswith(("ssl://", "sasl_ssl://")) and ": " in text else text
-    return text.split(", verify that", 1)[0][:160]
 
 
 def _reason(exc: Exception) -> str:

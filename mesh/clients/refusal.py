@@ -18,8 +18,8 @@ import confluent_kafka
 
 from mesh.core.errors import KafkaError
 
-TLS_HINT = ("the TLS handshake with the broker failed: set MESH_KAFKA__SSL_CA_LOCATION to the PEM CA that signed "
-            "the broker's certificate, and connect by a name the certificate holds")
+TLS_HINT = ("set MESH_KAFKA__SSL_CA_LOCATION to the PEM CA that signed the broker's certificate, and connect by "
+            "a name the certificate holds")
 
 _HINTS = {
     "TOPIC_AUTHORIZATION_FAILED": "this principal has no grant on the topic: ask its owner to add you as a "
@@ -61,12 +61,20 @@ def connection_refused(error: confluent_kafka.KafkaError) -> confluent_kafka.Kaf
     librdkafka reports a certificate it cannot verify first as `_TRANSPORT`, then as `_SSL`; both mean
     the client does not trust the broker (or the broker not the client), which waiting will not change.
     """
-    if error.code() in _SETUP_REFUSALS:
-        return error
     text = error.str()
-    if error.code() == confluent_kafka.KafkaError._TRANSPORT and ("SSL" in text or "certificate" in text):
-        return confluent_kafka.KafkaError(confluent_kafka.KafkaError._SSL, text)
-    return None
+    tls = error.code() == confluent_kafka.KafkaError._SSL or (
+        error.code() == confluent_kafka.KafkaError._TRANSPORT and ("SSL" in text or "certificate" in text))
+    if tls:
+        return confluent_kafka.KafkaError(confluent_kafka.KafkaError._SSL, tls_reason(text))
+    return error if error.code() in _SETUP_REFUSALS else None
+
+
+def tls_reason(text: str) -> str:
+    """librdkafka's TLS error on one line, without the broker's address and the advice for other set-ups."""
+    text = text.splitlines()[0] if text else text
+    if text.startswith(("ssl://", "sasl_ssl://")) and ": " in text:
+        text = text.split(": ", 1)[1]
+    return text.split(", verify that", 1)[0][:200]
 
 
 class RefusalWatch:

@@ -49,6 +49,7 @@ class BrokerStatus:
     managed: bool  # started by us (pid file) rather than found already listening
     state_dir: Path
     log_file: Path
+    tls_bootstrap: str | None = None  # the SASL_SSL listener, if configured
 
 
 def port_open(host: str, port: int, timeout: float = 0.5) -> bool:
@@ -118,7 +119,8 @@ class LocalBroker:
         """Running if our process is alive and answers, or if a broker already answers on the port."""
         pid = self._live_pid()
         running = metadata_ok(self.client_settings()) if pid or port_open(self.settings.host, self.settings.port) else False
-        return BrokerStatus(running, self.settings.bootstrap, pid, pid is not None, self.state_dir, self.log_file)
+        return BrokerStatus(running, self.settings.bootstrap, pid, pid is not None, self.state_dir, self.log_file,
+                            self.settings.tls_bootstrap)
 
     # --- start ------------------------------------------------------------------------------
     def ensure_running(self) -> bool:

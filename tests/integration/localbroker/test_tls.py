@@ -3,11 +3,12 @@
 One local broker with a TLS listener (its own ports and state; the session broker is untouched). A
 principal that trusts the test CA produces and consumes through the SDK over SASL_SSL; a client that
 trusts another CA is stopped at once with one line naming TLS and the CA setting: the SDK's producer
-and consumer, and the CLI.
+and consumer, and the CLI. `mesh kafka status` names the TLS listener.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -65,6 +66,21 @@ def over_tls(tls_broker: LocalBroker, cas: tuple[GeneratedCa, GeneratedCa]) -> K
     principal = access.create_principal(tls_broker.client_settings(), name, access.test_principal_acls(name))
     return principal.model_copy(update={"bootstrap_servers": tls_broker.settings.tls_bootstrap,
                                         "security_protocol": "SASL_SSL", "ssl_ca_location": cas[0].ca_certificate})
+
+
+def test_status_names_the_tls_listener(tls_broker: LocalBroker) -> None:
+    settings = tls_broker.settings
+    env = {**os.environ, "MESH_LOCAL_BROKER__PORT": str(settings.port),
+           "MESH_LOCAL_BROKER__CONTROLLER_PORT": str(settings.controller_port),
+           "MESH_LOCAL_BROKER__STATE_DIR": str(settings.state_dir), "MESH_LOCAL_BROKER__TLS_PORT": str(settings.tls_port),
+           "MESH_LOCAL_BROKER__TLS_CERTIFICATE_LOCATION": str(settings.tls_certificate_location),
+           "MESH_LOCAL_BROKER__TLS_KEY_LOCATION": str(settings.tls_key_location)}
+    status = subprocess.run([sys.executable, "-m", "mesh.cli.main", "kafka", "status", "--format", "json"],
+                            capture_output=True, text=True, env=env, timeout=60, check=False)
+    assert status.returncode == 0, status.stderr
+    found = json.loads(status.stdout)
+    assert found["running"] and found["tls_bootstrap"] == f"127.0.0.1:{settings.tls_port}"
+    assert (settings.state_dir / "server.properties").stat().st_mode & 0o777 == 0o600  # it holds the TLS key
 
 
 def test_the_sdk_produces_and_consumes_over_sasl_ssl(over_tls: KafkaSettings, mesh_settings: MeshSettings,
