@@ -21,8 +21,8 @@ from pydantic import SecretStr
 
 from mesh.core.errors import ConfigurationError
 from mesh.core.settings import KafkaSettings, MeshSettings, RegistrySettings
+from mesh.core.users import User, hash_password, save_users
 from mesh.localbroker.runner import LocalBroker
-from mesh.registry.users import User, hash_password, save_users
 
 
 @dataclass

@@ -22,11 +22,11 @@ from mesh.cli.connect import kafka_settings, require_broker
 from mesh.clients.acl import AccessAdmin
 from mesh.core.errors import ConfigurationError
 from mesh.core.settings import MeshSettings
+from mesh.core.users import load_users, save_users, updated_users
 from mesh.localbroker.credentials import read_admin, registry_users_path
 from mesh.products.access import desired_grants, plan_access, principals
 from mesh.products.descriptor import ProductDescriptor
 from mesh.products.loader import load_all
-from mesh.registry.users import load_users, save_users, updated_users
 
 app = typer.Typer(help="Principals and grants from the product descriptors.", no_args_is_help=True)
 

@@ -85,6 +85,14 @@ def principals(products: Iterable[ProductDescriptor]) -> list[str]:
     return sorted(names)
 
 
+def view_readers(descriptor: ProductDescriptor) -> dict[str, date | None]:
+    """Who may read the product's records through a queryable view: the owner (no expiry) and each
+    consumer with the last day of its grant (`mesh.processing.view_access.ViewPolicy.readers`)."""
+    readers: dict[str, date | None] = {c.principal: c.expires for c in descriptor.consumers}
+    readers[descriptor.owner_principal] = None
+    return readers
+
+
 def plan_access(descriptors: Sequence[ProductDescriptor], desired: Sequence[Grant], current: Iterable[Acl]) -> AccessPlan:
     """What to add and remove so the cluster's ACLs match `desired`.
 

@@ -7,8 +7,8 @@ from pathlib import Path
 from mesh.cli.access_cmd import _products, _write_env, _write_registry_users
 from mesh.cli.registry_cmd import with_users_file
 from mesh.core.settings import LocalBrokerSettings, MeshSettings
+from mesh.core.users import load_users, verify_password
 from mesh.localbroker.credentials import ensure_admin
-from mesh.registry.users import load_users, verify_password
 
 ROOT = Path(__file__).resolve().parents[3]
 
