@@ -83,7 +83,7 @@ def apply_command(
     if dry_run:
         return
     folder = users_dir or settings.local_broker.resolved_state_dir / "principals"
-    for principal in ensure_principals(access, principals(descriptors), folder):
+    for principal in ensure_principals(access, principals(descriptors), folder, kafka=settings.kafka):
         if principal.created:
             typer.echo(f"created principal {principal.name}: {principal.env_file}")
     access.delete(plan.remove)

@@ -2,9 +2,10 @@
 
 State lives in `LocalBrokerSettings.resolved_state_dir`: `data/` (formatted once), `logs/server.log`,
 `server.properties` (0600: admin password, TLS key), `broker.pid`. With `tls_port` the broker also
-listens with SASL_SSL there; readiness is still checked on the SASL_PLAINTEXT loopback listener. A pid file whose process is gone, or is not our broker, is stale
-and is removed. Readiness means a real metadata request answered, not just an open port. A start that
-fails stops what it started and shows the last log lines with the reason.
+listens with SASL_SSL there; readiness is still checked on the SASL_PLAINTEXT loopback listener. A pid
+file whose process is gone, or is not our broker, is stale and is removed. Readiness means a real
+metadata request answered, not just an open port. A start that fails stops what it started and shows
+the last log lines with the reason.
 """
 
 from __future__ import annotations

@@ -21,7 +21,7 @@ from pathlib import Path
 from pydantic import SecretStr
 
 from mesh.clients.acl import AccessAdmin
-from mesh.core.settings import MeshSettings
+from mesh.core.settings import KafkaSettings, MeshSettings
 from mesh.core.users import User, updated_users
 from mesh.products.descriptor import ProductDescriptor
 
@@ -38,15 +38,23 @@ class Principal:
     created: bool
 
 
-def write_env(folder: Path, name: str, password: str) -> Path:
-    """Write `<folder>/<name>.env` (mode 0600): the MESH_* credentials of principal `name`."""
+def write_env(folder: Path, name: str, password: str, *, kafka: KafkaSettings | None = None) -> Path:
+    """Write `<folder>/<name>.env` (mode 0600): the MESH_* credentials of principal `name`.
+
+    The protocol follows the operator's `kafka` settings: SASL_SSL (with its CA) on a TLS cluster,
+    SASL_PLAINTEXT otherwise (the local broker's loopback listener).
+    """
+    tls = kafka is not None and kafka.security_protocol in ("SSL", "SASL_SSL")
+    lines = [f"MESH_KAFKA__SECURITY_PROTOCOL={'SASL_SSL' if tls else 'SASL_PLAINTEXT'}"]
+    if tls and kafka is not None and kafka.ssl_ca_location is not None:
+        lines.append(f"MESH_KAFKA__SSL_CA_LOCATION={kafka.ssl_ca_location}")
+    lines += ["MESH_KAFKA__SASL_MECHANISM=SCRAM-SHA-512", f"MESH_KAFKA__SASL_USERNAME={name}",
+              f"MESH_KAFKA__SASL_PASSWORD={password}", f"MESH_REGISTRY__USERNAME={name}", f"{_PASSWORD}{password}"]
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{name}.env"
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as out:
-        out.write(f"MESH_KAFKA__SECURITY_PROTOCOL=SASL_PLAINTEXT\nMESH_KAFKA__SASL_MECHANISM=SCRAM-SHA-512\n"
-                  f"MESH_KAFKA__SASL_USERNAME={name}\nMESH_KAFKA__SASL_PASSWORD={password}\n"
-                  f"MESH_REGISTRY__USERNAME={name}\n{_PASSWORD}{password}\n")
+        out.write("".join(f"{line}\n" for line in lines))
     return path
 
 
@@ -58,7 +66,8 @@ def env_password(path: Path) -> str | None:
     return None
 
 
-def ensure_principals(access: AccessAdmin, names: Iterable[str], folder: Path) -> list[Principal]:
+def ensure_principals(access: AccessAdmin, names: Iterable[str], folder: Path, *,
+                      kafka: KafkaSettings | None = None) -> list[Principal]:
     """Every name a SCRAM user with the password of its .env file (generated and written when missing).
 
     The user is (re)set even when the file exists: a broker recreated from scratch gets its users back.
@@ -70,7 +79,7 @@ def ensure_principals(access: AccessAdmin, names: Iterable[str], folder: Path) -
         created = password is None
         if password is None:
             password = secrets.token_urlsafe(18)
-            write_env(folder, name, password)
+            write_env(folder, name, password, kafka=kafka)
         access.upsert_user(name, password)
         found.append(Principal(name, password, env, created))
     return found

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from pydantic import SecretStr
 
 from mesh.cli.access_cmd import _products, _write_registry_users
@@ -81,3 +82,18 @@ def test_principal_settings_authenticate_kafka_and_the_registry_as_the_principal
     assert (env["MESH_KAFKA__SASL_USERNAME"], env["MESH_KAFKA__SASL_PASSWORD"]) == ("care", "pw")
     assert (env["MESH_REGISTRY__USERNAME"], env["MESH_REGISTRY__PASSWORD"]) == ("care", "pw")
     assert env["MESH_KAFKA__BOOTSTRAP_SERVERS"] == "h:1" and env["MESH_REGISTRY__URL"] == "http://r:1"
+
+
+@pytest.mark.parametrize(("protocol", "expected"), [("SASL_SSL", "SASL_SSL"), ("SASL_PLAINTEXT", "SASL_PLAINTEXT"),
+                                                    (None, "SASL_PLAINTEXT")])
+def test_a_principals_env_file_follows_the_operators_protocol(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                              protocol: str | None, expected: str) -> None:
+    operator = None if protocol is None else KafkaSettings(
+        bootstrap_servers="h:1", security_protocol=protocol, ssl_ca_location=tmp_path / "ca.pem")  # type: ignore[arg-type]
+    path = write_env(tmp_path, "care", "pw", kafka=operator)
+    for line in path.read_text().splitlines():  # the file, read back as the environment a principal runs with
+        key, _, value = line.partition("=")
+        monkeypatch.setenv(key, value)
+    config = MeshSettings.load().kafka.client_config("h:1")
+    assert config["security.protocol"] == expected and config["sasl.username"] == "care"
+    assert config.get("ssl.ca.location") == (str(tmp_path / "ca.pem") if expected == "SASL_SSL" else None)
