@@ -6,7 +6,8 @@ At-least-once: an event's offset is stored only after the handler returned (or t
 `for event in consumer.events()` finished) and committed by librdkafka's auto-commit and on close.
 A message that cannot be handled goes to `<topic>.dlq` with the reason (see `mesh.sdk.dlq`), and
 consumption continues. Transient failures (registry or broker unreachable) raise instead: dead-lettering
-every message during an outage would be wrong.
+every message during an outage would be wrong. A broker whose TLS certificate is not trusted, or that
+refuses the login, stops the loop at once with one `KafkaError` naming the setting to fix.
 """
 
 from __future__ import annotations

@@ -307,7 +307,9 @@ class Producer:
         """Wait for every queued event; returns how many were delivered since the last flush.
 
         Raises `DeliveryError` listing each failed event and its reason, including events still queued
-        at the timeout; failures already handed to `on_delivery_error` are not raised again.
+        at the timeout; failures already handed to `on_delivery_error` are not raised again. Raises
+        `KafkaError` at once, without waiting out `timeout`, when the broker's TLS certificate is not
+        trusted or the login is refused while events are still queued (no retry would deliver them).
         """
         if self._kafka is None:
             return 0
