@@ -1,6 +1,7 @@
 """`mesh access`: who may do what on the mesh's topics (from the descriptors), and making Kafka agree.
 
-`list` shows every ACL the descriptors ask for today and the descriptor entry that asks for it.
+`list` shows every ACL the descriptors ask for today and the descriptor entry that asks for it
+(grouped by principal and entry, 80 columns; `--format json`: one object per ACL).
 `apply` creates a SCRAM user for every principal the descriptors name (password written once to
 `<dir>/<principal>.env`, mode 0600) and adds/removes ACLs declaratively: a second run changes nothing,
 an expired grant is removed. It needs a principal that may alter the cluster (the admin). It also
@@ -11,6 +12,7 @@ the same principals with their password hashes and owned topics, and the local b
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import secrets
 from pathlib import Path
@@ -18,6 +20,7 @@ from typing import Annotated
 
 import typer
 
+from mesh.cli.access_view import render_grants
 from mesh.cli.connect import kafka_settings, require_broker
 from mesh.clients.acl import AccessAdmin
 from mesh.core.errors import ConfigurationError
@@ -44,11 +47,20 @@ def _products(root: Path, product: str | None) -> list[tuple[ProductDescriptor, 
 
 @app.command("list")
 def list_command(product: Annotated[str | None, typer.Option("--product", help="Only this product id.")] = None,
-                 root: Root = Path("domains")) -> None:
-    """Print `principal OPERATION resource name  <- descriptor entry` for every grant in force today."""
-    pairs = _products(root, product)
-    for grant in desired_grants(pairs, today=dt.date.today()):
-        typer.echo(f"{grant.acl}  <- {grant.source}")
+                 root: Root = Path("domains"),
+                 fmt: Annotated[str, typer.Option("--format", help="text (80 columns) or json (one "
+                                                  "object per ACL).")] = "text") -> None:
+    """Every grant in force today: who, what, and which descriptor entry asks for it (and why)."""
+    if fmt not in ("text", "json"):
+        raise typer.BadParameter(f"unknown format {fmt!r}; use text or json", param_hint="--format")
+    grants = desired_grants(_products(root, product), today=dt.date.today())
+    if fmt == "json":
+        typer.echo(json.dumps([{"principal": g.acl.principal, "operation": g.acl.operation.upper(),
+                                "resource": g.acl.resource, "name": g.acl.name, "pattern": g.acl.pattern,
+                                "source": g.source, "why": g.why} for g in grants], indent=2))
+        return
+    for line in render_grants(grants):
+        typer.echo(line)
 
 
 def _write_env(folder: Path, name: str, password: str) -> Path:

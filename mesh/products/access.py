@@ -25,10 +25,11 @@ from mesh.products.descriptor import ProductDescriptor
 
 @dataclass(frozen=True, order=True, slots=True)
 class Grant:
-    """One ACL and why it exists (`source`: descriptor file and entry)."""
+    """One ACL and why it exists (`source`: descriptor file and entry; `why`: a consumer's team and purpose)."""
 
     acl: Acl
     source: str
+    why: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,10 +54,11 @@ def grants_for(descriptor: ProductDescriptor, *, file: str, today: date) -> list
     for n, consumer in enumerate(descriptor.consumers):
         if consumer.expires is not None and consumer.expires < today:
             continue
-        who, why = user(consumer.principal), f"{file} consumers[{n}] ({consumer.team}: {consumer.purpose or '-'})"
-        grants += [Grant(Acl(who, "topic", topic, op), why) for op in ("read", "describe")]
-        grants.append(Grant(Acl(who, "group", consumer.team, "read", "prefixed"), why))
-        grants += [Grant(Acl(who, "topic", dlq, op), why) for op in ("write", "describe")]
+        who, entry = user(consumer.principal), f"{file} consumers[{n}]"
+        why = f"{consumer.team}: {consumer.purpose or '-'}"
+        grants += [Grant(Acl(who, "topic", topic, op), entry, why) for op in ("read", "describe")]
+        grants.append(Grant(Acl(who, "group", consumer.team, "read", "prefixed"), entry, why))
+        grants += [Grant(Acl(who, "topic", dlq, op), entry, why) for op in ("write", "describe")]
     if descriptor.processor is not None:
         app, why = descriptor.processor.app_id, f"{file} processor.app_id"
         grants.append(Grant(Acl(owner, "group", app, "read", "prefixed"), why))
