@@ -19,8 +19,11 @@
   - as `group.instance.id` (static membership): a restarted worker takes its partitions back at once,
     without a rebalance and without waiting for its dead self's `session.timeout.ms` (45 s). The cost:
     a worker stopped for good hands its partitions to the others only after that session timeout.
-    Not 10 s: a broker restart that takes longer than the session timeout expels the members, and
-    the next transactional offset commit fails (UNKNOWN_MEMBER_ID) and stops the worker;
+    `session_timeout_s` (45 s, Kafka's default) says how long. Not 10 s: a broker restart that takes
+    longer than the session timeout expels the members, and the next transactional offset commit
+    fails (UNKNOWN_MEMBER_ID) and stops the worker. `transaction_timeout_s` (60 s) bounds how long a
+    crashed worker that does not come back holds read-committed readers of its partitions; a broker
+    outage longer than it aborts the open transaction, which stops the worker too;
 - `commit_interval` 1 s (Quix's default is 5 s): with exactly-once, outputs become visible to
   read-committed consumers only when a checkpoint commits, so this is the floor of freshness;
 - `partitioner="consistent_random"` (librdkafka's default, CRC-32 of the key): Quix Streams defaults to
@@ -89,6 +92,8 @@ def make_application(
     rocksdb_options: Any = None,
     poll_timeout: float = 0.05,
     max_partition_buffer_size: int = 1000,
+    session_timeout_s: float = 45.0,
+    transaction_timeout_s: float = 60.0,
 ) -> Application:
     """A Quix Streams application (consumer group `app_id`); see the module docstring. No network."""
     if not app_id or any(c.isspace() for c in app_id):
@@ -97,7 +102,9 @@ def make_application(
     producer: dict[str, Any] = {"linger.ms": 5, "partitioner": "consistent_random", **(producer_extra or {})}
     if processing_guarantee == "exactly-once":
         producer.setdefault("transactional.id", worker_id(app_id, state_dir))
-    consumer = {"group.instance.id": worker_id(app_id, state_dir), **(consumer_extra or {})}
+        producer.setdefault("transaction.timeout.ms", int(transaction_timeout_s * 1000))
+    consumer = {"group.instance.id": worker_id(app_id, state_dir), "session.timeout.ms": int(session_timeout_s * 1000),
+                **(consumer_extra or {})}
     log.info("Quix Streams app %s (%s, commit every %ss)", app_id, processing_guarantee, commit_interval)
     return Application(
         broker_address=connection_config(settings),

@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 import httpx
+import pytest
 
 from mesh.core.settings import MeshSettings
 from tests.support.brokers import Broker
@@ -32,10 +33,18 @@ def _operator_env(broker: Broker) -> dict[str, str]:
     return {name: value for name, value in admin.client_env().items() if name.startswith("MESH_KAFKA__")}
 
 
-def test_demo_runs_the_mesh_and_stops_what_it_started(kafka_broker: Broker, tmp_path: Path) -> None:
+@pytest.fixture(scope="module")
+def demo_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo's state (cache) directory, shared by both runs like two `make demo` runs in a row: the
+    second one's processor has the first one's identity and takes its partitions back at once (a new
+    worker would wait 45 s for the stopped one's session to expire: static group membership)."""
+    return tmp_path_factory.mktemp("demo-cache")
+
+
+def test_demo_runs_the_mesh_and_stops_what_it_started(kafka_broker: Broker, demo_cache: Path) -> None:
     registry_url = f"http://127.0.0.1:{_free_port()}"
     env = {**os.environ, **_operator_env(kafka_broker), "MESH_REGISTRY__URL": registry_url,
-           "MESH_LOCAL_BROKER__CACHE_DIR": str(tmp_path), "COLUMNS": "120"}
+           "MESH_LOCAL_BROKER__CACHE_DIR": str(demo_cache), "COLUMNS": "120"}
     args = ["--members", "40", "--seed", "3", "--web-port", str(_free_port())]
     done = subprocess.run([sys.executable, "-m", "domains.demo", *args], cwd=ROOT,
                           env=env, capture_output=True, text=True, timeout=600, check=False)
@@ -56,10 +65,10 @@ def test_demo_runs_the_mesh_and_stops_what_it_started(kafka_broker: Broker, tmp_
     assert not still_up, "the demo must stop the registry it started"
 
 
-def test_demo_kept_running_ends_with_the_catalog_url(kafka_broker: Broker, tmp_path: Path) -> None:
+def test_demo_kept_running_ends_with_the_catalog_url(kafka_broker: Broker, demo_cache: Path) -> None:
     registry_url, catalog_port, web_port = f"http://127.0.0.1:{_free_port()}", _free_port(), _free_port()
     env = {**os.environ, **_operator_env(kafka_broker), "MESH_REGISTRY__URL": registry_url,
-           "MESH_LOCAL_BROKER__CACHE_DIR": str(tmp_path), "COLUMNS": "200"}
+           "MESH_LOCAL_BROKER__CACHE_DIR": str(demo_cache), "COLUMNS": "200"}
     # a seed of its own: a broker kept from an earlier run already holds the views of a fixed seed's members,
     # and a processor publishes (and times) only views that change
     seed = str(random.randrange(1_000_000))

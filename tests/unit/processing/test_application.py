@@ -43,6 +43,16 @@ def test_a_worker_keeps_its_identity_across_restarts_and_workers_differ(tmp_path
     assert ids(tmp_path / "w1")[1] != ids(tmp_path / "w2")[1]
 
 
+def test_session_and_transaction_timeouts_are_kafkas_defaults_unless_configured(tmp_path: Path) -> None:
+    config = make_application("t-app", settings=SETTINGS, state_dir=tmp_path).config
+    assert config.consumer_extra_config["session.timeout.ms"] == 45_000
+    assert config.producer_extra_config["transaction.timeout.ms"] == 60_000
+    config = make_application("t-app", settings=SETTINGS, state_dir=tmp_path, session_timeout_s=10,
+                              transaction_timeout_s=15).config
+    assert config.consumer_extra_config["session.timeout.ms"] == 10_000
+    assert config.producer_extra_config["transaction.timeout.ms"] == 15_000
+
+
 def test_at_least_once_has_no_transactional_id(tmp_path: Path) -> None:
     app = make_application("t-app", settings=SETTINGS, state_dir=tmp_path, processing_guarantee="at-least-once")
     assert "transactional.id" not in app.config.producer_extra_config
