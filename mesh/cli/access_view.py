@@ -31,7 +31,7 @@ def render_grants(grants: Sequence[Grant], *, width: int = 80) -> list[str]:
         lines += _wrap(f"{principal}  <- {source}", width, "     ")
         if why:
             lines += _wrap(f"  why: {why}", width, "       ")
-        ops = {target: ", ".join(sorted(names)) for target, names in rights.items()}
+        ops = {target: ",".join(sorted(names)) for target, names in rights.items()}
         column = max(len(text) for text in ops.values())
         for (resource, name), text in sorted(ops.items(), key=lambda item: (item[0][0] != "topic", item[0])):
             lines += _wrap(f"  {text.ljust(column)}  {resource} {name}", width, " " * min(column + 4, width // 2))

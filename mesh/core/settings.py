@@ -184,6 +184,8 @@ class MeshSettings(BaseSettings):
             env["MESH_REGISTRY__USERNAME"] = self.registry.username
         if self.registry.password is not None:
             env["MESH_REGISTRY__PASSWORD"] = self.registry.password.get_secret_value()
+        if self.registry.users_file is not None:  # our registry and the view servers authenticate against it
+            env["MESH_REGISTRY__USERS_FILE"] = str(self.registry.users_file)
         return env
 
     @classmethod

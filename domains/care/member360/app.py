@@ -39,7 +39,7 @@ from quixstreams import Application, State, message_context
 from quixstreams.state.rocksdb import RocksDBOptions
 
 from domains.care.member360 import events as ev
-from domains.care.member360.config import SCHEMA, Member360Config, Member360Env
+from domains.care.member360.config import SCHEMA, Member360Config, Member360Env, view_guard
 from domains.care.member360.fold import apply, handles, retract
 from domains.care.member360.held import (
     HeldEntry,
@@ -115,7 +115,9 @@ class Member360Processor:
                                     register=config.register_schema)
         self.server = ViewServer(config.output_topic, settings=settings, host=config.web_host, port=config.web_port,
                                  path="/members", stats=self.stats, datadir=config.datadir / "served",
-                                 metrics=self.exposition)
+                                 metrics=self.exposition, guard=view_guard(settings))
+        if self.server.guard is None:
+            log.warning("the member-360 views are OPEN (no MESH_REGISTRY__USERS_FILE): anyone may read PHI")
         self._topology(settings)
 
     @classmethod

@@ -13,6 +13,10 @@ from pydantic import BaseModel, ConfigDict, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from domains.care.member360.identity import DEFAULT_MAX_PENDING
+from mesh.core.settings import MeshSettings
+from mesh.core.users import load_users
+from mesh.processing.view_access import ViewGuard, ViewPolicy
+from mesh.products.access import view_readers
 from mesh.products.loader import load_all
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -68,6 +72,16 @@ class Member360Config(BaseModel):
         products = {p.id: p for p in load_all(root / "domains", project_root=root)}
         topics = {f"{name}_topic": products[pid].descriptor.topic for name, pid in PRODUCTS.items()}
         return cls.model_validate({**topics, **overrides})
+
+
+def view_guard(settings: MeshSettings, *, root: Path = ROOT) -> ViewGuard | None:
+    """Who may read the served views: care.member_360's readers (its descriptor) authenticated against
+    the mesh's users file (MESH_REGISTRY__USERS_FILE); None (open views) when no users file is set."""
+    if settings.registry.users_file is None:
+        return None
+    products = {p.id: p for p in load_all(root / "domains", project_root=root)}
+    descriptor = products[PRODUCTS["output"]].descriptor
+    return ViewGuard(ViewPolicy(descriptor.id, view_readers(descriptor)), load_users(settings.registry.users_file))
 
 
 class Member360Env(BaseSettings):
