@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test unit bench system-deps kafka-fetch fuzz-registry clean
+.PHONY: demo test unit fault-100k bench system-deps kafka-fetch fuzz-registry clean
 
 demo: $(STAMP) kafka-fetch
 	$(BIN)/python -m domains.demo
@@ -14,6 +14,11 @@ test: $(STAMP) kafka-fetch
 
 unit: $(STAMP)
 	$(BIN)/python -m pytest tests/unit
+
+# the member-360 worker SIGKILLed three times during a 100,000-event run (make test plays 20,000)
+fault-100k: $(STAMP) kafka-fetch
+	M360_CRASH_MEMBERS=6300 $(BIN)/python -m pytest tests/integration/care/test_member360_processor.py \
+	  -k three_sigkills
 
 # Java 17+ runs the broker, Maven fetches it (a JDK: the Avro Java differential test launches a Java
 # source file); Graphviz lays out the catalog's lineage; Chromium and its driver run the catalog's

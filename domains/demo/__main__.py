@@ -192,7 +192,9 @@ def main(
         settings = as_principal.get(care, operator)  # the processor's principal: Kafka, registry, its views
         settings = settings.model_copy(update={"registry": settings.registry.model_copy(
             update={"users_file": stack.users_file})})
-        config = Member360Config.from_products(datadir=stack.state_dir / "member360", web_port=web_port)
+        # state per cluster: RocksDB state of another cluster (a re-created local broker) is not recoverable
+        datadir = stack.state_dir / "member360" / stack.cluster_id()
+        config = Member360Config.from_products(datadir=datadir, web_port=web_port)
         proc = ProcessorProcess(config, settings=settings, log_file=stack.state_dir / "logs" / "member360.log")
         proc.start()
         proc.wait_serving(timeout_s=180)

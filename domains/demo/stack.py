@@ -124,6 +124,13 @@ class Stack:
         self.broker = broker if started else None
         return started
 
+    def cluster_id(self) -> str:
+        """The Kafka cluster's id: local processor state is only valid against the cluster it came from."""
+        from confluent_kafka.admin import AdminClient
+
+        cluster = AdminClient(self.kafka.client_config()).list_topics(timeout=30).cluster_id
+        return str(cluster or "unknown")
+
     def start_registry(self) -> bool:
         """Find the registry at MESH_REGISTRY__URL or start `mesh registry serve` there; True if started."""
         self.registry_url = self.settings.registry.url.rstrip("/")

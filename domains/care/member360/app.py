@@ -107,6 +107,8 @@ class Member360Processor:
         self._settings = settings
         self.app: Application = make_application(config.app_id, settings=settings, state_dir=config.datadir,
                                                  commit_interval=config.commit_interval_s,
+                                                 session_timeout_s=config.session_timeout_s,
+                                                 transaction_timeout_s=config.transaction_timeout_s,
                                                  rocksdb_options=STATE_OPTIONS)
         self.dead = DeadLetters(self.app)
         self.encoder = EventEncoder(config.output_topic, SCHEMA, source=config.source, settings=settings,

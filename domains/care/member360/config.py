@@ -50,6 +50,10 @@ class Member360Config(BaseModel):
     replication_factor: int = Field(default=1, ge=1, description="of the dead-letter topics")
     commit_interval_s: float = Field(default=1.0, gt=0, description="checkpoint interval: outputs become "
                                      "visible to read-committed consumers at each checkpoint")
+    session_timeout_s: float = Field(default=45.0, gt=0, description="a worker that stopped or died hands "
+                                     "its partitions to the others after this long")
+    transaction_timeout_s: float = Field(default=60.0, gt=0, description="a crashed worker's open transaction "
+                                         "holds read-committed readers this long (unless it restarts)")
     source: str = SOURCE
 
     @property
@@ -98,6 +102,8 @@ class Member360Env(BaseSettings):
     register_schema: bool | None = None
     replication_factor: int | None = None
     commit_interval_s: float | None = None
+    session_timeout_s: float | None = None
+    transaction_timeout_s: float | None = None
 
     def config(self) -> Member360Config:
         """The descriptors' topics with every set variable applied."""
