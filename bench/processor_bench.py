@@ -25,7 +25,9 @@ from __future__ import annotations
 
 import argparse
 import multiprocessing
+import signal
 import statistics
+import subprocess
 import sys
 import time
 import uuid
@@ -52,7 +54,8 @@ from domains.feed import generate
 from domains.playback import services
 from domains.wiring import publish_records, source_producers
 from mesh.core.naming import dlq_topic, product_topic
-from mesh.core.settings import KafkaSettings, MeshSettings, RegistrySettings
+from mesh.core.settings import MeshSettings, RegistrySettings
+from mesh.localbroker.credentials import local_settings
 from mesh.processing.bridge import EventDecoder, EventEncoder, event_time, raw_message
 from mesh.processing.partitioning import consistent_partition
 from mesh.products.loader import Product, load_all
@@ -90,13 +93,13 @@ def delete_topics(settings: MeshSettings, topics: dict[str, str], app_ids: list[
             future.result(30)
 
 
-def config_for(topics: dict[str, str], port: int, tmp: Path) -> Member360Config:
+def config_for(topics: dict[str, str], port: int, tmp: Path, commit_interval_s: float = 1.0) -> Member360Config:
     app_id = f"b-m360-{uuid.uuid4().hex[:8]}"
     APP_IDS.append(app_id)
     return Member360Config(app_id=app_id, members_topic=topics["membership.members"],
                            identity_topic=topics["membership.member_identity"], claims_topic=topics["claims.claims"],
                            visits_topic=topics["clinical.visits"], output_topic=topics["care.member_360"],
-                           web_port=port, datadir=tmp / app_id)
+                           web_port=port, datadir=tmp / app_id, commit_interval_s=commit_interval_s)
 
 
 # -- the baseline: a plain confluent-kafka loop --------------------------------------------------------------
@@ -113,36 +116,50 @@ def baseline(settings: MeshSettings, config: Member360Config, expected_inputs: i
     consumer.subscribe(config.input_topics)
     resolver = IdentityResolver()
     views: dict[str, MemberView] = {}
+    dirty: dict[str, int] = {}  # member -> oldest input time (ms) folded in since its last published view
     seen = 0
     partitions = 6
+    next_commit = time.monotonic() + config.commit_interval_s
     while seen < expected_inputs:
-        for message in consumer.consume(500, 0.5):
+        for message in consumer.consume(500, 0.1):
             if message.error():
                 continue
             seen += 1
             raw = raw_message(_FaustLike(message))
             event = decoder.decode(raw)
             domain_event = DomainEvent(event.id, event.type, event.source, event_time(event), event.data)
-            now_ts = str(raw.timestamp_ms).encode()  # released events count from their link's arrival
             for ready in resolver.submit(domain_event):
                 if not handles(ready.type):
                     continue
                 member_id = str(ready.resolved_member_id)
-                view = views[member_id] = apply(views.get(member_id), ready)
-                value, headers = encoder.encode(MEMBER_360, render(view), time=view.updated_at,
-                                                extra_headers=[(INPUT_TS_HEADER, now_ts)])
-                key = member_id.encode()
-                while True:
-                    try:
-                        producer.produce(output, value, key, partition=consistent_partition(key, partitions),
-                                         headers=headers)
-                        break
-                    except BufferError:
-                        producer.poll(0.05)
-                producer.poll(0)
+                views[member_id] = apply(views.get(member_id), ready)
+                dirty.setdefault(member_id, raw.timestamp_ms)  # released events count from their link's arrival
+        if time.monotonic() >= next_commit or seen >= expected_inputs:  # coalesced like the worker's checkpoint
+            _publish(producer, encoder, output, partitions, views, dirty)
+            producer.flush(60)
+            next_commit = time.monotonic() + config.commit_interval_s
     producer.flush(60)
     consumer.close()
     done.value = time.time()
+
+
+def _publish(producer: Any, encoder: EventEncoder, output: str, partitions: int, views: dict[str, MemberView],
+             dirty: dict[str, int]) -> None:
+    """Render, encode and produce each dirty member's view once (the worker's coalescing)."""
+    for member_id, since_ms in dirty.items():
+        view = views[member_id]
+        value, headers = encoder.encode(MEMBER_360, render(view), time=view.updated_at,
+                                        extra_headers=[(INPUT_TS_HEADER, str(since_ms).encode())])
+        key = member_id.encode()
+        while True:
+            try:
+                producer.produce(output, value, key, partition=consistent_partition(key, partitions),
+                                 headers=headers)
+                break
+            except BufferError:
+                producer.poll(0.05)
+        producer.poll(0)
+    dirty.clear()
 
 
 class _FaustLike:
@@ -186,13 +203,24 @@ def topic_set(settings: MeshSettings, products: list[Product]) -> Iterator[dict[
 
 
 def run_processor(settings: MeshSettings, config: Member360Config, n_inputs: int, tmp: Path,
-                  feed_in: Callable[[], None] | None) -> tuple[float, ViewTimings]:
-    """Run one worker until caught up; (input events / s from first to last output, output records)."""
+                  feed_in: Callable[[], None] | None, profile: Path | None = None) -> tuple[float, ViewTimings]:
+    """Run one worker until caught up; (input events / s from first to last output, output records).
+
+    `profile`: sample the worker with py-spy (installed separately, not a dependency) while it catches
+    up, raw collapsed stacks written there (`python bench/profile_stacks.py FILE` sums them)."""
     with ProcessorProcess(config, settings=settings, log_file=tmp / f"{config.app_id}.log") as proc:
         proc.wait_ready(timeout_s=120)  # group joined, tables recovered: the feed's clock starts on a ready worker
+        spy = None
+        if profile is not None and proc.process is not None:
+            spy = subprocess.Popen([str(Path(sys.executable).parent / "py-spy"), "record", "--pid",
+                                    str(proc.process.pid), "--rate", "250", "--format", "raw", "--output",
+                                    str(profile)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         if feed_in is not None:
             feed_in()
         proc.wait_caught_up(timeout_s=3600, poll_s=0.5)
+        if spy is not None:
+            spy.send_signal(signal.SIGINT)
+            spy.wait(30)
     timings = view_timings(settings, config.output_topic)
     return timings.throughput(n_inputs), timings
 
@@ -221,36 +249,40 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--rates", default="2000", help="fixed input rates, events/s, comma-separated")
     parser.add_argument("--seconds", type=float, default=20.0)
+    parser.add_argument("--commit-interval", type=float, default=1.0,
+                        help="checkpoint interval of the worker, and the plain loop's publish interval, s")
+    parser.add_argument("--profile", type=Path, help="py-spy the worker's max-rate runs into FILE.<run>")
+    parser.add_argument("--web-port", type=int, default=16066, help="the worker's HTTP port (one at a time)")
     args = parser.parse_args()
 
     with ExitStack() as stack:
-        base = MeshSettings.load()
+        base = local_settings(MeshSettings.load())  # the local broker's admin when no cluster is set
         url = base.registry.url
         import os
 
         if not os.environ.get("MESH_REGISTRY__URL"):
             from tests.support.registry import running_registry
 
-            url = stack.enter_context(running_registry(str(base.kafka.bootstrap_servers)))
-        settings = MeshSettings(kafka=KafkaSettings(bootstrap_servers=base.kafka.bootstrap_servers),
-                                registry=RegistrySettings(url=url))
+            url = stack.enter_context(running_registry(base.kafka))
+        settings = MeshSettings(kafka=base.kafka, registry=RegistrySettings(url=url))
         products = load_all(ROOT / "domains", project_root=ROOT)
         tmp = Path(f"/tmp/mesh-processor-bench-{uuid.uuid4().hex[:6]}")
         tmp.mkdir(parents=True)
         feed = generate(args.members, seed=2026)
         n = len(feed.records)
         print(f"feed: {args.members} members, {n} input events; repeats {args.repeats}; log dir {tmp}")
-        rates = [float(r) for r in args.rates.split(",")]
+        rates = [float(r) for r in args.rates.split(",") if r]
         results: dict[str, list[float]] = defaultdict(list)
-        port = 16066
+        port = args.web_port
         for repeat in range(args.repeats):
             # max rate: backlog first
             with topic_set(settings, products) as topics:
                 producers = producers_for(settings, products, topics)
                 publish_records(feed.records, producers)
                 close(producers)
-                config = config_for(topics, port + repeat, tmp)
-                proc_rate, _ = run_processor(settings, config, n, tmp, None)
+                config = config_for(topics, port, tmp, args.commit_interval)
+                proc_rate, _ = run_processor(settings, config, n, tmp, None,
+                                             args.profile and args.profile.with_suffix(f".{repeat}"))
                 base_out = f"{topics['care.member_360']}.baseline"
                 create_topic(settings, base_out)
                 topics["_baseline_out"] = base_out
@@ -264,7 +296,7 @@ def main() -> None:
                 paced = feed.records[:count]
                 with topic_set(settings, products) as topics:
                     producers = producers_for(settings, products, topics)
-                    config = config_for(topics, port + 50 + repeat, tmp)
+                    config = config_for(topics, port, tmp, args.commit_interval)
 
                     def feed_in(producers: dict[str, Any] = producers, paced: Any = paced,
                                 rate_in: float = rate_in) -> None:
