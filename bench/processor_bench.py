@@ -1,23 +1,30 @@
 """Member-360 processor throughput and freshness against a plain confluent-kafka loop doing the same work.
 
-Run (from the repository root, against a real broker; the registry is MESH_REGISTRY__URL when set,
-else ours, started in-process):
+Run (from the repository root, against a real broker: MESH_KAFKA__* when set, else the local broker
+of `mesh kafka start` as its admin; the registry is MESH_REGISTRY__URL when set, else ours, in-process):
 
-    MESH_KAFKA__BOOTSTRAP_SERVERS=127.0.0.1:9092 python bench/processor_bench.py \
-        [--members 2000] [--repeats 3] [--rates 2000,400] [--seconds 20]
+    python bench/processor_bench.py [--members 2000] [--repeats 3] [--rates 2000,400] [--seconds 20] \
+        [--commit-interval 1.0] [--web-port 16066] [--profile /tmp/worker.prof]
 
-Same run, fresh topics per measurement, the generator's feed published through the SDK producers.
+Same run, fresh topics per measurement, the generator's feed published through the SDK producers;
+the worker and the loop alternate within each repeat, so machine noise hits both alike.
 
 - Max rate: the whole feed is on the input topics before the consumer starts; throughput is input
-  events / (time caught up - time of the first output). The processor is the Quix Streams worker, exactly-once
-  (subprocess, one worker); the baseline is one confluent-kafka consume -> decode (SDK serde) ->
-  resolve identities (same pure helpers, in-memory state) -> fold -> render -> encode -> produce loop
-  in a subprocess, with no changelog (the Python ceiling for this work on this machine).
+  events / (time caught up - time of the first output). The processor is the Quix Streams worker,
+  exactly-once (subprocess, one worker, checkpoint every `--commit-interval` s); the baseline is one
+  confluent-kafka consume -> decode (SDK serde) -> resolve identities (same pure helpers, in-memory
+  state) -> fold loop in a subprocess that renders, encodes and produces each changed member's view
+  once per `--commit-interval` (the worker's coalescing), with no changelog, no transactions and no
+  re-keying hops: the Python ceiling for this work on this machine.
 - Fixed rate: the consumer runs first; the feed is published at each of `--rates` events/s for `--seconds`;
-  freshness is output record time - input record time (Kafka CreateTime of the input event that
-  caused the view update, or of its identity link when the event had to wait for it: waiting for data
-  that has not arrived is not processing latency; carried in the `mesh_input_ts` header), p50/p99
-  over every output record.
+  freshness is output record time - input record time (Kafka CreateTime of the oldest input event
+  folded into that view since the member's previous view, or of its identity link when the event had
+  to wait for it: waiting for data that has not arrived is not processing latency; carried in the
+  `mesh_input_ts` header), p50/p99 over every output record.
+- Memory: the worker's peak RSS (VmHWM) and the size of its state directory after each max-rate run.
+- `--profile FILE`: py-spy (pip install py-spy; not a project dependency) samples the worker during
+  each max-rate run into FILE.<repeat>; `python bench/profile_stacks.py FILE.0 --within _run_dataframe`
+  sums the stacks.
 Prints min/median/max over the repeats and the ratios of medians.
 """
 
@@ -221,8 +228,32 @@ def run_processor(settings: MeshSettings, config: Member360Config, n_inputs: int
         if spy is not None:
             spy.send_signal(signal.SIGINT)
             spy.wait(30)
+        if proc.process is not None:
+            peak_mb, disk_mb = peak_rss_mb(proc.process.pid), du_mb(config.datadir)
+            print(f"    worker peak RSS {peak_mb:,.0f} MB, state on disk {disk_mb:,.1f} MB "
+                  f"({config.datadir})", flush=True)
+            MEMORY.append((peak_mb, disk_mb))
     timings = view_timings(settings, config.output_topic)
     return timings.throughput(n_inputs), timings
+
+
+MEMORY: list[tuple[float, float]] = []  # (peak RSS, state on disk) of every worker run, MB
+
+
+def peak_rss_mb(pid: int) -> float:
+    """The process's peak resident set (VmHWM) in MB; 0 where /proc is not there."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+def du_mb(path: Path) -> float:
+    """Bytes of the files under `path`, in MB."""
+    return sum(f.stat().st_size for f in path.rglob("*") if f.is_file()) / 1e6
 
 
 def run_baseline(settings: MeshSettings, config: Member360Config, n_inputs: int, output: str,
@@ -289,7 +320,7 @@ def main() -> None:
                 base_rate, _ = run_baseline(settings, config, n, base_out, None)
                 results["proc_max"].append(proc_rate)
                 results["base_max"].append(base_rate)
-                print(f"[{repeat}] max rate: processor {proc_rate:,.0f} ev/s, baseline {base_rate:,.0f} ev/s")
+                print(f"[{repeat}] max rate (checkpoint {args.commit_interval} s): processor {proc_rate:,.0f} ev/s, baseline {base_rate:,.0f} ev/s")
             # fixed rate: consumers first, then the feed at each rate
             for rate_in, kind in [(r, k) for r in rates for k in ("proc", "base")]:
                 count = min(n, int(rate_in * args.seconds))
@@ -314,6 +345,8 @@ def main() -> None:
                     results[f"{kind}_p99@{rate_in}"].append(p99)
                     print(f"[{repeat}] {kind} at {rate_in:,.0f} ev/s: freshness p50 {p50:.3f} s p99 {p99:.3f} s "
                           f"(throughput {rate:,.0f} ev/s)")
+        print(f"\nworker memory, {args.members:,} members: peak RSS MB {stats([m[0] for m in MEMORY], 0)}; "
+              f"state on disk MB {stats([m[1] for m in MEMORY])}")
         print("\nmax throughput, input events/s")
         print(f"  Quix processor    {stats(results['proc_max'])}")
         print(f"  confluent loop    {stats(results['base_max'])}")

@@ -16,8 +16,9 @@ same member's membership events. Internal topics carry the original CloudEvent b
 
 Exactly-once: state, outputs, dead letters and input offsets commit in one transaction per checkpoint.
 Views are coalesced (`mesh.processing.coalesce`): the fold marks a member dirty when its view changed,
-and each dirty member's view is rendered, encoded and published ONCE per checkpoint, inside that
-checkpoint's transaction, carrying in `mesh_input_ts` the time of the oldest input folded in since
+and each dirty member's view is stored in the state, rendered, encoded and published ONCE per
+checkpoint, inside that checkpoint's transaction (the state write lands before Quix writes the
+checkpoint's changelogs: sinks flush first), carrying in `mesh_input_ts` the time of the oldest input folded in since
 its previous view (so freshness counts every input's whole wait). An unchanged view is not published
 (it was, in a committed transaction). The fold (`fold.apply`) is idempotent: redeliveries change nothing.
 Held-event logic is the pure `held.hold` / `held.link`; this module only applies their steps.
@@ -98,6 +99,14 @@ class Resolved:
     value: bytes
     headers: list[tuple[str, bytes]]
     member_id: bytes
+
+
+@dataclass(slots=True)
+class DirtyView:
+    """A member's view changed in the current checkpoint, with its state (stored once, when published)."""
+
+    view: MemberView
+    state: State[bytes, bytes]
 
 
 class Member360Processor:
@@ -279,7 +288,7 @@ class Member360Processor:
         self.metrics.dead_letter(raw.topic)
 
     def _fold(self, value: Incoming, key: bytes, timestamp: int, headers: Any,
-              state: State[bytes, bytes]) -> Latest[MemberView] | None:
+              state: State[bytes, bytes]) -> Latest[DirtyView] | None:
         """Fold a membership or resolved event into the member's view; mark the member dirty when it changed."""
         event = self._domain_event(value)
         if not handles(event.type):
@@ -289,8 +298,11 @@ class Member360Processor:
             self._dead_letter(self._raw(value, key, timestamp), f"Event {event.id!r} names no member")
             return None
         # a member folded earlier in this checkpoint is dirty: its view is at hand, no state read and decode
-        old: MemberView | None = self.views.dirty.peek(message_context().partition, key)
-        if old is None:
+        dirty: DirtyView | None = self.views.dirty.peek(message_context().partition, key)
+        old: MemberView | None
+        if dirty is not None:
+            old = dirty.view
+        else:
             stored = state.get(VIEW_KEY)
             old = None if stored is None else load_view(stored)
         try:
@@ -306,11 +318,13 @@ class Member360Processor:
             return Latest(None, input_ms)
         if new == old:
             return None
-        state.set(VIEW_KEY, dump_view(new))
-        return Latest(new, input_ms)
+        return Latest(DirtyView(new, state), input_ms)
 
-    def _publish(self, key: bytes, view: MemberView, since_ms: int) -> tuple[bytes, list[tuple[str, bytes]]]:
-        """Encode one coalesced view; it carries the time of the oldest input folded in since the last one."""
+    def _publish(self, key: bytes, dirty: DirtyView, since_ms: int) -> tuple[bytes, list[tuple[str, bytes]]]:
+        """Store and encode one coalesced view; it carries the time of the oldest input folded in since the
+        member's previous view. Runs in the checkpoint's first step, before its changelogs are written."""
+        view = dirty.view
+        dirty.state.set(VIEW_KEY, dump_view(view))
         data, out_headers = self.encoder.encode(MEMBER_360, render(view), time=view.updated_at,
                                                 extra_headers=[(INPUT_TS_HEADER, str(since_ms).encode())])
         self.counts["published"] += 1
