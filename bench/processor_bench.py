@@ -4,7 +4,7 @@ Run (from the repository root, against a real broker: MESH_KAFKA__* when set, el
 of `mesh kafka start` as its admin; the registry is MESH_REGISTRY__URL when set, else ours, in-process):
 
     python bench/processor_bench.py [--members 2000] [--repeats 3] [--rates 2000,400] [--seconds 20] \
-        [--commit-interval 1.0] [--web-port 16066] [--profile /tmp/worker.prof]
+        [--commit-interval 1.0] [--at-least-once] [--web-port 16066] [--profile /tmp/worker.prof]
 
 Same run, fresh topics per measurement, the generator's feed published through the SDK producers;
 the worker and the loop alternate within each repeat, so machine noise hits both alike.
@@ -282,6 +282,8 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--commit-interval", type=float, default=1.0,
                         help="checkpoint interval of the worker, and the plain loop's publish interval, s")
+    parser.add_argument("--at-least-once", action="store_true",
+                        help="also run the worker without transactions at max rate (same feed, its own topics)")
     parser.add_argument("--profile", type=Path, help="py-spy the worker's max-rate runs into FILE.<run>")
     parser.add_argument("--web-port", type=int, default=16066, help="the worker's HTTP port (one at a time)")
     args = parser.parse_args()
@@ -320,7 +322,18 @@ def main() -> None:
                 base_rate, _ = run_baseline(settings, config, n, base_out, None)
                 results["proc_max"].append(proc_rate)
                 results["base_max"].append(base_rate)
-                print(f"[{repeat}] max rate (checkpoint {args.commit_interval} s): processor {proc_rate:,.0f} ev/s, baseline {base_rate:,.0f} ev/s")
+                print(f"[{repeat}] max rate (checkpoint {args.commit_interval} s): processor {proc_rate:,.0f} ev/s, "
+                      f"baseline {base_rate:,.0f} ev/s", flush=True)
+            if args.at_least_once:  # the same worker without transactions: what exactly-once costs
+                with topic_set(settings, products) as topics:
+                    producers = producers_for(settings, products, topics)
+                    publish_records(feed.records, producers)
+                    close(producers)
+                    config = config_for(topics, port, tmp, args.commit_interval).model_copy(
+                        update={"processing_guarantee": "at-least-once"})
+                    alo_rate, _ = run_processor(settings, config, n, tmp, None)
+                    results["alo_max"].append(alo_rate)
+                    print(f"[{repeat}] max rate, at-least-once: processor {alo_rate:,.0f} ev/s", flush=True)
             # fixed rate: consumers first, then the feed at each rate
             for rate_in, kind in [(r, k) for r in rates for k in ("proc", "base")]:
                 count = min(n, int(rate_in * args.seconds))
@@ -344,11 +357,14 @@ def main() -> None:
                     results[f"{kind}_p50@{rate_in}"].append(p50)
                     results[f"{kind}_p99@{rate_in}"].append(p99)
                     print(f"[{repeat}] {kind} at {rate_in:,.0f} ev/s: freshness p50 {p50:.3f} s p99 {p99:.3f} s "
-                          f"(throughput {rate:,.0f} ev/s)")
+                          f"(throughput {rate:,.0f} ev/s)", flush=True)
         print(f"\nworker memory, {args.members:,} members: peak RSS MB {stats([m[0] for m in MEMORY], 0)}; "
               f"state on disk MB {stats([m[1] for m in MEMORY])}")
         print("\nmax throughput, input events/s")
         print(f"  Quix processor    {stats(results['proc_max'])}")
+        if results["alo_max"]:
+            print(f"  Quix, at-least-once {stats(results['alo_max'])}  ratio (medians) to the loop "
+                  f"{statistics.median(results['alo_max']) / statistics.median(results['base_max']):.3f}")
         print(f"  confluent loop    {stats(results['base_max'])}")
         print(f"  ratio (medians)   processor/baseline = "
               f"{statistics.median(results['proc_max']) / statistics.median(results['base_max']):.3f}")

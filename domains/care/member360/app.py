@@ -119,6 +119,7 @@ class Member360Processor:
         self._settings = settings
         self.app: Application = make_application(config.app_id, settings=settings, state_dir=config.datadir,
                                                  commit_interval=config.commit_interval_s,
+                                                 processing_guarantee=config.processing_guarantee,
                                                  rocksdb_options=STATE_OPTIONS)
         self.dead = DeadLetters(self.app)
         self.views = Coalescer(self.app, config.output_topic, self._publish)

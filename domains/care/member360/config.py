@@ -8,6 +8,7 @@ variables (`Member360Env`), next to `MESH_*` for Kafka and the registry.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -46,6 +47,8 @@ class Member360Config(BaseModel):
     replication_factor: int = Field(default=1, ge=1, description="of the dead-letter topics")
     commit_interval_s: float = Field(default=1.0, gt=0, description="checkpoint interval: outputs become "
                                      "visible to read-committed consumers at each checkpoint")
+    processing_guarantee: Literal["exactly-once", "at-least-once"] = Field(
+        default="exactly-once", description="at-least-once only to measure what transactions cost")
     source: str = SOURCE
 
     @property
@@ -84,6 +87,7 @@ class Member360Env(BaseSettings):
     register_schema: bool | None = None
     replication_factor: int | None = None
     commit_interval_s: float | None = None
+    processing_guarantee: Literal["exactly-once", "at-least-once"] | None = None
 
     def config(self) -> Member360Config:
         """The descriptors' topics with every set variable applied."""
