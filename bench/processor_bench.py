@@ -59,7 +59,7 @@ from domains.care.member360.runner import ProcessorProcess
 from domains.care.member360.view import MemberView, render
 from domains.feed import generate
 from domains.playback import services
-from domains.wiring import publish_records, source_producers
+from domains.wiring import source_producers
 from mesh.core.naming import dlq_topic, product_topic
 from mesh.core.settings import MeshSettings, RegistrySettings
 from mesh.localbroker.credentials import local_settings
@@ -210,8 +210,8 @@ def topic_set(settings: MeshSettings, products: list[Product]) -> Iterator[dict[
 
 
 def run_processor(settings: MeshSettings, config: Member360Config, n_inputs: int, tmp: Path,
-                  feed_in: Callable[[], None] | None, profile: Path | None = None) -> tuple[float, ViewTimings]:
-    """Run one worker until caught up; (input events / s from first to last output, output records).
+                  feed_in: Callable[[], None] | None, profile: Path | None = None) -> ViewTimings:
+    """Run one worker until caught up (the feed starts once it is ready); its output records.
 
     `profile`: sample the worker with py-spy (installed separately, not a dependency) while it catches
     up, raw collapsed stacks written there (`python bench/profile_stacks.py FILE` sums them)."""
@@ -233,10 +233,10 @@ def run_processor(settings: MeshSettings, config: Member360Config, n_inputs: int
             print(f"    worker peak RSS {peak_mb:,.0f} MB, state on disk {disk_mb:,.1f} MB "
                   f"({config.datadir})", flush=True)
             MEMORY.append((peak_mb, disk_mb))
-    timings = view_timings(settings, config.output_topic)
-    return timings.throughput(n_inputs), timings
+    return view_timings(settings, config.output_topic)
 
 
+MAX = float("inf")  # the feed as fast as the SDK producers publish it
 MEMORY: list[tuple[float, float]] = []  # (peak RSS, state on disk) of every worker run, MB
 
 
@@ -257,7 +257,7 @@ def du_mb(path: Path) -> float:
 
 
 def run_baseline(settings: MeshSettings, config: Member360Config, n_inputs: int, output: str,
-                 feed_in: Callable[[], None] | None) -> tuple[float, ViewTimings]:
+                 feed_in: Callable[[], None] | None) -> ViewTimings:
     done = multiprocessing.Value("d", 0.0)
     worker = multiprocessing.Process(target=baseline, args=(settings, config, n_inputs, output, done))
     worker.start()
@@ -265,8 +265,7 @@ def run_baseline(settings: MeshSettings, config: Member360Config, n_inputs: int,
     if feed_in is not None:
         feed_in()
     worker.join(3600)
-    timings = view_timings(settings, output)
-    return timings.throughput(n_inputs), timings
+    return view_timings(settings, output)
 
 
 def stats(values: list[float], digits: int = 1) -> str:
@@ -307,74 +306,53 @@ def main() -> None:
         rates = [float(r) for r in args.rates.split(",") if r]
         results: dict[str, list[float]] = defaultdict(list)
         port = args.web_port
+        kinds = ["proc", "base", *(["alo"] if args.at_least_once else [])]
         for repeat in range(args.repeats):
-            # max rate: backlog first
-            with topic_set(settings, products) as topics:
-                producers = producers_for(settings, products, topics)
-                publish_records(feed.records, producers)
-                close(producers)
-                config = config_for(topics, port, tmp, args.commit_interval)
-                proc_rate, _ = run_processor(settings, config, n, tmp, None,
-                                             args.profile and args.profile.with_suffix(f".{repeat}"))
-                base_out = f"{topics['care.member_360']}.baseline"
-                create_topic(settings, base_out)
-                topics["_baseline_out"] = base_out
-                base_rate, _ = run_baseline(settings, config, n, base_out, None)
-                results["proc_max"].append(proc_rate)
-                results["base_max"].append(base_rate)
-                print(f"[{repeat}] max rate (checkpoint {args.commit_interval} s): processor {proc_rate:,.0f} ev/s, "
-                      f"baseline {base_rate:,.0f} ev/s", flush=True)
-            if args.at_least_once:  # the same worker without transactions: what exactly-once costs
-                with topic_set(settings, products) as topics:
-                    producers = producers_for(settings, products, topics)
-                    publish_records(feed.records, producers)
-                    close(producers)
-                    config = config_for(topics, port, tmp, args.commit_interval).model_copy(
-                        update={"processing_guarantee": "at-least-once"})
-                    alo_rate, _ = run_processor(settings, config, n, tmp, None)
-                    results["alo_max"].append(alo_rate)
-                    print(f"[{repeat}] max rate, at-least-once: processor {alo_rate:,.0f} ev/s", flush=True)
-            # fixed rate: consumers first, then the feed at each rate
-            for rate_in, kind in [(r, k) for r in rates for k in ("proc", "base")]:
-                count = min(n, int(rate_in * args.seconds))
-                paced = feed.records[:count]
+            # max rate (the feed unpaced), then each fixed rate; the kinds alternate, each on fresh topics
+            for rate_in, kind in [(r, k) for r in (MAX, *rates) for k in kinds]:
+                count = n if rate_in == MAX else min(n, int(rate_in * args.seconds))
                 with topic_set(settings, products) as topics:
                     producers = producers_for(settings, products, topics)
                     config = config_for(topics, port, tmp, args.commit_interval)
+                    began: list[int] = []
 
-                    def feed_in(producers: dict[str, Any] = producers, paced: Any = paced,
-                                rate_in: float = rate_in) -> None:
+                    def feed_in(producers: dict[str, Any] = producers, paced: Any = feed.records[:count],
+                                rate_in: float = rate_in, began: list[int] = began) -> None:
+                        began.append(time.time_ns() // 1_000_000)
                         publish_paced(producers, paced, rate_in)
 
-                    if kind == "proc":
-                        rate, records = run_processor(settings, config, count, tmp, feed_in)
-                    else:
+                    profile = args.profile.with_suffix(f".{repeat}") if args.profile and rate_in == MAX else None
+                    if kind == "base":
                         out = f"{topics['care.member_360']}.baseline"
                         create_topic(settings, out)
                         topics["_baseline_out"] = out
-                        rate, records = run_baseline(settings, config, count, out, feed_in)
+                        records = run_baseline(settings, config, count, out, feed_in)
+                    else:
+                        if kind == "alo":  # the same worker without transactions: what exactly-once costs
+                            config = config.model_copy(update={"processing_guarantee": "at-least-once"})
+                        records = run_processor(settings, config, count, tmp, feed_in, profile)
+                    rate = records.throughput(count, start_ms=began[0])
                     p50, p99 = records.freshness(0.5), records.freshness(0.99)
-                    results[f"{kind}_p50@{rate_in}"].append(p50)
-                    results[f"{kind}_p99@{rate_in}"].append(p99)
-                    print(f"[{repeat}] {kind} at {rate_in:,.0f} ev/s: freshness p50 {p50:.3f} s p99 {p99:.3f} s "
-                          f"(throughput {rate:,.0f} ev/s)", flush=True)
+                    label = "max" if rate_in == MAX else f"{rate_in:,.0f} ev/s"
+                    results[f"{kind}@{label}"].append(rate)
+                    results[f"{kind}_p50@{label}"].append(p50)
+                    results[f"{kind}_p99@{label}"].append(p99)
+                    print(f"[{repeat}] {kind} at {label}: throughput {rate:,.0f} ev/s, freshness p50 {p50:.3f} s "
+                          f"p99 {p99:.3f} s ({len(records.records):,} view records for {count:,} inputs)",
+                          flush=True)
         print(f"\nworker memory, {args.members:,} members: peak RSS MB {stats([m[0] for m in MEMORY], 0)}; "
               f"state on disk MB {stats([m[1] for m in MEMORY])}")
-        print("\nmax throughput, input events/s")
-        print(f"  Quix processor    {stats(results['proc_max'])}")
-        if results["alo_max"]:
-            print(f"  Quix, at-least-once {stats(results['alo_max'])}  ratio (medians) to the loop "
-                  f"{statistics.median(results['alo_max']) / statistics.median(results['base_max']):.3f}")
-        print(f"  confluent loop    {stats(results['base_max'])}")
-        print(f"  ratio (medians)   processor/baseline = "
-              f"{statistics.median(results['proc_max']) / statistics.median(results['base_max']):.3f}")
-        for rate_in in rates:
-            print(f"\nfreshness at {rate_in:,.0f} input events/s, seconds")
-            for kind, label in (("proc", "Quix processor "), ("base", "confluent loop ")):
-                print(f"  {label} p50 {stats(results[f'{kind}_p50@{rate_in}'], 3)}")
-                print(f"  {label} p99 {stats(results[f'{kind}_p99@{rate_in}'], 3)}")
-            print(f"  ratio of p99 medians processor/baseline = "
-                  f"{statistics.median(results[f'proc_p99@{rate_in}']) / statistics.median(results[f'base_p99@{rate_in}']):.1f}")
+        print(f"\nmax throughput, input events/s (checkpoint / publish interval {args.commit_interval} s)")
+        names = {"proc": "Quix worker, exactly-once ", "alo": "Quix worker, at-least-once", "base": "plain loop                "}
+        base_median = statistics.median(results["base@max"])
+        for kind in kinds:
+            ratio = statistics.median(results[f"{kind}@max"]) / base_median
+            print(f"  {names[kind]} {stats(results[f'{kind}@max'], 0)}   median / loop's {ratio:.3f}")
+        for label in ["max", *(f"{r:,.0f} ev/s" for r in rates)]:
+            print(f"\nfreshness at {label}, seconds")
+            for kind in kinds:
+                print(f"  {names[kind]} p50 {stats(results[f'{kind}_p50@{label}'], 3)}")
+                print(f"  {names[kind]} p99 {stats(results[f'{kind}_p99@{label}'], 3)}")
 
 
 if __name__ == "__main__":

@@ -63,7 +63,7 @@ from mesh.core.errors import MeshError, ProcessingError
 from mesh.core.metrics import ProcessorMetrics
 from mesh.core.naming import dlq_topic, event_type
 from mesh.core.settings import MeshSettings
-from mesh.processing.application import DeadLetters, make_application
+from mesh.processing.application import DeadLetters, make_application, read_in_arrival_order
 from mesh.processing.bridge import EventEncoder, RawMessage, event_time
 from mesh.processing.coalesce import Coalescer, Latest
 from mesh.processing.lag import group_lag
@@ -165,6 +165,7 @@ class Member360Processor:
         members = self._read(cfg.members_topic, settings)
         # one view per member per checkpoint: the fold marks members dirty, the coalescer publishes them
         resolved.concat(members).apply(self._fold, stateful=True, metadata=True).sink(self.views)
+        read_in_arrival_order(self.app)  # the views do not depend on arrival order (relinks included)
 
     # -- steps -----------------------------------------------------------------------------------------------
     def _count_in(self, value: Any) -> None:
