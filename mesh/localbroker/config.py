@@ -12,7 +12,8 @@ whatever no ACL allows; `admin` is the only super user.
 
 TLS (optional, `tls_port`): a third listener `TLS`, SASL_SSL with the same SCRAM logins. Its key and
 certificate chain go inline as PEM (`ssl.keystore.type=PEM`, `ssl.keystore.key`/`.certificate.chain`):
-Kafka accepts an unencrypted PKCS#8 key that way, while a PEM keystore *file* demands a key password.
+Kafka 3.9 accepts an unencrypted PKCS#8 key that way (checked by tests/integration/localbroker/test_tls.py),
+so users give the same kind of files as librdkafka's `ssl.key.location`/`ssl.certificate.location`.
 """
 
 from __future__ import annotations
