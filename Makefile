@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test unit fault-100k bench system-deps kafka-fetch fuzz-registry clean
+.PHONY: demo test unit fault-100k bench bench-processor system-deps kafka-fetch fuzz-registry clean
 
 demo: $(STAMP) kafka-fetch
 	$(BIN)/python -m domains.demo
@@ -19,6 +19,13 @@ unit: $(STAMP)
 fault-100k: $(STAMP) kafka-fetch
 	M360_CRASH_MEMBERS=6300 $(BIN)/python -m pytest tests/integration/care/test_member360_processor.py \
 	  -k three_sigkills
+
+# member-360 worker vs a plain confluent-kafka loop, same run (bench/README.md); the local broker unless
+# MESH_KAFKA__BOOTSTRAP_SERVERS is set. e.g. make bench-processor PROCESSOR_BENCH="--members 20000 --repeats 1"
+PROCESSOR_BENCH ?= --members 1000 --repeats 3 --rates 1000,5000 --seconds 8 --at-least-once
+bench-processor: $(STAMP) kafka-fetch
+	@[ -n "$$MESH_KAFKA__BOOTSTRAP_SERVERS" ] || $(BIN)/mesh kafka start
+	$(BIN)/python bench/processor_bench.py $(PROCESSOR_BENCH)
 
 # Java 17+ runs the broker, Maven fetches it (a JDK: the Avro Java differential test launches a Java
 # source file); Graphviz lays out the catalog's lineage; Chromium and its driver run the catalog's

@@ -1,23 +1,30 @@
 """Member-360 processor throughput and freshness against a plain confluent-kafka loop doing the same work.
 
-Run (from the repository root, against a real broker; the registry is MESH_REGISTRY__URL when set,
-else ours, started in-process):
+Run (from the repository root, against a real broker: MESH_KAFKA__* when set, else the local broker
+of `mesh kafka start` as its admin; the registry is MESH_REGISTRY__URL when set, else ours, in-process):
 
-    MESH_KAFKA__BOOTSTRAP_SERVERS=127.0.0.1:9092 python bench/processor_bench.py \
-        [--members 2000] [--repeats 3] [--rates 2000,400] [--seconds 20]
+    python bench/processor_bench.py [--members 2000] [--repeats 3] [--rates 2000,400] [--seconds 20] \
+        [--commit-interval 1.0] [--at-least-once] [--web-port 16066] [--profile /tmp/worker.prof]
 
-Same run, fresh topics per measurement, the generator's feed published through the SDK producers.
+Same run, fresh topics per measurement, the generator's feed published through the SDK producers;
+the worker and the loop alternate within each repeat, so machine noise hits both alike.
 
 - Max rate: the whole feed is on the input topics before the consumer starts; throughput is input
-  events / (time caught up - time of the first output). The processor is the Quix Streams worker, exactly-once
-  (subprocess, one worker); the baseline is one confluent-kafka consume -> decode (SDK serde) ->
-  resolve identities (same pure helpers, in-memory state) -> fold -> render -> encode -> produce loop
-  in a subprocess, with no changelog (the Python ceiling for this work on this machine).
+  events / (time caught up - time of the first output). The processor is the Quix Streams worker,
+  exactly-once (subprocess, one worker, checkpoint every `--commit-interval` s); the baseline is one
+  confluent-kafka consume -> decode (SDK serde) -> resolve identities (same pure helpers, in-memory
+  state) -> fold loop in a subprocess that renders, encodes and produces each changed member's view
+  once per `--commit-interval` (the worker's coalescing), with no changelog, no transactions and no
+  re-keying hops: the Python ceiling for this work on this machine.
 - Fixed rate: the consumer runs first; the feed is published at each of `--rates` events/s for `--seconds`;
-  freshness is output record time - input record time (Kafka CreateTime of the input event that
-  caused the view update, or of its identity link when the event had to wait for it: waiting for data
-  that has not arrived is not processing latency; carried in the `mesh_input_ts` header), p50/p99
-  over every output record.
+  freshness is output record time - input record time (Kafka CreateTime of the oldest input event
+  folded into that view since the member's previous view, or of its identity link when the event had
+  to wait for it: waiting for data that has not arrived is not processing latency; carried in the
+  `mesh_input_ts` header), p50/p99 over every output record.
+- Memory: the worker's peak RSS (VmHWM) and the size of its state directory after each max-rate run.
+- `--profile FILE`: py-spy (pip install py-spy; not a project dependency) samples the worker during
+  each max-rate run into FILE.<repeat>; `python bench/profile_stacks.py FILE.0 --within _run_dataframe`
+  sums the stacks.
 Prints min/median/max over the repeats and the ratios of medians.
 """
 
@@ -25,7 +32,9 @@ from __future__ import annotations
 
 import argparse
 import multiprocessing
+import signal
 import statistics
+import subprocess
 import sys
 import time
 import uuid
@@ -50,9 +59,10 @@ from domains.care.member360.runner import ProcessorProcess
 from domains.care.member360.view import MemberView, render
 from domains.feed import generate
 from domains.playback import services
-from domains.wiring import publish_records, source_producers
+from domains.wiring import source_producers
 from mesh.core.naming import dlq_topic, product_topic
-from mesh.core.settings import KafkaSettings, MeshSettings, RegistrySettings
+from mesh.core.settings import MeshSettings, RegistrySettings
+from mesh.localbroker.credentials import local_settings
 from mesh.processing.bridge import EventDecoder, EventEncoder, event_time, raw_message
 from mesh.processing.partitioning import consistent_partition
 from mesh.products.loader import Product, load_all
@@ -90,13 +100,13 @@ def delete_topics(settings: MeshSettings, topics: dict[str, str], app_ids: list[
             future.result(30)
 
 
-def config_for(topics: dict[str, str], port: int, tmp: Path) -> Member360Config:
+def config_for(topics: dict[str, str], port: int, tmp: Path, commit_interval_s: float = 1.0) -> Member360Config:
     app_id = f"b-m360-{uuid.uuid4().hex[:8]}"
     APP_IDS.append(app_id)
     return Member360Config(app_id=app_id, members_topic=topics["membership.members"],
                            identity_topic=topics["membership.member_identity"], claims_topic=topics["claims.claims"],
                            visits_topic=topics["clinical.visits"], output_topic=topics["care.member_360"],
-                           web_port=port, datadir=tmp / app_id)
+                           web_port=port, datadir=tmp / app_id, commit_interval_s=commit_interval_s)
 
 
 # -- the baseline: a plain confluent-kafka loop --------------------------------------------------------------
@@ -113,36 +123,50 @@ def baseline(settings: MeshSettings, config: Member360Config, expected_inputs: i
     consumer.subscribe(config.input_topics)
     resolver = IdentityResolver()
     views: dict[str, MemberView] = {}
+    dirty: dict[str, int] = {}  # member -> oldest input time (ms) folded in since its last published view
     seen = 0
     partitions = 6
+    next_commit = time.monotonic() + config.commit_interval_s
     while seen < expected_inputs:
-        for message in consumer.consume(500, 0.5):
+        for message in consumer.consume(500, 0.1):
             if message.error():
                 continue
             seen += 1
             raw = raw_message(_FaustLike(message))
             event = decoder.decode(raw)
             domain_event = DomainEvent(event.id, event.type, event.source, event_time(event), event.data)
-            now_ts = str(raw.timestamp_ms).encode()  # released events count from their link's arrival
             for ready in resolver.submit(domain_event):
                 if not handles(ready.type):
                     continue
                 member_id = str(ready.resolved_member_id)
-                view = views[member_id] = apply(views.get(member_id), ready)
-                value, headers = encoder.encode(MEMBER_360, render(view), time=view.updated_at,
-                                                extra_headers=[(INPUT_TS_HEADER, now_ts)])
-                key = member_id.encode()
-                while True:
-                    try:
-                        producer.produce(output, value, key, partition=consistent_partition(key, partitions),
-                                         headers=headers)
-                        break
-                    except BufferError:
-                        producer.poll(0.05)
-                producer.poll(0)
+                views[member_id] = apply(views.get(member_id), ready)
+                dirty.setdefault(member_id, raw.timestamp_ms)  # released events count from their link's arrival
+        if time.monotonic() >= next_commit or seen >= expected_inputs:  # coalesced like the worker's checkpoint
+            _publish(producer, encoder, output, partitions, views, dirty)
+            producer.flush(60)
+            next_commit = time.monotonic() + config.commit_interval_s
     producer.flush(60)
     consumer.close()
     done.value = time.time()
+
+
+def _publish(producer: Any, encoder: EventEncoder, output: str, partitions: int, views: dict[str, MemberView],
+             dirty: dict[str, int]) -> None:
+    """Render, encode and produce each dirty member's view once (the worker's coalescing)."""
+    for member_id, since_ms in dirty.items():
+        view = views[member_id]
+        value, headers = encoder.encode(MEMBER_360, render(view), time=view.updated_at,
+                                        extra_headers=[(INPUT_TS_HEADER, str(since_ms).encode())])
+        key = member_id.encode()
+        while True:
+            try:
+                producer.produce(output, value, key, partition=consistent_partition(key, partitions),
+                                 headers=headers)
+                break
+            except BufferError:
+                producer.poll(0.05)
+        producer.poll(0)
+    dirty.clear()
 
 
 class _FaustLike:
@@ -186,19 +210,54 @@ def topic_set(settings: MeshSettings, products: list[Product]) -> Iterator[dict[
 
 
 def run_processor(settings: MeshSettings, config: Member360Config, n_inputs: int, tmp: Path,
-                  feed_in: Callable[[], None] | None) -> tuple[float, ViewTimings]:
-    """Run one worker until caught up; (input events / s from first to last output, output records)."""
+                  feed_in: Callable[[], None] | None, profile: Path | None = None) -> ViewTimings:
+    """Run one worker until caught up (the feed starts once it is ready); its output records.
+
+    `profile`: sample the worker with py-spy (installed separately, not a dependency) while it catches
+    up, raw collapsed stacks written there (`python bench/profile_stacks.py FILE` sums them)."""
     with ProcessorProcess(config, settings=settings, log_file=tmp / f"{config.app_id}.log") as proc:
         proc.wait_ready(timeout_s=120)  # group joined, tables recovered: the feed's clock starts on a ready worker
+        spy = None
+        if profile is not None and proc.process is not None:
+            spy = subprocess.Popen([str(Path(sys.executable).parent / "py-spy"), "record", "--pid",
+                                    str(proc.process.pid), "--rate", "250", "--format", "raw", "--output",
+                                    str(profile)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         if feed_in is not None:
             feed_in()
         proc.wait_caught_up(timeout_s=3600, poll_s=0.5)
-    timings = view_timings(settings, config.output_topic)
-    return timings.throughput(n_inputs), timings
+        if spy is not None:
+            spy.send_signal(signal.SIGINT)
+            spy.wait(30)
+        if proc.process is not None:
+            peak_mb, disk_mb = peak_rss_mb(proc.process.pid), du_mb(config.datadir)
+            print(f"    worker peak RSS {peak_mb:,.0f} MB, state on disk {disk_mb:,.1f} MB "
+                  f"({config.datadir})", flush=True)
+            MEMORY.append((peak_mb, disk_mb))
+    return view_timings(settings, config.output_topic)
+
+
+MAX = float("inf")  # the feed as fast as the SDK producers publish it
+MEMORY: list[tuple[float, float]] = []  # (peak RSS, state on disk) of every worker run, MB
+
+
+def peak_rss_mb(pid: int) -> float:
+    """The process's peak resident set (VmHWM) in MB; 0 where /proc is not there."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+def du_mb(path: Path) -> float:
+    """Bytes of the files under `path`, in MB."""
+    return sum(f.stat().st_size for f in path.rglob("*") if f.is_file()) / 1e6
 
 
 def run_baseline(settings: MeshSettings, config: Member360Config, n_inputs: int, output: str,
-                 feed_in: Callable[[], None] | None) -> tuple[float, ViewTimings]:
+                 feed_in: Callable[[], None] | None) -> ViewTimings:
     done = multiprocessing.Value("d", 0.0)
     worker = multiprocessing.Process(target=baseline, args=(settings, config, n_inputs, output, done))
     worker.start()
@@ -206,8 +265,7 @@ def run_baseline(settings: MeshSettings, config: Member360Config, n_inputs: int,
     if feed_in is not None:
         feed_in()
     worker.join(3600)
-    timings = view_timings(settings, output)
-    return timings.throughput(n_inputs), timings
+    return view_timings(settings, output)
 
 
 def stats(values: list[float], digits: int = 1) -> str:
@@ -221,79 +279,80 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--rates", default="2000", help="fixed input rates, events/s, comma-separated")
     parser.add_argument("--seconds", type=float, default=20.0)
+    parser.add_argument("--commit-interval", type=float, default=1.0,
+                        help="checkpoint interval of the worker, and the plain loop's publish interval, s")
+    parser.add_argument("--at-least-once", action="store_true",
+                        help="also run the worker without transactions at max rate (same feed, its own topics)")
+    parser.add_argument("--profile", type=Path, help="py-spy the worker's max-rate runs into FILE.<run>")
+    parser.add_argument("--web-port", type=int, default=16066, help="the worker's HTTP port (one at a time)")
     args = parser.parse_args()
 
     with ExitStack() as stack:
-        base = MeshSettings.load()
+        base = local_settings(MeshSettings.load())  # the local broker's admin when no cluster is set
         url = base.registry.url
         import os
 
         if not os.environ.get("MESH_REGISTRY__URL"):
             from tests.support.registry import running_registry
 
-            url = stack.enter_context(running_registry(str(base.kafka.bootstrap_servers)))
-        settings = MeshSettings(kafka=KafkaSettings(bootstrap_servers=base.kafka.bootstrap_servers),
-                                registry=RegistrySettings(url=url))
+            url = stack.enter_context(running_registry(base.kafka))
+        settings = MeshSettings(kafka=base.kafka, registry=RegistrySettings(url=url))
         products = load_all(ROOT / "domains", project_root=ROOT)
         tmp = Path(f"/tmp/mesh-processor-bench-{uuid.uuid4().hex[:6]}")
         tmp.mkdir(parents=True)
         feed = generate(args.members, seed=2026)
         n = len(feed.records)
         print(f"feed: {args.members} members, {n} input events; repeats {args.repeats}; log dir {tmp}")
-        rates = [float(r) for r in args.rates.split(",")]
+        rates = [float(r) for r in args.rates.split(",") if r]
         results: dict[str, list[float]] = defaultdict(list)
-        port = 16066
+        port = args.web_port
+        kinds = ["proc", "base", *(["alo"] if args.at_least_once else [])]
         for repeat in range(args.repeats):
-            # max rate: backlog first
-            with topic_set(settings, products) as topics:
-                producers = producers_for(settings, products, topics)
-                publish_records(feed.records, producers)
-                close(producers)
-                config = config_for(topics, port + repeat, tmp)
-                proc_rate, _ = run_processor(settings, config, n, tmp, None)
-                base_out = f"{topics['care.member_360']}.baseline"
-                create_topic(settings, base_out)
-                topics["_baseline_out"] = base_out
-                base_rate, _ = run_baseline(settings, config, n, base_out, None)
-                results["proc_max"].append(proc_rate)
-                results["base_max"].append(base_rate)
-                print(f"[{repeat}] max rate: processor {proc_rate:,.0f} ev/s, baseline {base_rate:,.0f} ev/s")
-            # fixed rate: consumers first, then the feed at each rate
-            for rate_in, kind in [(r, k) for r in rates for k in ("proc", "base")]:
-                count = min(n, int(rate_in * args.seconds))
-                paced = feed.records[:count]
+            # max rate (the feed unpaced), then each fixed rate; the kinds alternate, each on fresh topics
+            for rate_in, kind in [(r, k) for r in (MAX, *rates) for k in kinds]:
+                count = n if rate_in == MAX else min(n, int(rate_in * args.seconds))
                 with topic_set(settings, products) as topics:
                     producers = producers_for(settings, products, topics)
-                    config = config_for(topics, port + 50 + repeat, tmp)
+                    config = config_for(topics, port, tmp, args.commit_interval)
+                    began: list[int] = []
 
-                    def feed_in(producers: dict[str, Any] = producers, paced: Any = paced,
-                                rate_in: float = rate_in) -> None:
+                    def feed_in(producers: dict[str, Any] = producers, paced: Any = feed.records[:count],
+                                rate_in: float = rate_in, began: list[int] = began) -> None:
+                        began.append(time.time_ns() // 1_000_000)
                         publish_paced(producers, paced, rate_in)
 
-                    if kind == "proc":
-                        rate, records = run_processor(settings, config, count, tmp, feed_in)
-                    else:
+                    profile = args.profile.with_suffix(f".{repeat}") if args.profile and rate_in == MAX else None
+                    if kind == "base":
                         out = f"{topics['care.member_360']}.baseline"
                         create_topic(settings, out)
                         topics["_baseline_out"] = out
-                        rate, records = run_baseline(settings, config, count, out, feed_in)
+                        records = run_baseline(settings, config, count, out, feed_in)
+                    else:
+                        if kind == "alo":  # the same worker without transactions: what exactly-once costs
+                            config = config.model_copy(update={"processing_guarantee": "at-least-once"})
+                        records = run_processor(settings, config, count, tmp, feed_in, profile)
+                    rate = records.throughput(count, start_ms=began[0])
                     p50, p99 = records.freshness(0.5), records.freshness(0.99)
-                    results[f"{kind}_p50@{rate_in}"].append(p50)
-                    results[f"{kind}_p99@{rate_in}"].append(p99)
-                    print(f"[{repeat}] {kind} at {rate_in:,.0f} ev/s: freshness p50 {p50:.3f} s p99 {p99:.3f} s "
-                          f"(throughput {rate:,.0f} ev/s)")
-        print("\nmax throughput, input events/s")
-        print(f"  Quix processor    {stats(results['proc_max'])}")
-        print(f"  confluent loop    {stats(results['base_max'])}")
-        print(f"  ratio (medians)   processor/baseline = "
-              f"{statistics.median(results['proc_max']) / statistics.median(results['base_max']):.3f}")
-        for rate_in in rates:
-            print(f"\nfreshness at {rate_in:,.0f} input events/s, seconds")
-            for kind, label in (("proc", "Quix processor "), ("base", "confluent loop ")):
-                print(f"  {label} p50 {stats(results[f'{kind}_p50@{rate_in}'], 3)}")
-                print(f"  {label} p99 {stats(results[f'{kind}_p99@{rate_in}'], 3)}")
-            print(f"  ratio of p99 medians processor/baseline = "
-                  f"{statistics.median(results[f'proc_p99@{rate_in}']) / statistics.median(results[f'base_p99@{rate_in}']):.1f}")
+                    label = "max" if rate_in == MAX else f"{rate_in:,.0f} ev/s"
+                    results[f"{kind}@{label}"].append(rate)
+                    results[f"{kind}_p50@{label}"].append(p50)
+                    results[f"{kind}_p99@{label}"].append(p99)
+                    print(f"[{repeat}] {kind} at {label}: throughput {rate:,.0f} ev/s, freshness p50 {p50:.3f} s "
+                          f"p99 {p99:.3f} s ({len(records.records):,} view records for {count:,} inputs)",
+                          flush=True)
+        print(f"\nworker memory, {args.members:,} members: peak RSS MB {stats([m[0] for m in MEMORY], 0)}; "
+              f"state on disk MB {stats([m[1] for m in MEMORY])}")
+        print(f"\nmax throughput, input events/s (checkpoint / publish interval {args.commit_interval} s)")
+        names = {"proc": "Quix worker, exactly-once ", "alo": "Quix worker, at-least-once", "base": "plain loop                "}
+        base_median = statistics.median(results["base@max"])
+        for kind in kinds:
+            ratio = statistics.median(results[f"{kind}@max"]) / base_median
+            print(f"  {names[kind]} {stats(results[f'{kind}@max'], 0)}   median / loop's {ratio:.3f}")
+        for label in ["max", *(f"{r:,.0f} ev/s" for r in rates)]:
+            print(f"\nfreshness at {label}, seconds")
+            for kind in kinds:
+                print(f"  {names[kind]} p50 {stats(results[f'{kind}_p50@{label}'], 3)}")
+                print(f"  {names[kind]} p99 {stats(results[f'{kind}_p99@{label}'], 3)}")
 
 
 if __name__ == "__main__":

@@ -7,16 +7,20 @@ Topology (state is per message key, in RocksDB with a changelog topic each):
         --resolve [state: local ID -> link + held raw events, see held.py]--group_by member-->
         repartition__<app>--...--resolved-by-member
     members (key member_id) + resolved by member
-        --fold [state: member_id -> MemberView]--> member_360 (compacted, key member_id)
+        --fold [state: member_id -> MemberView]--coalesce--> member_360 (compacted, key member_id)
 
 Re-keyed records are produced by librdkafka's default partitioner, the SDK producer's, so links land on
 the partition of the claims/visits of the same local ID and resolved events on the partition of the
 same member's membership events. Internal topics carry the original CloudEvent bytes and headers (plus
 `mesh_member_id` and `mesh_input_ts`), so every hop decodes with the SDK's one event reader.
 
-Exactly-once: state, outputs, dead letters and input offsets commit in one transaction per checkpoint,
-so a view is published only when it changed (an unchanged view was published before, in a committed
-transaction). The fold (`fold.apply`) is idempotent anyway: sources that redeliver change nothing.
+Exactly-once: state, outputs, dead letters and input offsets commit in one transaction per checkpoint.
+Views are coalesced (`mesh.processing.coalesce`): the fold marks a member dirty when its view changed,
+and each dirty member's view is stored in the state, rendered, encoded and published ONCE per
+checkpoint, inside that checkpoint's transaction (the state write lands before Quix writes the
+checkpoint's changelogs: sinks flush first), carrying in `mesh_input_ts` the time of the oldest input folded in since
+its previous view (so freshness counts every input's whole wait). An unchanged view is not published
+(it was, in a committed transaction). The fold (`fold.apply`) is idempotent: redeliveries change nothing.
 Held-event logic is the pure `held.hold` / `held.link`; this module only applies their steps.
 Re-links (rule in `identity.py`): every event forwarded for a local ID is also kept in its state
 (`forwarded_key`); when a winning link moves the local ID to another member, they are sent again as
@@ -30,7 +34,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import time
 from collections import Counter
 from dataclasses import dataclass
 from typing import Any
@@ -60,10 +63,11 @@ from mesh.core.errors import MeshError, ProcessingError
 from mesh.core.metrics import ProcessorMetrics
 from mesh.core.naming import dlq_topic, event_type
 from mesh.core.settings import MeshSettings
-from mesh.processing.application import DeadLetters, make_application
+from mesh.processing.application import DeadLetters, make_application, read_in_arrival_order
 from mesh.processing.bridge import EventEncoder, RawMessage, event_time
+from mesh.processing.coalesce import Coalescer, Latest
 from mesh.processing.lag import group_lag
-from mesh.processing.serdes import EventDeserializer, FramedSerializer, Incoming, Outgoing, keep_headers
+from mesh.processing.serdes import EventDeserializer, FramedSerializer, Incoming, keep_headers
 from mesh.processing.topics import check_copartitioned, ensure_topics, partition_counts
 from mesh.processing.views import ViewServer
 
@@ -97,6 +101,14 @@ class Resolved:
     member_id: bytes
 
 
+@dataclass(slots=True)
+class DirtyView:
+    """A member's view changed in the current checkpoint, with its state (stored once, when published)."""
+
+    view: MemberView
+    state: State[bytes, bytes]
+
+
 class Member360Processor:
     """Wires the Quix Streams app for one configuration; `build()` checks and creates topics first."""
 
@@ -109,8 +121,10 @@ class Member360Processor:
                                                  commit_interval=config.commit_interval_s,
                                                  session_timeout_s=config.session_timeout_s,
                                                  transaction_timeout_s=config.transaction_timeout_s,
+                                                 processing_guarantee=config.processing_guarantee,
                                                  rocksdb_options=STATE_OPTIONS)
         self.dead = DeadLetters(self.app)
+        self.views = Coalescer(self.app, config.output_topic, self._publish)
         self.encoder = EventEncoder(config.output_topic, SCHEMA, source=config.source, settings=settings,
                                     register=config.register_schema)
         self.server = ViewServer(config.output_topic, settings=settings, host=config.web_host, port=config.web_port,
@@ -153,10 +167,9 @@ class Member360Processor:
         resolved = local.apply(self._resolve, stateful=True, expand=True, metadata=True)
         resolved = self._regroup(resolved, self._member_of, "resolved-by-member", settings)
         members = self._read(cfg.members_topic, settings)
-        views = resolved.concat(members).apply(self._fold, stateful=True, metadata=True)
-        # stamped when published (Quix Streams would keep the input's timestamp): freshness is measured from it
-        views = views.filter(lambda value: value is not None).set_headers(keep_headers).set_timestamp(_now_ms)
-        views.to_topic(self.app.topic(cfg.output_topic, key_serializer="bytes", value_serializer=FramedSerializer()))
+        # one view per member per checkpoint: the fold marks members dirty, the coalescer publishes them
+        resolved.concat(members).apply(self._fold, stateful=True, metadata=True).sink(self.views)
+        read_in_arrival_order(self.app)  # the views do not depend on arrival order (relinks included)
 
     # -- steps -----------------------------------------------------------------------------------------------
     def _count_in(self, value: Any) -> None:
@@ -280,37 +293,50 @@ class Member360Processor:
                        origin=(raw.topic, raw.partition, raw.offset))
         self.metrics.dead_letter(raw.topic)
 
-    def _fold(self, value: Incoming, key: bytes, timestamp: int, headers: Any, state: State[bytes, bytes]) -> Outgoing | None:
-        """Fold a membership or resolved event into the member's view; publish the view when it changed."""
+    def _fold(self, value: Incoming, key: bytes, timestamp: int, headers: Any,
+              state: State[bytes, bytes]) -> Latest[DirtyView] | None:
+        """Fold a membership or resolved event into the member's view; mark the member dirty when it changed."""
         event = self._domain_event(value)
         if not handles(event.type):
             return None
-        raw = self._raw(value, key, timestamp)
         member_id = event.resolved_member_id
         if member_id is None:
-            self._dead_letter(raw, f"Event {event.id!r} names no member")
+            self._dead_letter(self._raw(value, key, timestamp), f"Event {event.id!r} names no member")
             return None
-        stored = state.get(VIEW_KEY)
-        old: MemberView | None = None if stored is None else load_view(stored)
+        # a member folded earlier in this checkpoint is dirty: its view is at hand, no state read and decode
+        dirty: DirtyView | None = self.views.dirty.peek(message_context().partition, key)
+        old: MemberView | None
+        if dirty is not None:
+            old = dirty.view
+        else:
+            stored = state.get(VIEW_KEY)
+            old = None if stored is None else load_view(stored)
         try:
-            new = retract(old, event) if raw.header(RETRACT_HEADER) else apply(old, event)
+            new = retract(old, event) if _header(value, RETRACT_HEADER) else apply(old, event)
         except (KeyError, TypeError, ValueError) as exc:
-            self._dead_letter(raw, f"Event {event.id!r} cannot be folded: {exc!r}")
+            self._dead_letter(self._raw(value, key, timestamp), f"Event {event.id!r} cannot be folded: {exc!r}")
             return None
+        since = _header(value, INPUT_TS_HEADER)
+        input_ms = int(since) if since else timestamp
         if new is None:  # a re-link took every fact of this member away: nothing to show (no tombstone yet)
             state.delete(VIEW_KEY)
             self.counts["emptied"] += 1 if old is not None else 0
-            return None
+            return Latest(None, input_ms)
         if new == old:
             return None
-        state.set(VIEW_KEY, dump_view(new))
-        input_ts = _input_ts(raw)
-        data, out_headers = self.encoder.encode(MEMBER_360, render(new), time=new.updated_at,
-                                                extra_headers=[(INPUT_TS_HEADER, input_ts)])
+        return Latest(DirtyView(new, state), input_ms)
+
+    def _publish(self, key: bytes, dirty: DirtyView, since_ms: int) -> tuple[bytes, list[tuple[str, bytes]]]:
+        """Store and encode one coalesced view; it carries the time of the oldest input folded in since the
+        member's previous view. Runs in the checkpoint's first step, before its changelogs are written."""
+        view = dirty.view
+        dirty.state.set(VIEW_KEY, dump_view(view))
+        data, out_headers = self.encoder.encode(MEMBER_360, render(view), time=view.updated_at,
+                                                extra_headers=[(INPUT_TS_HEADER, str(since_ms).encode())])
         self.counts["published"] += 1
         self.metrics.produced(self.config.output_topic)
-        self.metrics.emitted(int(input_ts) / 1000)
-        return Outgoing(data, out_headers)
+        self.metrics.emitted(since_ms / 1000)
+        return data, out_headers
 
     # -- serving ---------------------------------------------------------------------------------------------
     def ready(self) -> bool:
@@ -347,8 +373,12 @@ class Member360Processor:
             self.encoder.close()
 
 
-def _now_ms(value: Any, key: Any, timestamp: int, headers: Any) -> int:
-    return time.time_ns() // 1_000_000
+def _header(value: Incoming, name: str) -> bytes | None:
+    found = None
+    for header, data in value.headers:
+        if header == name:
+            found = data
+    return found
 
 
 def _input_ts(raw: RawMessage) -> bytes:

@@ -8,6 +8,7 @@ variables (`Member360Env`), next to `MESH_*` for Kafka and the registry.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -54,6 +55,8 @@ class Member360Config(BaseModel):
                                      "its partitions to the others after this long")
     transaction_timeout_s: float = Field(default=60.0, gt=0, description="a crashed worker's open transaction "
                                          "holds read-committed readers this long (unless it restarts)")
+    processing_guarantee: Literal["exactly-once", "at-least-once"] = Field(
+        default="exactly-once", description="at-least-once only to measure what transactions cost")
     source: str = SOURCE
 
     @property
@@ -104,6 +107,7 @@ class Member360Env(BaseSettings):
     commit_interval_s: float | None = None
     session_timeout_s: float | None = None
     transaction_timeout_s: float | None = None
+    processing_guarantee: Literal["exactly-once", "at-least-once"] | None = None
 
     def config(self) -> Member360Config:
         """The descriptors' topics with every set variable applied."""

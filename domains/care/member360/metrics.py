@@ -1,8 +1,9 @@
 """What the member-360 topic says about the processor: freshness and throughput, from record timestamps.
 
-Every view record carries `mesh_input_ts`, the Kafka timestamp of the input event whose fold produced
-it (or of its identity link, when the event had to wait for the link); its own Kafka timestamp is
-when the view was published. Freshness is the difference; throughput
+Every view record carries `mesh_input_ts`, the Kafka timestamp of the oldest input event folded into
+it since the member's previous view (or of its identity link, when the event had to wait for the
+link); its own Kafka timestamp is when the view was produced, just before its checkpoint commits
+(records are read committed). Freshness is the difference; throughput
 is input events over the span from the first to the last view record. For demos and benchmarks.
 """
 
@@ -30,8 +31,12 @@ class ViewTimings:
         published = [out for out, _ in self.records]
         return (max(published) - min(published)) / 1000 if published else 0.0
 
-    def throughput(self, input_events: int) -> float:
-        """Input events per second over the publishing span."""
+    def throughput(self, input_events: int, *, start_ms: int | None = None) -> float:
+        """Input events per second over the publishing span, or from `start_ms` (e.g. when the feed
+        started) to the last published view: with coalesced views the first one waits for a checkpoint."""
+        if start_ms is not None and self.records:
+            span = (max(out for out, _ in self.records) - start_ms) / 1000
+            return input_events / span if span > 0 else 0.0
         return input_events / self.span_s if self.span_s > 0 else 0.0
 
     def freshness(self, quantile: float) -> float:
@@ -49,7 +54,8 @@ def view_timings(settings: MeshSettings, topic: str, *, idle_s: float = 5.0) -> 
     (the care principal has no group outside its processor's).
     """
     consumer = confluent_kafka.Consumer({**settings.kafka.client_config(), "group.id": f"m360-timings-{uuid.uuid4().hex}",
-                                         "enable.auto.commit": False})
+                                         "enable.auto.commit": False,
+                                         "isolation.level": "read_committed"})
     partitions = consumer.list_topics(topic, timeout=30).topics[topic].partitions
     consumer.assign([confluent_kafka.TopicPartition(topic, p, confluent_kafka.OFFSET_BEGINNING) for p in partitions])
     found: list[tuple[int, int]] = []

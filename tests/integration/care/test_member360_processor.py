@@ -12,12 +12,15 @@ from decimal import Decimal
 from typing import Any
 
 import confluent_kafka
+import confluent_kafka.admin
 
+from domains.care.member360.app import INPUT_TS_HEADER
 from domains.care.member360.events import CLAIM_PAID, MEMBER_IDENTITY_LINKED
 from domains.care.member360.runner import ProcessorProcess
 from domains.feed import generate, with_redeliveries
 from domains.wiring import publish_records
 from mesh.core.naming import dlq_topic
+from mesh.processing.partitioning import consistent_partition
 from mesh.processing.web import as_json
 from mesh.sdk import Producer
 from tests.integration.care.conftest import Mesh360
@@ -100,15 +103,15 @@ def test_three_sigkills_mid_run_still_give_the_ground_truth_and_no_duplicate(mes
     producers = mesh360.producers()
     publish_records(records, producers)
     close(producers)
-    published = 0
+    consumed = 0  # input events read by the workers so far (views are coalesced: inputs measure progress)
     for kill in (1, 2, 3):
         worker = mesh360.processor(f"killed-{kill}").start()
         worker.wait_serving(timeout_s=180)
         deadline = time.monotonic() + 600
-        while (published + worker.stats().get("published", 0)) < kill * len(feed.expected) * 2:
+        while (consumed + worker.stats().get("in", 0)) < kill * len(records) // 4:
             assert time.monotonic() < deadline, f"worker {kill} made no progress"
             time.sleep(0.2)
-        published += worker.stats().get("published", 0)
+        consumed += worker.stats().get("in", 0)
         worker.kill()
         assert sum(worker.lag().values()) > 0  # it really died in the middle of the run
     with mesh360.processor("survivor") as survivor:
@@ -203,3 +206,68 @@ def test_a_backlog_of_one_local_id_is_held_event_by_event_and_released_whole(mes
         view = proc.member("M-LATE")
     assert view["claims"]["claim_count"] == BACKLOG
     assert Decimal(str(view["claims"]["paid_amount"])) == Decimal("2.50") * BACKLOG
+
+
+BURST = 300
+
+
+def test_a_burst_for_one_member_publishes_one_view_per_checkpoint_not_one_per_event(mesh360: Mesh360) -> None:
+    # 300 claims of one member, all waiting before the worker starts: they are folded within a checkpoint
+    # or two (the re-keying hops commit in between), and each checkpoint publishes the member's view once
+    producers = mesh360.producers()
+    paid = datetime(2025, 3, 1, tzinfo=UTC)
+    producers["member_identity"].publish(MEMBER_IDENTITY_LINKED, {
+        "member_id": "M-BURST", "system": "claims", "local_id": "S-BURST", "linked_at": paid,
+    }, key="M-BURST", time=paid, id="link-burst")
+    for n in range(BURST):
+        producers["claims"].publish(CLAIM_PAID, {
+            "claim_id": f"CLM-BURST-{n}", "subscriber_id": "S-BURST", "paid_at": paid,
+            "paid_amount": Decimal("1.25"), "payment_reference": f"PAY-{n}",
+        }, key="S-BURST", time=paid, id=f"burst-{n}")
+    close(producers)
+    with mesh360.processor(commit_interval_s=5.0) as proc:
+        proc.wait_caught_up(timeout_s=300)
+        proc.wait_serving()
+        stats = proc.stats()
+        view = proc.member("M-BURST")
+    assert stats["resolved"] == BURST and stats.get("dead_lettered", 0) == 0
+    assert view["claims"]["claim_count"] == BURST
+    records = committed_records(mesh360, mesh360.config.output_topic)
+    assert {key for key, _, _ in records} == {b"M-BURST"}
+    assert 1 <= len(records) <= 3, f"{len(records)} view records for a burst of {BURST} claims"
+    assert stats["published"] == len(records)
+    partitions = len(mesh360_partitions(mesh360, mesh360.config.output_topic))
+    # the partition the SDK producer would choose for the member key (co-partitioned with members)
+    assert {partition for _, partition, _ in records} == {consistent_partition(b"M-BURST", partitions)}
+    # each record carries the time of the oldest input folded in since the member's previous view
+    input_times = [int(dict(headers)[INPUT_TS_HEADER]) for _, _, headers in records]
+    assert input_times == sorted(input_times)
+
+
+def mesh360_partitions(mesh: Mesh360, topic: str) -> list[int]:
+    admin = confluent_kafka.admin.AdminClient(mesh.settings.kafka.client_config())
+    return sorted(admin.list_topics(topic, timeout=10).topics[topic].partitions)
+
+
+def committed_records(mesh: Mesh360, topic: str) -> list[tuple[bytes, int, list[tuple[str, bytes]]]]:
+    """(key, partition, headers) of every record a read-committed consumer sees on `topic`."""
+    consumer = confluent_kafka.Consumer({**mesh.settings.kafka.client_config(), "group.id": f"{topic}.count",
+                                         "auto.offset.reset": "earliest", "isolation.level": "read_committed",
+                                         "enable.partition.eof": True})
+    partitions = mesh360_partitions(mesh, topic)
+    consumer.assign([confluent_kafka.TopicPartition(topic, p, confluent_kafka.OFFSET_BEGINNING) for p in partitions])
+    found: list[tuple[bytes, int, list[tuple[str, bytes]]]] = []
+    at_end: set[int] = set()
+    deadline = time.monotonic() + 60
+    try:
+        while len(at_end) < len(partitions) and time.monotonic() < deadline:
+            for message in consumer.consume(100, 1.0):
+                if message.error():
+                    if message.error().code() == confluent_kafka.KafkaError._PARTITION_EOF:
+                        at_end.add(message.partition())
+                    continue
+                found.append((message.key(), message.partition(), list(message.headers() or [])))
+    finally:
+        consumer.close()
+    assert len(at_end) == len(partitions), "the output topic was not read to its end"
+    return found
