@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test unit bench bench-processor system-deps kafka-fetch fuzz-registry clean
+.PHONY: demo test unit fault-100k bench bench-processor system-deps kafka-fetch fuzz-registry clean
 
 demo: $(STAMP) kafka-fetch
 	$(BIN)/python -m domains.demo
@@ -14,6 +14,11 @@ test: $(STAMP) kafka-fetch
 
 unit: $(STAMP)
 	$(BIN)/python -m pytest tests/unit
+
+# the member-360 worker SIGKILLed three times during a 100,000-event run (make test plays 20,000)
+fault-100k: $(STAMP) kafka-fetch
+	M360_CRASH_MEMBERS=6300 $(BIN)/python -m pytest tests/integration/care/test_member360_processor.py \
+	  -k three_sigkills
 
 # member-360 worker vs a plain confluent-kafka loop, same run (bench/README.md); the local broker unless
 # MESH_KAFKA__BOOTSTRAP_SERVERS is set. e.g. make bench-processor PROCESSOR_BENCH="--members 20000 --repeats 1"

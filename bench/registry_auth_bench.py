@@ -18,8 +18,8 @@ from pathlib import Path
 from fastapi.testclient import TestClient
 
 from mesh.core.settings import RegistrySettings
+from mesh.core.users import User, hash_password, save_users, verify_password
 from mesh.registry import InMemoryLog, create_app
-from mesh.registry.users import User, hash_password, save_users, verify_password
 
 SCHEMA = '{"type":"record","name":"Bench","namespace":"mesh.bench","fields":[{"name":"id","type":"string"}]}'
 

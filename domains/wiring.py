@@ -48,15 +48,21 @@ def source_producers(
     topics: Mapping[str, str] | None = None,
     registry: SchemaRegistryClient | None = None,
     auto_register: bool = False,
+    principals: Mapping[str, MeshSettings] | None = None,
 ) -> dict[str, Producer]:
-    """One producer per product that a domain service publishes, keyed by product name."""
+    """One producer per product that a domain service publishes, keyed by product name.
+
+    `principals`: settings per principal (each service publishes as its product's owner principal,
+    `owner.principal` in the descriptor); a product whose owner has none there uses `settings`.
+    """
     sources = _service_sources()
     by_name = {p.descriptor.product: p for p in products}
     missing = set(sources) - set(by_name)
     if missing:
         raise ValueError(f"no descriptor for product(s) {sorted(missing)}; load them with mesh.products.load_all")
     return {
-        name: producer_for(by_name[name], settings=settings, source=source, registry=registry,
+        name: producer_for(by_name[name], source=source, registry=registry,
+                           settings=(principals or {}).get(by_name[name].descriptor.owner_principal, settings),
                            auto_register=auto_register, topic=(topics or {}).get(name))
         for name, source in sources.items()
     }

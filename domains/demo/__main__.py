@@ -4,18 +4,22 @@ Starts (or finds) Kafka and the schema registry, applies the data products, star
 processor, plays the operational systems of a health insurer through the domain services, waits until
 the processor has caught up, checks every member's view against the generator's ground truth, and
 prints a handful of views and the run's numbers.
+
+Secured end to end on a secured cluster: the demo is the platform operator and runs as the cluster's
+admin only for platform operations (SCRAM users, the registry's users file, topics and product schemas,
+ACLs from the descriptors, contracts). Each domain service publishes as its product's owner principal
+(membership, claims, clinical), the member-360 processor runs as care (Kafka, registry, and its HTTP
+views check the users file), and the summary shows one refused action: clinical publishing a claim.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import secrets
 import time
 from pathlib import Path
 
 import confluent_kafka
 import typer
-from pydantic import SecretStr
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -31,10 +35,11 @@ from mesh.clients.acl import AccessAdmin
 from mesh.core.errors import MeshError
 from mesh.core.settings import MeshSettings
 from mesh.processing.web import as_json
-from mesh.products.access import desired_grants, plan_access
+from mesh.products.access import desired_grants, plan_access, principals
 from mesh.products.contract_store import ContractStore
 from mesh.products.contracts import scan_contracts
 from mesh.products.loader import Product, load_all
+from mesh.products.principals import Principal, ensure_principals, principal_settings, registry_users
 from mesh.products.provision import Provisioner
 from mesh.products.registrar import ConfluentRegistrar
 
@@ -63,33 +68,43 @@ def _apply_products(stack: Stack, products: list[Product]) -> None:
     _step(f"{len(products)} data products applied ({len(plan.actions)} changes: topics, DLQs, schemas)", began)
 
 
-def _apply_access(stack: Stack, products: list[Product]) -> None:
-    """Make Kafka's ACLs match the descriptors, then show one refusal: clinical publishing a claim."""
+def _create_principals(stack: Stack, products: list[Product]) -> list[Principal]:
+    """The descriptors' principals as SCRAM users, and the users file the registry and the views read."""
     began = time.monotonic()
     if stack.kafka.sasl_mechanism is None:
+        _step("principals: the cluster is not secured, every client runs as it is", began)
+        return []
+    descriptors = [p.descriptor for p in products]
+    found = ensure_principals(AccessAdmin(stack.kafka.client_config()), principals(descriptors),
+                              stack.state_dir / "principals")
+    stack.write_users(registry_users({}, descriptors, passwords={p.name: p.password for p in found}, admins={}))
+    _step(f"principals {', '.join(p.name for p in found)}: SCRAM users and registry users "
+          f"({sum(p.created for p in found)} new)", began)
+    return found
+
+
+def _apply_access(stack: Stack, products: list[Product], clinical: MeshSettings | None) -> str:
+    """Make Kafka's ACLs match the descriptors, then try one refused action as clinical's own principal:
+    publishing a claim (its descriptor makes it the owner of visits, not of claims). Returns the outcome."""
+    began = time.monotonic()
+    if clinical is None:
         _step("access: the cluster is not secured, no ACLs applied", began)
-        return
+        return "not tried (the cluster is not secured)"
     access = AccessAdmin(stack.kafka.client_config())
     pairs = [(p.descriptor, str(p.file)) for p in products]
     plan = plan_access([d for d, _ in pairs], desired_grants(pairs, today=dt.date.today()), access.acls())
     access.delete(plan.remove)
     access.create(g.acl for g in plan.add)
-    secret = stack.state_dir / "principals" / "clinical.password"
-    if not secret.exists():
-        secret.parent.mkdir(parents=True, exist_ok=True)
-        secret.touch(mode=0o600)
-        secret.write_text(secrets.token_urlsafe(18))
-    access.upsert_user("clinical", secret.read_text())
-    clinical = stack.kafka.model_copy(update={"sasl_username": "clinical", "sasl_password": SecretStr(secret.read_text())})
     claims_topic = next(p.descriptor.topic for p in products if p.id == "claims.claims")
     failures: list[str] = []
-    producer = confluent_kafka.Producer({**clinical.client_config(), "message.timeout.ms": 15000})
+    producer = confluent_kafka.Producer({**clinical.kafka.client_config(), "message.timeout.ms": 15000})
     producer.produce(claims_topic, b"forged claim", key=b"x",
                      on_delivery=lambda err, _msg: failures.append(err.name()) if err else None)
     producer.flush(20)
     outcome = f"refused ({failures[0]})" if failures else "ACCEPTED (access is not enforced!)"
     _step(f"access applied ({len(plan.add)} ACLs added, {len(plan.remove)} removed); "
           f"clinical publishing to {claims_topic}: {outcome}", began)
+    return f"clinical -> {claims_topic}: {outcome}"
 
 
 def _apply_contracts(stack: Stack, products: list[Product]) -> None:
@@ -104,9 +119,9 @@ def _apply_contracts(stack: Stack, products: list[Product]) -> None:
     _step(f"{len(contracts)} consumer contracts registered ({len(changed)} changed)", began)
 
 
-def _publish(settings: MeshSettings, products: list[Product], feed: Feed) -> float:
-    """Run the three domain services over the feed; returns their events/s."""
-    producers = source_producers(products, settings=settings)
+def _publish(settings: MeshSettings, products: list[Product], feed: Feed, as_principal: dict[str, MeshSettings]) -> float:
+    """Run the three domain services over the feed, each as its product's owner principal; returns their events/s."""
+    producers = source_producers(products, settings=settings, principals=as_principal)
     began = time.monotonic()
     with Progress(*_COLUMNS, console=out, transient=True) as progress:
         tasks = {system: progress.add_task(f"{system} service", total=n) for system, n in sorted(_count(feed).items())}
@@ -161,27 +176,36 @@ def main(
         began = time.monotonic()
         started = stack.start_kafka()
         _step(f"Kafka {'started' if started else 'found'} at {stack.bootstrap}", began)
+        products = load_all(ROOT / "domains", project_root=ROOT)
+        created = _create_principals(stack, products)
         began = time.monotonic()
         started = stack.start_registry()
         _step(f"schema registry {'started' if started else 'found'} at {stack.registry_url}", began)
-        settings = base.model_copy(update={"kafka": stack.kafka, "registry": stack.registry})
-        products = load_all(ROOT / "domains", project_root=ROOT)
+        operator = base.model_copy(update={"kafka": stack.kafka, "registry": stack.registry})
+        as_principal = {p.name: principal_settings(operator, p.name, p.password) for p in created}
         _apply_products(stack, products)
-        _apply_access(stack, products)
+        refused = _apply_access(stack, products, as_principal.get(_owner(products, "clinical.visits")))
         _apply_contracts(stack, products)
 
         began = time.monotonic()
-        config = Member360Config.from_products(datadir=stack.state_dir / "member360", web_port=web_port)
+        care = _owner(products, "care.member_360")
+        settings = as_principal.get(care, operator)  # the processor's principal: Kafka, registry, its views
+        settings = settings.model_copy(update={"registry": settings.registry.model_copy(
+            update={"users_file": stack.users_file})})
+        # state per cluster: RocksDB state of another cluster (a re-created local broker) is not recoverable
+        datadir = stack.state_dir / "member360" / stack.cluster_id()
+        config = Member360Config.from_products(datadir=datadir, web_port=web_port)
         proc = ProcessorProcess(config, settings=settings, log_file=stack.state_dir / "logs" / "member360.log")
         proc.start()
         proc.wait_serving(timeout_s=180)
-        _step(f"member-360 processor serving at {proc.base_url}", began)
+        _step(f"member-360 processor serving at {proc.base_url} as {settings.kafka.sasl_username or 'anonymous'}",
+              began)
 
         began = time.monotonic()
         feed = generate(members, seed=seed, tag=feed_tag(members, seed))
         _step(f"operational feed for {members:,} members generated: {len(feed.records):,} records", began)
         started_ms = int(time.time() * 1000)
-        publish_rate = _publish(settings, products, feed)
+        publish_rate = _publish(operator, products, feed, as_principal)
         _wait_caught_up(proc, len(feed.records))
 
         began = time.monotonic()
@@ -195,7 +219,8 @@ def main(
             events_by_domain=_count(feed), publish_rate=publish_rate,
             processor_rate=fresh.throughput(len(feed.records)), freshness_p50_s=fresh.freshness(0.5),
             freshness_p99_s=fresh.freshness(0.99), views_checked=len(feed.expected), views_equal=equal,
-            dead_lettered=int(stats.get("dead_lettered", 0)))))
+            dead_lettered=int(stats.get("dead_lettered", 0)), principals=_roles(products, as_principal),
+            refused=refused)))
         if equal != len(feed.expected):
             raise MeshError(f"{len(feed.expected) - equal} member-360 views differ from the ground truth",
                             hint=f"see the processor log {proc.log_file}")
@@ -210,6 +235,19 @@ def main(
         _finish(stack, proc, keep_running)
 
 
+def _owner(products: list[Product], product_id: str) -> str:
+    return next(p.descriptor.owner_principal for p in products if p.id == product_id)
+
+
+def _roles(products: list[Product], as_principal: dict[str, MeshSettings]) -> str:
+    """Who ran as whom: `membership, claims, clinical publish; care processes` (or that nobody had one)."""
+    if not as_principal:
+        return "none (the cluster is not secured)"
+    sources = [p.descriptor.owner_principal for p in products if p.descriptor.processor is None]
+    processors = [p.descriptor.owner_principal for p in products if p.descriptor.processor is not None]
+    return f"{', '.join(dict.fromkeys(sources))} publish; {', '.join(dict.fromkeys(processors))} processes"
+
+
 def _count(feed: Feed) -> dict[str, int]:
     counts: dict[str, int] = {}
     for record in feed.records:
@@ -222,7 +260,11 @@ def _finish(stack: Stack, proc: ProcessorProcess | None, keep_running: bool) -> 
         pids = [str(s.pid) for s in stack.services if s.pid]
         if proc is not None and proc.process is not None:
             pids.append(str(proc.process.pid))
-            out.print(f"Member views: curl {proc.base_url}/members/M00000001")
+            who = proc.settings.registry.username
+            login = f"-u {who}:PASSWORD " if who else ""
+            out.print(f"Member views: curl {login}{proc.base_url}/members/M00000001")
+            if who:
+                out.print(f"  (PASSWORD: MESH_REGISTRY__PASSWORD in {stack.state_dir / 'principals' / who}.env)")
         out.print(f"Still running: Kafka at {stack.bootstrap}, registry at {stack.registry_url}.")
         out.print(f"Stop them with: kill {' '.join(pids) or '(nothing we started)'}; .venv/bin/mesh kafka stop")
         for service in stack.services:

@@ -22,6 +22,8 @@ class Summary:
     views_checked: int
     views_equal: int
     dead_lettered: int
+    principals: str = "-"  # who ran as whom, e.g. "membership, claims, clinical publish; care processes"
+    refused: str = "-"  # the refused action and why, e.g. "clinical -> prod.claims.claims.v1: refused (...)"
 
 
 def _money(value: Any) -> str:
@@ -67,6 +69,8 @@ def summary_table(summary: Summary) -> Table:
                                                      f"p99 {summary.freshness_p99_s * 1000:,.0f} ms")
     table.add_row("views equal to the ground truth", f"{summary.views_equal:,} of {summary.views_checked:,}")
     table.add_row("dead-lettered", f"{summary.dead_lettered:,}")
+    table.add_row("principals", summary.principals)
+    table.add_row("refused", summary.refused)
     return table
 
 

@@ -21,8 +21,8 @@ from pydantic import SecretStr
 
 from mesh.core.errors import ConfigurationError
 from mesh.core.settings import KafkaSettings, MeshSettings, RegistrySettings
+from mesh.core.users import User, hash_password, save_users
 from mesh.localbroker.runner import LocalBroker
-from mesh.registry.users import User, hash_password, save_users
 
 
 @dataclass
@@ -99,9 +99,12 @@ class Stack:
     kafka: KafkaSettings = field(default_factory=KafkaSettings)
     registry_url: str = ""
     registry: RegistrySettings = field(default_factory=RegistrySettings)
-    """The registry URL and the credentials the demo's clients use (the broker's admin when secured)."""
+    """The registry URL and the operator's credentials (the broker's admin when secured): the platform
+    operations (topics, ACLs, users, product schemas) run as the admin; services run as their principals."""
     broker: LocalBroker | None = None
     services: list[ServiceProcess] = field(default_factory=list)
+    users_file: Path | None = None
+    """The users file the registry and the member-360 views authenticate against (secured stacks)."""
 
     def child_env(self) -> dict[str, str]:
         """Environment for our child processes: they reach the same broker and registry."""
@@ -121,6 +124,13 @@ class Stack:
         self.broker = broker if started else None
         return started
 
+    def cluster_id(self) -> str:
+        """The Kafka cluster's id: local processor state is only valid against the cluster it came from."""
+        from confluent_kafka.admin import AdminClient
+
+        cluster = AdminClient(self.kafka.client_config()).list_topics(timeout=30).cluster_id
+        return str(cluster or "unknown")
+
     def start_registry(self) -> bool:
         """Find the registry at MESH_REGISTRY__URL or start `mesh registry serve` there; True if started."""
         self.registry_url = self.settings.registry.url.rstrip("/")
@@ -131,15 +141,24 @@ class Stack:
         if answers(f"{self.registry_url}/subjects"):
             return False
         env = self.child_env()
-        if self.registry.username and self.registry.password is not None:  # secured like the broker
-            users = self.state_dir / "registry-users.json"
-            save_users(users, [User(self.registry.username, _hash(self.registry.password), admin=True)])
-            env["MESH_REGISTRY__USERS_FILE"] = str(users)
+        if self.users_file is None and self.registry.username and self.registry.password is not None:
+            self.write_users([])  # secured like the broker: its admin at least
+        if self.users_file is not None:
+            env["MESH_REGISTRY__USERS_FILE"] = str(self.users_file)
         port = httpx.URL(self.registry_url).port or 8081
         self.services.append(spawn(
             "registry", ["-m", "mesh.cli.main", "registry", "serve", "--port", str(port), "--log-level", "warning"],
             env=env, log_dir=self.state_dir / "logs", ready_url=f"{self.registry_url}/subjects"))
         return True
+
+    def write_users(self, users: list[User]) -> Path:
+        """Write the users file: `users` (the principals) and the admin the demo's operator runs as."""
+        admin, password = self.kafka.sasl_username, self.kafka.sasl_password
+        if admin and password is not None and all(u.name != admin for u in users):
+            users = [*users, User(admin, _hash(password), admin=True)]
+        self.users_file = self.state_dir / "registry-users.json"
+        save_users(self.users_file, users)
+        return self.users_file
 
     def start_catalog(self, port: int, root: Path) -> str:
         """Start `mesh catalog serve` on `port` over root/domains; returns its URL."""

@@ -1,6 +1,7 @@
 """`mesh access`: who may do what on the mesh's topics (from the descriptors), and making Kafka agree.
 
-`list` shows every ACL the descriptors ask for today and the descriptor entry that asks for it.
+`list` shows every ACL the descriptors ask for today and the descriptor entry that asks for it
+(grouped by principal and entry, 80 columns; `--format json`: one object per ACL).
 `apply` creates a SCRAM user for every principal the descriptors name (password written once to
 `<dir>/<principal>.env`, mode 0600) and adds/removes ACLs declaratively: a second run changes nothing,
 an expired grant is removed. It needs a principal that may alter the cluster (the admin). It also
@@ -11,22 +12,23 @@ the same principals with their password hashes and owned topics, and the local b
 from __future__ import annotations
 
 import datetime as dt
-import os
-import secrets
+import json
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from mesh.cli.access_view import render_grants
 from mesh.cli.connect import kafka_settings, require_broker
 from mesh.clients.acl import AccessAdmin
 from mesh.core.errors import ConfigurationError
 from mesh.core.settings import MeshSettings
+from mesh.core.users import load_users, save_users
 from mesh.localbroker.credentials import read_admin, registry_users_path
 from mesh.products.access import desired_grants, plan_access, principals
 from mesh.products.descriptor import ProductDescriptor
 from mesh.products.loader import load_all
-from mesh.registry.users import load_users, save_users, updated_users
+from mesh.products.principals import ensure_principals, env_password, registry_users
 
 app = typer.Typer(help="Principals and grants from the product descriptors.", no_args_is_help=True)
 
@@ -44,22 +46,20 @@ def _products(root: Path, product: str | None) -> list[tuple[ProductDescriptor, 
 
 @app.command("list")
 def list_command(product: Annotated[str | None, typer.Option("--product", help="Only this product id.")] = None,
-                 root: Root = Path("domains")) -> None:
-    """Print `principal OPERATION resource name  <- descriptor entry` for every grant in force today."""
-    pairs = _products(root, product)
-    for grant in desired_grants(pairs, today=dt.date.today()):
-        typer.echo(f"{grant.acl}  <- {grant.source}")
-
-
-def _write_env(folder: Path, name: str, password: str) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{name}.env"
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as out:
-        out.write(f"MESH_KAFKA__SECURITY_PROTOCOL=SASL_PLAINTEXT\nMESH_KAFKA__SASL_MECHANISM=SCRAM-SHA-512\n"
-                  f"MESH_KAFKA__SASL_USERNAME={name}\nMESH_KAFKA__SASL_PASSWORD={password}\n"
-                  f"MESH_REGISTRY__USERNAME={name}\nMESH_REGISTRY__PASSWORD={password}\n")
-    return path
+                 root: Root = Path("domains"),
+                 fmt: Annotated[str, typer.Option("--format", help="text (80 columns) or json (one "
+                                                  "object per ACL).")] = "text") -> None:
+    """Every grant in force today: who, what, and which descriptor entry asks for it (and why)."""
+    if fmt not in ("text", "json"):
+        raise typer.BadParameter(f"unknown format {fmt!r}; use text or json", param_hint="--format")
+    grants = desired_grants(_products(root, product), today=dt.date.today())
+    if fmt == "json":
+        typer.echo(json.dumps([{"principal": g.acl.principal, "operation": g.acl.operation.upper(),
+                                "resource": g.acl.resource, "name": g.acl.name, "pattern": g.acl.pattern,
+                                "source": g.source, "why": g.why} for g in grants], indent=2))
+        return
+    for line in render_grants(grants):
+        typer.echo(line)
 
 
 @app.command("apply")
@@ -83,22 +83,13 @@ def apply_command(
     if dry_run:
         return
     folder = users_dir or settings.local_broker.resolved_state_dir / "principals"
-    for name in principals(descriptors):
-        if not (folder / f"{name}.env").exists():
-            password = secrets.token_urlsafe(18)
-            access.upsert_user(name, password)
-            typer.echo(f"created principal {name}: {_write_env(folder, name, password)}")
+    for principal in ensure_principals(access, principals(descriptors), folder, kafka=settings.kafka):
+        if principal.created:
+            typer.echo(f"created principal {principal.name}: {principal.env_file}")
     access.delete(plan.remove)
     access.create(g.acl for g in plan.add)
     typer.echo(f"registry users: {_write_registry_users(settings, folder, descriptors)}")
     typer.echo("access is up to date" if plan.is_noop else f"{len(plan.add)} added, {len(plan.remove)} removed")
-
-
-def _env_password(path: Path) -> str | None:
-    for line in path.read_text().splitlines():
-        if line.startswith("MESH_REGISTRY__PASSWORD="):
-            return line.partition("=")[2]
-    return None
 
 
 def _write_registry_users(settings: MeshSettings, folder: Path, descriptors: list[ProductDescriptor]) -> Path:
@@ -106,11 +97,8 @@ def _write_registry_users(settings: MeshSettings, folder: Path, descriptors: lis
     path = settings.registry.users_file or registry_users_path(settings.local_broker)
     existing = load_users(path) if path.exists() else {}
     passwords = {name: pw for name in principals(descriptors)
-                 if (env := folder / f"{name}.env").exists() and (pw := _env_password(env)) is not None}
-    owned: dict[str, tuple[str, ...]] = {}
-    for d in descriptors:
-        owned[d.owner_principal] = (*owned.get(d.owner_principal, ()), d.topic)
+                 if (env := folder / f"{name}.env").exists() and (pw := env_password(env)) is not None}
     admin = read_admin(settings.local_broker)
     admins = {admin.username: admin.password} if admin is not None else {}
-    save_users(path, updated_users(existing, passwords=passwords, owned=owned, admins=admins))
+    save_users(path, registry_users(existing, descriptors, passwords=passwords, admins=admins))
     return path

@@ -15,7 +15,8 @@ from urllib.parse import urlsplit
 
 import confluent_kafka
 
-from mesh.clients import admin
+from mesh.clients import admin, connection_refused
+from mesh.clients.refusal import TLS_HINT
 from mesh.core.errors import ConfigurationError, KafkaError
 from mesh.core.settings import MeshSettings
 from mesh.localbroker.credentials import local_settings
@@ -23,6 +24,7 @@ from mesh.localbroker.runner import port_open
 
 PROBE_TIMEOUT_S = 6.0
 _DOWN = confluent_kafka.KafkaError._ALL_BROKERS_DOWN
+_TLS = confluent_kafka.KafkaError._SSL
 _GIVE_UP = frozenset({_DOWN, confluent_kafka.KafkaError._AUTHENTICATION,
                       confluent_kafka.KafkaError.SASL_AUTHENTICATION_FAILED})
 _FIX = ("start the local broker with `mesh kafka start`, or point MESH_KAFKA__BOOTSTRAP_SERVERS at a running "
@@ -83,6 +85,10 @@ def require_broker(settings: MeshSettings, *, timeout: float = PROBE_TIMEOUT_S) 
         except confluent_kafka.KafkaException as exc:
             problem = f"does not answer within {timeout:.0f} s ({_reason(exc)})"
         client.poll(0)  # serves error_cb
+        tls = [r for e in errors if (r := connection_refused(e)) is not None and r.code() == _TLS]
+        if tls:  # the certificate is not trusted (or ours not accepted): waiting longer will not help
+            raise KafkaError(f"The Kafka cluster at {servers} failed the TLS handshake ({tls[0].str()})",
+                             hint=TLS_HINT)
         fatal = [e for e in errors if e.code() in _GIVE_UP]
         if fatal:  # every broker refused us (not Kafka, or authentication): waiting longer will not help
             last = fatal[-1]

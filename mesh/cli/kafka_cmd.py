@@ -67,10 +67,12 @@ def status(
     st = _broker(port).status()
     if fmt == "json":
         typer.echo(json.dumps({"running": st.running, "bootstrap": st.bootstrap, "pid": st.pid, "managed": st.managed,
-                               "state_dir": str(st.state_dir), "log_file": str(st.log_file)}, indent=2))
+                               "state_dir": str(st.state_dir), "log_file": str(st.log_file),
+                               "tls_bootstrap": st.tls_bootstrap}, indent=2))
     elif st.running:
         how = f"pid {st.pid}" if st.managed else "not started by mesh"
-        _out.print(f"running at {st.bootstrap} ({how}); data: {st.state_dir}; logs: {st.log_file}")
+        tls = f"; SASL_SSL at {st.tls_bootstrap}" if st.tls_bootstrap else ""
+        _out.print(f"running at {st.bootstrap} ({how}){tls}; data: {st.state_dir}; logs: {st.log_file}")
     else:
         _out.print(f"not running at {st.bootstrap}; start it with `mesh kafka start`")
     if not st.running:

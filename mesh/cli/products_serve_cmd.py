@@ -3,6 +3,10 @@
 Reads the product's topic from the beginning into a local RocksDB (`mesh.processing.views.ViewServer`)
 and answers `GET /<path>/<key>` with the latest record of that key as JSON and `GET /stats` with the
 number of keys and `ready` once every partition was read to its end. Runs until Ctrl-C.
+
+Secure by default like the registry, against the same users file (MESH_REGISTRY__USERS_FILE, else the
+one `mesh access apply` wrote next to the local broker): records need the product's owner principal,
+a consumer with a grant that has not expired, or an admin; /stats any authenticated principal.
 """
 
 from __future__ import annotations
@@ -14,9 +18,13 @@ from typing import Annotated
 import typer
 
 from mesh.cli.connect import kafka_settings, registry_url, require_broker
+from mesh.cli.registry_cmd import with_users_file
 from mesh.core.errors import ConfigurationError
+from mesh.core.users import load_users
+from mesh.processing.view_access import ViewGuard, ViewPolicy
 from mesh.processing.views import ViewServer
 from mesh.products import catalog
+from mesh.products.access import view_readers
 from mesh.products.loader import load_all
 
 
@@ -42,7 +50,10 @@ def serve(
     require_broker(settings)
     prefix = path or f"/{descriptor.product}"
     where = datadir or Path.home() / ".cache" / "mesh" / "views" / descriptor.topic
-    server = ViewServer(descriptor.topic, settings=settings, host=host, port=port, path=prefix, datadir=where)
+    users = with_users_file(settings, server="view", open_means="anyone may read it").registry.users_file
+    guard = None if users is None else ViewGuard(ViewPolicy(descriptor.id, view_readers(descriptor)), load_users(users))
+    server = ViewServer(descriptor.topic, settings=settings, host=host, port=port, path=prefix, datadir=where,
+                        guard=guard)
     server.start()
     typer.echo(f"serving {descriptor.topic} at http://{host}:{port}{prefix}/<key> (Ctrl-C stops)")
     try:

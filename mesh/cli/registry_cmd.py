@@ -25,14 +25,18 @@ def serve(
     run(with_users_file(settings), host=host, port=port, log_level=log_level)
 
 
-def with_users_file(settings: MeshSettings) -> MeshSettings:
-    """Secure by default: MESH_REGISTRY__USERS_FILE, else the local one `mesh access apply` wrote, if any."""
+def with_users_file(settings: MeshSettings, *, server: str = "registry",
+                    open_means: str = "anyone may write") -> MeshSettings:
+    """Secure by default: MESH_REGISTRY__USERS_FILE, else the local one `mesh access apply` wrote, if any.
+
+    Also used by `mesh products serve` (`server="view"`): the views authenticate against the same file.
+    """
     if settings.registry.users_file is not None:
         return settings
     local = registry_users_path(settings.local_broker)
     if not local.exists():
-        typer.echo(f"warning: the registry runs OPEN (anyone may write): no {local}; run `mesh access apply` "
+        typer.echo(f"warning: the {server} runs OPEN ({open_means}): no {local}; run `mesh access apply` "
                    "or set MESH_REGISTRY__USERS_FILE", err=True)
         return settings
-    typer.echo(f"registry users: {local}", err=True)
+    typer.echo(f"{server} users: {local}", err=True)
     return settings.model_copy(update={"registry": settings.registry.model_copy(update={"users_file": local})})

@@ -2,7 +2,7 @@
 
 `TopicAdmin` wraps confluent-kafka's `AdminClient` (created on first use). `ensure` creates only
 what is missing and tolerates a concurrent creator; `create` creates and fails on anything existing.
-Kafka errors become `KafkaError`s whose hint says what to do (e.g. which grant is missing).
+Kafka errors become `KafkaError`s whose hint says what to do (`mesh.clients.refusal.kafka_error`).
 """
 
 from __future__ import annotations
@@ -17,38 +17,9 @@ import confluent_kafka
 from confluent_kafka.admin import AdminClient, NewTopic
 
 from mesh.clients.kafka import ConfigSource, admin
-from mesh.core.errors import KafkaError
+from mesh.clients.refusal import error_name, kafka_error
 
 log = logging.getLogger(__name__)
-
-_HINTS = {
-    "TOPIC_AUTHORIZATION_FAILED": "this principal has no grant on the topic: ask its owner to add you as a "
-    "consumer in the product descriptor and run `mesh products apply`",
-    "CLUSTER_AUTHORIZATION_FAILED": "only the admin principal may do this: run it as admin or ask the platform team",
-    "GROUP_AUTHORIZATION_FAILED": "this principal may not use that consumer group: use a group prefixed with "
-    "your team's name",
-    "TRANSACTIONAL_ID_AUTHORIZATION_FAILED": "this principal may not use that transactional id",
-    "SASL_AUTHENTICATION_FAILED": "the broker refused the user name or password: check MESH_KAFKA__SASL_USERNAME "
-    "and MESH_KAFKA__SASL_PASSWORD",
-    "_AUTHENTICATION": "the broker refused the credentials: check MESH_KAFKA__SASL_USERNAME and "
-    "MESH_KAFKA__SASL_PASSWORD",
-}
-
-
-def kafka_error(action: str, exc: BaseException) -> KafkaError:
-    """One `KafkaError` for a failed Kafka operation, with a hint chosen by the broker's error code."""
-    cause = exc.args[0] if isinstance(exc, confluent_kafka.KafkaException) and exc.args else exc
-    name = cause.name() if isinstance(cause, confluent_kafka.KafkaError) else type(exc).__name__
-    text = cause.str() if isinstance(cause, confluent_kafka.KafkaError) else str(exc)
-    hint = _HINTS.get(name, "check that the broker runs, MESH_KAFKA__* settings and this principal's grants")
-    return KafkaError(f"Cannot {action}: {name}: {text}", hint=hint, cause=cause)
-
-
-def error_name(exc: BaseException) -> str:
-    """The Kafka error name (e.g. `TOPIC_ALREADY_EXISTS`) inside a `KafkaException`, else the type name."""
-    cause = exc.args[0] if isinstance(exc, confluent_kafka.KafkaException) and exc.args else None
-    return cause.name() if isinstance(cause, confluent_kafka.KafkaError) else type(exc).__name__
-
 
 @dataclass(frozen=True, slots=True)
 class TopicSpec:

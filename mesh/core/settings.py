@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from mesh.core.errors import ConfigurationError
@@ -116,10 +116,32 @@ class LocalBrokerSettings(BaseModel):
     start_timeout_s: float = Field(default=90.0, gt=0)
     java: str = "java"
     maven: str = "mvn"
+    tls_port: int | None = Field(
+        default=None, ge=1, le=65535,
+        description="Also listen with SASL_SSL (TLS + SCRAM) on this port; needs the TLS certificate and key.",
+    )
+    tls_certificate_location: Path | None = Field(
+        default=None, description="PEM certificate chain of the TLS listener (the broker's first, then intermediates).")
+    tls_key_location: Path | None = Field(default=None, description="PEM PKCS#8 private key of that certificate.")
+    tls_key_password: SecretStr | None = Field(default=None, description="Password of the key, if it is encrypted.")
+
+    @model_validator(mode="after")
+    def _tls_complete(self) -> LocalBrokerSettings:
+        if self.tls_port is not None and (self.tls_certificate_location is None or self.tls_key_location is None):
+            raise ValueError("tls_port needs tls_certificate_location and tls_key_location (PEM files): set "
+                             "MESH_LOCAL_BROKER__TLS_CERTIFICATE_LOCATION and MESH_LOCAL_BROKER__TLS_KEY_LOCATION")
+        if self.tls_port is not None and self.tls_port in (self.port, self.controller_port):
+            raise ValueError(f"tls_port {self.tls_port} is already the client or controller port: choose another")
+        return self
 
     @property
     def bootstrap(self) -> str:
         return f"{self.host}:{self.port}"
+
+    @property
+    def tls_bootstrap(self) -> str | None:
+        """host:port of the SASL_SSL listener, None without one."""
+        return None if self.tls_port is None else f"{self.host}:{self.tls_port}"
 
     @property
     def resolved_state_dir(self) -> Path:
@@ -162,6 +184,8 @@ class MeshSettings(BaseSettings):
             env["MESH_REGISTRY__USERNAME"] = self.registry.username
         if self.registry.password is not None:
             env["MESH_REGISTRY__PASSWORD"] = self.registry.password.get_secret_value()
+        if self.registry.users_file is not None:  # our registry and the view servers authenticate against it
+            env["MESH_REGISTRY__USERS_FILE"] = str(self.registry.users_file)
         return env
 
     @classmethod

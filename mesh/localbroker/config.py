@@ -9,10 +9,15 @@ SCRAM credential is written into the metadata at format time (`--add-scram`, KIP
 listener cannot use SCRAM (SCRAM users live in the metadata it serves), so it uses PLAIN with the same
 admin user in a static JAAS list: no anonymous super user anywhere. KRaft's StandardAuthorizer denies
 whatever no ACL allows; `admin` is the only super user.
+
+TLS (optional, `tls_port`): a third listener `TLS`, SASL_SSL with the same SCRAM logins. Its key and
+certificate chain go inline as PEM (`ssl.keystore.type=PEM`, `ssl.keystore.key`/`.certificate.chain`):
+Kafka accepts an unencrypted PKCS#8 key that way, while a PEM keystore *file* demands a key password.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 from mesh.core.settings import LocalBrokerSettings
@@ -58,12 +63,26 @@ def _jaas(module: str, user: str, password: str, *, users: bool = False) -> str:
     return f'{module} required username="{user}" password="{password}"{listed};'
 
 
-def server_properties(settings: LocalBrokerSettings, data_dir: Path, *, admin_password: str) -> dict[str, str]:
+@dataclass(frozen=True)
+class TlsMaterial:
+    """The TLS listener's PEM texts, read from the files `LocalBrokerSettings` names."""
+
+    certificate_chain: str
+    key: str
+    key_password: str | None = None
+
+    def __repr__(self) -> str:
+        return "TlsMaterial(certificate_chain=..., key=***)"
+
+
+def server_properties(settings: LocalBrokerSettings, data_dir: Path, *, admin_password: str,
+                      tls: TlsMaterial | None = None) -> dict[str, str]:
     """The broker's server.properties as a dict, listeners bound to the configured host and ports.
 
-    Holds the admin password (controller JAAS): write it with mode 0600.
+    Holds the admin password (controller JAAS) and the TLS key if any: write it with mode 0600.
     """
     host = settings.host
+    scram_jaas = _jaas("org.apache.kafka.common.security.scram.ScramLoginModule", ADMIN_USER, admin_password)
     props = dict(SINGLE_NODE_PROPERTIES)
     props.update(
         {
@@ -72,12 +91,24 @@ def server_properties(settings: LocalBrokerSettings, data_dir: Path, *, admin_pa
             "advertised.listeners": f"CLIENT://{host}:{settings.port}",
             "log.dirs": str(data_dir),
             "super.users": f"User:{ADMIN_USER}",
-            "listener.name.client.scram-sha-512.sasl.jaas.config": _jaas(
-                "org.apache.kafka.common.security.scram.ScramLoginModule", ADMIN_USER, admin_password),
+            "listener.name.client.scram-sha-512.sasl.jaas.config": scram_jaas,
             "listener.name.controller.plain.sasl.jaas.config": _jaas(
                 "org.apache.kafka.common.security.plain.PlainLoginModule", ADMIN_USER, admin_password, users=True),
         }
     )
+    if settings.tls_port is not None:
+        if tls is None:
+            raise ValueError("a TLS listener needs its TlsMaterial")  # the runner always reads it
+        props["listeners"] += f",TLS://{host}:{settings.tls_port}"
+        props["advertised.listeners"] += f",TLS://{host}:{settings.tls_port}"
+        props["listener.security.protocol.map"] += ",TLS:SASL_SSL"
+        props["listener.name.tls.scram-sha-512.sasl.jaas.config"] = scram_jaas
+        props["listener.name.tls.ssl.keystore.type"] = "PEM"
+        props["listener.name.tls.ssl.keystore.certificate.chain"] = tls.certificate_chain.strip()
+        props["listener.name.tls.ssl.keystore.key"] = tls.key.strip()
+        if tls.key_password is not None:
+            props["listener.name.tls.ssl.key.password"] = tls.key_password
+        props["listener.name.tls.ssl.client.auth"] = "none"  # clients prove who they are with SCRAM
     return props
 
 
@@ -87,8 +118,12 @@ def scram_bootstrap(admin_password: str) -> str:
 
 
 def render_properties(props: dict[str, str]) -> str:
-    """Java properties text, one `key=value` a line, sorted for stable diffs."""
-    return "".join(f"{key}={value}\n" for key, value in sorted(props.items()))
+    """Java properties text, one `key=value` a line, sorted for stable diffs (PEM's newlines escaped)."""
+    return "".join(f"{key}={_escape(value)}\n" for key, value in sorted(props.items()))
+
+
+def _escape(value: str) -> str:
+    return value.replace("\\", "\\\\").replace("\n", "\\n")
 
 
 def log4j_properties(log_dir: Path) -> str:

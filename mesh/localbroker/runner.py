@@ -1,9 +1,11 @@
 """The local single-node KRaft broker: start (idempotent), stop, status, on this machine's JVM.
 
 State lives in `LocalBrokerSettings.resolved_state_dir`: `data/` (formatted once), `logs/server.log`,
-`server.properties`, `broker.pid`. A pid file whose process is gone, or is not our broker, is stale
-and is removed. Readiness means a real metadata request answered, not just an open port. A start that
-fails stops what it started and shows the last log lines with the reason.
+`server.properties` (0600: admin password, TLS key), `broker.pid`. With `tls_port` the broker also
+listens with SASL_SSL there; readiness is still checked on the SASL_PLAINTEXT loopback listener. A pid
+file whose process is gone, or is not our broker, is stale and is removed. Readiness means a real
+metadata request answered, not just an open port. A start that fails stops what it started and shows
+the last log lines with the reason.
 """
 
 from __future__ import annotations
@@ -23,7 +25,13 @@ from mesh.clients import admin as new_admin
 from mesh.core.errors import LocalBrokerError
 from mesh.core.settings import KafkaSettings, LocalBrokerSettings
 from mesh.localbroker import artifacts
-from mesh.localbroker.config import log4j_properties, render_properties, scram_bootstrap, server_properties
+from mesh.localbroker.config import (
+    TlsMaterial,
+    log4j_properties,
+    render_properties,
+    scram_bootstrap,
+    server_properties,
+)
 from mesh.localbroker.credentials import Credentials, admin_kafka_settings, ensure_admin, read_admin
 
 log = logging.getLogger(__name__)
@@ -42,6 +50,7 @@ class BrokerStatus:
     managed: bool  # started by us (pid file) rather than found already listening
     state_dir: Path
     log_file: Path
+    tls_bootstrap: str | None = None  # the SASL_SSL listener, if configured
 
 
 def port_open(host: str, port: int, timeout: float = 0.5) -> bool:
@@ -111,7 +120,8 @@ class LocalBroker:
         """Running if our process is alive and answers, or if a broker already answers on the port."""
         pid = self._live_pid()
         running = metadata_ok(self.client_settings()) if pid or port_open(self.settings.host, self.settings.port) else False
-        return BrokerStatus(running, self.settings.bootstrap, pid, pid is not None, self.state_dir, self.log_file)
+        return BrokerStatus(running, self.settings.bootstrap, pid, pid is not None, self.state_dir, self.log_file,
+                            self.settings.tls_bootstrap)
 
     # --- start ------------------------------------------------------------------------------
     def ensure_running(self) -> bool:
@@ -129,11 +139,13 @@ class LocalBroker:
                 f"Port {self.settings.port} on {self.settings.host} is in use by another program that is not a Kafka broker",
                 hint="stop that program, or choose another port with MESH_LOCAL_BROKER__PORT",
             )
-        if port_open(self.settings.host, self.settings.controller_port):
-            raise LocalBrokerError(
-                f"Controller port {self.settings.controller_port} on {self.settings.host} is already in use",
-                hint="stop that program, or choose another port with MESH_LOCAL_BROKER__CONTROLLER_PORT",
-            )
+        for port, what, name in ((self.settings.controller_port, "Controller", "CONTROLLER_PORT"),
+                                 (self.settings.tls_port, "TLS", "TLS_PORT")):
+            if port is not None and port_open(self.settings.host, port):
+                raise LocalBrokerError(
+                    f"{what} port {port} on {self.settings.host} is already in use",
+                    hint=f"stop that program, or choose another port with MESH_LOCAL_BROKER__{name}",
+                )
         self.start()
         return True
 
@@ -185,13 +197,39 @@ class LocalBroker:
         for folder in (self.data_dir, self.log_dir):
             folder.mkdir(parents=True, exist_ok=True)
         properties = self.state_dir / "server.properties"
-        text = render_properties(server_properties(self.settings, self.data_dir, admin_password=admin_password))
-        fd = os.open(properties, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)  # it holds the admin password
+        text = render_properties(server_properties(self.settings, self.data_dir, admin_password=admin_password,
+                                                   tls=self._tls_material()))
+        fd = os.open(properties, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)  # admin password, TLS key
         with os.fdopen(fd, "w") as out:
             out.write(text)
         properties.chmod(0o600)
         (self.state_dir / "log4j.properties").write_text(log4j_properties(self.log_dir))
         return properties
+
+    def _tls_material(self) -> TlsMaterial | None:
+        """The TLS listener's certificate chain and key (None without `tls_port`); unreadable files fail here."""
+        settings = self.settings
+        if settings.tls_port is None or settings.tls_certificate_location is None or settings.tls_key_location is None:
+            return None
+        texts: list[str] = []
+        for path, what, markers, name in (
+            (settings.tls_certificate_location, "certificate chain", ("CERTIFICATE",), "CERTIFICATE"),
+            (settings.tls_key_location, "private key", ("PRIVATE KEY", "ENCRYPTED PRIVATE KEY"), "KEY"),
+        ):
+            try:
+                text = path.read_text()
+            except (OSError, UnicodeDecodeError) as exc:
+                raise LocalBrokerError(f"Cannot read the TLS listener's {what} {path}: {exc}",
+                                       hint=f"point MESH_LOCAL_BROKER__TLS_{name}_LOCATION at a readable PEM file") from exc
+            if not any(f"-----BEGIN {marker}-----" in text for marker in markers):
+                raise LocalBrokerError(
+                    f"The TLS listener's {what} {path} is not a PEM {markers[0].lower()} (PKCS#8 for keys)",
+                    hint=f"give a PEM file in MESH_LOCAL_BROKER__TLS_{name}_LOCATION; convert an RSA/EC key "
+                    "with `openssl pkcs8 -topk8 -nocrypt -in key.pem -out key8.pem`",
+                )
+            texts.append(text)
+        password = settings.tls_key_password.get_secret_value() if settings.tls_key_password else None
+        return TlsMaterial(certificate_chain=texts[0], key=texts[1], key_password=password)
 
     def _format_if_needed(self, java: str, install: artifacts.KafkaInstall, properties: Path,
                           admin_password: str) -> None:

@@ -9,7 +9,21 @@
   offsets commit in one Kafka transaction per checkpoint; readers of the outputs use read_committed;
 - names an operator can grant ACLs on by prefix: the consumer group is `app_id`, internal topics are
   `repartition__<app_id>--...` and `changelog__<app_id>--...` (Quix Streams' rule), the transactional
-  id is `<app_id>-<random>`;
+  id is `<app_id>-<12 hex digits>`;
+- one identity per worker, stable across its restarts (`worker_id`: a digest of host name and state
+  directory, which no two running workers share: RocksDB locks it), used twice:
+  - as the transactional id: a worker restarted after a crash fences its dead predecessor at start,
+    and the broker aborts the transaction that one left open at once (with a new id per start it
+    stayed open until `transaction.timeout.ms`, 60 s, holding every read-committed reader of its
+    partitions, the worker's own internal topics included);
+  - as `group.instance.id` (static membership): a restarted worker takes its partitions back at once,
+    without a rebalance and without waiting for its dead self's `session.timeout.ms` (45 s). The cost:
+    a worker stopped for good hands its partitions to the others only after that session timeout.
+    `session_timeout_s` (45 s, Kafka's default) says how long. Not 10 s: a broker restart that takes
+    longer than the session timeout expels the members, and the next transactional offset commit
+    fails (UNKNOWN_MEMBER_ID) and stops the worker. `transaction_timeout_s` (60 s) bounds how long a
+    crashed worker that does not come back holds read-committed readers of its partitions; a broker
+    outage longer than it aborts the open transaction, which stops the worker too;
 - `commit_interval` 1 s (Quix's default is 5 s): with exactly-once, outputs become visible to
   read-committed consumers only when a checkpoint commits, so this is the floor of freshness;
 - `partitioner="consistent_random"` (librdkafka's default, CRC-32 of the key): Quix Streams defaults to
@@ -35,8 +49,9 @@ Metrics hooks: `on_message_processed` (passed through) is the place for per-mess
 
 from __future__ import annotations
 
+import hashlib
 import logging
-import uuid
+import socket
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, Literal
@@ -80,6 +95,8 @@ def make_application(
     rocksdb_options: Any = None,
     poll_timeout: float = 0.05,
     max_partition_buffer_size: int = 1000,
+    session_timeout_s: float = 45.0,
+    transaction_timeout_s: float = 60.0,
 ) -> Application:
     """A Quix Streams application (consumer group `app_id`); see the module docstring. No network."""
     if not app_id or any(c.isspace() for c in app_id):
@@ -87,7 +104,10 @@ def make_application(
                                  hint="use a non-empty name without spaces, e.g. 'member360'")
     producer: dict[str, Any] = {"linger.ms": 5, "partitioner": "consistent_random", **(producer_extra or {})}
     if processing_guarantee == "exactly-once":
-        producer.setdefault("transactional.id", f"{app_id}-{uuid.uuid4().hex[:12]}")
+        producer.setdefault("transactional.id", worker_id(app_id, state_dir))
+        producer.setdefault("transaction.timeout.ms", int(transaction_timeout_s * 1000))
+    consumer = {"group.instance.id": worker_id(app_id, state_dir), "session.timeout.ms": int(session_timeout_s * 1000),
+                **(consumer_extra or {})}
     log.info("Quix Streams app %s (%s, commit every %ss)", app_id, processing_guarantee, commit_interval)
     return Application(
         broker_address=connection_config(settings),
@@ -96,7 +116,7 @@ def make_application(
         commit_interval=commit_interval,
         auto_offset_reset=auto_offset_reset,
         state_dir=str(state_dir),
-        consumer_extra_config=dict(consumer_extra or {}),
+        consumer_extra_config=consumer,
         producer_extra_config=producer,
         on_message_processed=on_message_processed,
         auto_create_topics=True,
@@ -105,6 +125,12 @@ def make_application(
         consumer_poll_timeout=poll_timeout,
         max_partition_buffer_size=max_partition_buffer_size,
     )
+
+
+def worker_id(app_id: str, state_dir: Path) -> str:
+    """`<app_id>-<digest of this host and state directory>`: the same for a worker and its restart."""
+    where = f"{socket.gethostname()}\0{state_dir.resolve()}".encode()
+    return f"{app_id}-{hashlib.sha256(where).hexdigest()[:12]}"
 
 
 def read_in_arrival_order(app: Application) -> None:

@@ -5,8 +5,11 @@ Each rule is an `Acl` with the reason it exists (the descriptor and the entry th
 no descriptor asks for any more (an expired grant, a removed consumer):
 
 - the owner's principal: WRITE and DESCRIBE on the product topic (idempotent producers need no more
-  since Kafka 3.0: WRITE on a topic implies IDEMPOTENT_WRITE), READ and DESCRIBE too (its own checks);
-- each consumer whose grant has not expired: READ and DESCRIBE on the topic, READ on consumer groups
+  since Kafka 3.0: WRITE on a topic implies IDEMPOTENT_WRITE), READ, DESCRIBE and DESCRIBE_CONFIGS too
+  (its own checks);
+- each consumer whose grant has not expired: READ, DESCRIBE and DESCRIBE_CONFIGS on the topic (stream
+  processors read a topic's configuration before they consume it: Quix Streams refuses to start
+  without it; configs are metadata, not records), READ on consumer groups
   prefixed with its team's name, WRITE and DESCRIBE on the topic's DLQ (dead letters it cannot handle);
 - an aggregate's processor (runs as the owner's principal): READ on its group and prefixed ALL on the
   names its engine derives from the app id: faust's `<app_id>-...` internal topics, Quix Streams'
@@ -25,10 +28,11 @@ from mesh.products.descriptor import ProductDescriptor
 
 @dataclass(frozen=True, order=True, slots=True)
 class Grant:
-    """One ACL and why it exists (`source`: descriptor file and entry)."""
+    """One ACL and why it exists (`source`: descriptor file and entry; `why`: a consumer's team and purpose)."""
 
     acl: Acl
     source: str
+    why: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,14 +53,15 @@ def grants_for(descriptor: ProductDescriptor, *, file: str, today: date) -> list
     topic, dlq = descriptor.topic, descriptor.dlq_topic
     owner = user(descriptor.owner_principal)
     where = f"{file} owner.principal"
-    grants = [Grant(Acl(owner, "topic", topic, op), where) for op in ("write", "describe", "read")]
+    grants = [Grant(Acl(owner, "topic", topic, op), where) for op in ("write", "describe", "read", "describe_configs")]
     for n, consumer in enumerate(descriptor.consumers):
         if consumer.expires is not None and consumer.expires < today:
             continue
-        who, why = user(consumer.principal), f"{file} consumers[{n}] ({consumer.team}: {consumer.purpose or '-'})"
-        grants += [Grant(Acl(who, "topic", topic, op), why) for op in ("read", "describe")]
-        grants.append(Grant(Acl(who, "group", consumer.team, "read", "prefixed"), why))
-        grants += [Grant(Acl(who, "topic", dlq, op), why) for op in ("write", "describe")]
+        who, entry = user(consumer.principal), f"{file} consumers[{n}]"
+        why = f"{consumer.team}: {consumer.purpose or '-'}"
+        grants += [Grant(Acl(who, "topic", topic, op), entry, why) for op in ("read", "describe", "describe_configs")]
+        grants.append(Grant(Acl(who, "group", consumer.team, "read", "prefixed"), entry, why))
+        grants += [Grant(Acl(who, "topic", dlq, op), entry, why) for op in ("write", "describe")]
     if descriptor.processor is not None:
         app, why = descriptor.processor.app_id, f"{file} processor.app_id"
         grants.append(Grant(Acl(owner, "group", app, "read", "prefixed"), why))
@@ -83,6 +88,14 @@ def principals(products: Iterable[ProductDescriptor]) -> list[str]:
         names.add(d.owner_principal)
         names.update(c.principal for c in d.consumers)
     return sorted(names)
+
+
+def view_readers(descriptor: ProductDescriptor) -> dict[str, date | None]:
+    """Who may read the product's records through a queryable view: the owner (no expiry) and each
+    consumer with the last day of its grant (`mesh.processing.view_access.ViewPolicy.readers`)."""
+    readers: dict[str, date | None] = {c.principal: c.expires for c in descriptor.consumers}
+    readers[descriptor.owner_principal] = None
+    return readers
 
 
 def plan_access(descriptors: Sequence[ProductDescriptor], desired: Sequence[Grant], current: Iterable[Acl]) -> AccessPlan:

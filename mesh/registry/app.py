@@ -26,6 +26,7 @@ from mesh.core.errors import RegistryError
 from mesh.core.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
 from mesh.core.metrics import LATENCY_BUCKETS, HttpMetrics, HttpMetricsMiddleware, exposition
 from mesh.core.settings import RegistrySettings
+from mesh.core.users import load_users
 from mesh.registry import views
 from mesh.registry.auth import RegistryAuth
 from mesh.registry.errors import UnprocessableRequestError, error_body, short_message
@@ -35,7 +36,6 @@ from mesh.registry.models import ConfigBody, ModeBody, SchemaBody, parse_body
 from mesh.registry.openapi import ERRORS, body
 from mesh.registry.service import RegistryService
 from mesh.registry.store import RecordLog
-from mesh.registry.users import load_users
 
 log = logging.getLogger(__name__)
 

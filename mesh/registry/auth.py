@@ -11,19 +11,16 @@ distinct header, not once per request (bounded: the cache is cleared when full).
 
 from __future__ import annotations
 
-import base64
-import binascii
 from typing import Literal
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mesh.core.errors import RegistryError
+from mesh.core.users import BasicVerifier, User
 from mesh.registry.errors import AccessDeniedError, AuthenticationRequiredError, error_body
 from mesh.registry.fastpath import CONTENT_TYPE
-from mesh.registry.users import User, verify_password
 
 Access = Literal["read", "owner", "admin"]
-CACHE_LIMIT = 4096
 _REALM = b'Basic realm="mesh-registry"'
 
 
@@ -58,41 +55,22 @@ def authorize(user: User, method: str, path: str, query: bytes) -> None:
 
 
 class Authenticator:
-    """Checks `Authorization: Basic ...` headers against the users, caching the verdict per header."""
+    """Checks `Authorization: Basic ...` headers against the users (`BasicVerifier`: cached per header)."""
 
     def __init__(self, users: dict[str, User]) -> None:
         self.users = users
-        self._cache: dict[bytes, User | None] = {}
+        self._verifier = BasicVerifier(users)
 
     def user(self, header: bytes | None) -> User:
         """The authenticated user, or AuthenticationRequiredError saying what was wrong."""
         if header is None:
             raise AuthenticationRequiredError("Unauthorized: the registry needs HTTP Basic credentials",
                                               hint="set MESH_REGISTRY__USERNAME and MESH_REGISTRY__PASSWORD")
-        if header in self._cache:
-            found = self._cache[header]
-        else:
-            found = self._verify(header)
-            if len(self._cache) >= CACHE_LIMIT:
-                self._cache.clear()
-            self._cache[header] = found
+        found = self._verifier.user(header)
         if found is None:
             raise AuthenticationRequiredError("Unauthorized: unknown user or wrong password",
                                               hint="check MESH_REGISTRY__USERNAME and MESH_REGISTRY__PASSWORD")
         return found
-
-    def _verify(self, header: bytes) -> User | None:
-        scheme, _, token = header.partition(b" ")
-        if scheme.lower() != b"basic":
-            return None
-        try:
-            name, sep, password = base64.b64decode(token.strip(), validate=True).decode().partition(":")
-        except (binascii.Error, UnicodeDecodeError):
-            return None
-        user = self.users.get(name)
-        if not sep or user is None or not verify_password(password, user.hash):
-            return None
-        return user
 
 
 class RegistryAuth:

@@ -6,7 +6,8 @@ At-least-once: an event's offset is stored only after the handler returned (or t
 `for event in consumer.events()` finished) and committed by librdkafka's auto-commit and on close.
 A message that cannot be handled goes to `<topic>.dlq` with the reason (see `mesh.sdk.dlq`), and
 consumption continues. Transient failures (registry or broker unreachable) raise instead: dead-lettering
-every message during an outage would be wrong.
+every message during an outage would be wrong. A broker whose TLS certificate is not trusted, or that
+refuses the login, stops the loop at once with one `KafkaError` naming the setting to fix.
 """
 
 from __future__ import annotations
@@ -22,8 +23,8 @@ from typing import Any, Self
 import confluent_kafka
 from confluent_kafka.schema_registry import SchemaRegistryClient
 
+from mesh.clients import RefusalWatch, kafka_error, watched
 from mesh.clients import consumer as new_consumer
-from mesh.clients import kafka_error
 from mesh.core.errors import DeliveryError, KafkaError
 from mesh.core.settings import MeshSettings
 from mesh.sdk.dlq import DeadLetterQueue
@@ -82,6 +83,7 @@ class Consumer:
         self._batch_size = batch_size
         self._poll_timeout = poll_timeout
         self._kafka: confluent_kafka.Consumer | None = None
+        self._refusals = RefusalWatch()
         # the stream of the latest events()/run(), weakly: a loop that lets go of it settles it at once
         self._open: weakref.ref[Generator[tuple[Any, Event], None, None]] | None = None
         self.dead_letters = DeadLetterQueue(settings=settings)
@@ -94,6 +96,7 @@ class Consumer:
                 "auto.offset.reset": "earliest" if self._from_beginning else "latest",
                 **self._config,
             }
+            self._refusals = watched(conf)  # TLS or login refused: the loop stops at once, naming it
             try:
                 kafka = new_consumer(self._settings, group_id=self.group_id, config=conf)
                 kafka.subscribe(self.topics)
@@ -126,6 +129,7 @@ class Consumer:
             size = self._batch_size if max_events is None else min(self._batch_size, max_events - produced)
             batch = kafka.consume(size, self._poll_timeout)
             if not batch:
+                self._refusals.raise_if_refused(f"consume {', '.join(self.topics)} in group {self.group_id!r}")
                 if idle_timeout is not None and time.monotonic() - idle_since >= idle_timeout:
                     return
                 continue

@@ -23,6 +23,7 @@ from typing import Any, Protocol, Self
 import confluent_kafka
 from confluent_kafka.schema_registry import SchemaRegistryClient
 
+from mesh.clients import RefusalWatch, watched
 from mesh.clients import producer as new_producer
 from mesh.core.errors import ConfigurationError, DataValidationError, DeliveryError, KafkaError
 from mesh.core.naming import check_event_type, record_subject, value_subject
@@ -43,6 +44,7 @@ log = logging.getLogger(__name__)
 
 _Header = tuple[str, str | bytes | None]
 ConfigValue = str | int | float | bool
+_FLUSH_SLICE_S = 0.5  # flush() waits in slices, to stop early when the broker refused TLS or the login
 _DEFAULTS: dict[str, ConfigValue] = {
     "enable.idempotence": True,
     "acks": "all",
@@ -169,14 +171,16 @@ class Producer:
         self._id_prefix = f"{secrets.token_hex(6)}-"
         self._bindings: dict[str, _Binding] = {}
         self._kafka: confluent_kafka.Producer | None = None
+        self._refusals = RefusalWatch()
         self._produce: Callable[..., None] = _not_started
         self.schema_id: int | None = None
 
     # -- first use -------------------------------------------------------------------------------------
     def _start(self) -> None:
         try:
-            self._kafka = new_producer(self._settings, {**_DEFAULTS, **self._config,
-                                                        "on_delivery": self._delivery_report})
+            config = {**_DEFAULTS, **self._config, "on_delivery": self._delivery_report}
+            self._refusals = watched(config)  # TLS or login refused: flush() stops at once, naming it
+            self._kafka = new_producer(self._settings, config)
         except confluent_kafka.KafkaException as exc:
             raise KafkaError(f"Cannot create a Kafka producer: {exc}", cause=exc,
                              hint="check the producer config and MESH_KAFKA__* settings") from exc
@@ -303,11 +307,18 @@ class Producer:
         """Wait for every queued event; returns how many were delivered since the last flush.
 
         Raises `DeliveryError` listing each failed event and its reason, including events still queued
-        at the timeout; failures already handed to `on_delivery_error` are not raised again.
+        at the timeout; failures already handed to `on_delivery_error` are not raised again. Raises
+        `KafkaError` at once, without waiting out `timeout`, when the broker's TLS certificate is not
+        trusted or the login is refused while events are still queued (no retry would deliver them).
         """
         if self._kafka is None:
             return 0
-        remaining = self._kafka.flush(timeout)
+        deadline = _time.monotonic() + timeout
+        remaining = self._kafka.flush(min(timeout, _FLUSH_SLICE_S))
+        while remaining and self._refusals.refused is None and (left := deadline - _time.monotonic()) > 0:
+            remaining = self._kafka.flush(min(left, _FLUSH_SLICE_S))
+        if remaining:
+            self._refusals.raise_if_refused(f"deliver {remaining} event(s) to {self.topic}")
         delivered = self._sent_since_flush - self._failed_since_flush - remaining
         self._sent_since_flush = self._failed_since_flush = 0
         if remaining:

@@ -52,7 +52,7 @@ def acquire_registry(kafka: KafkaSettings) -> Iterator[str]:
     if existing:
         yield existing
         return
-    from mesh.registry.users import User, hash_password, save_users
+    from mesh.core.users import User, hash_password, save_users
 
     name, password = kafka.sasl_username or "mesh-test", secrets.token_urlsafe(18)
     with tempfile.TemporaryDirectory(prefix="mesh-registry-users-") as folder:

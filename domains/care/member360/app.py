@@ -42,7 +42,7 @@ from quixstreams import Application, State, message_context
 from quixstreams.state.rocksdb import RocksDBOptions
 
 from domains.care.member360 import events as ev
-from domains.care.member360.config import SCHEMA, Member360Config, Member360Env
+from domains.care.member360.config import SCHEMA, Member360Config, Member360Env, view_guard
 from domains.care.member360.fold import apply, handles, retract
 from domains.care.member360.held import (
     HeldEntry,
@@ -119,6 +119,8 @@ class Member360Processor:
         self._settings = settings
         self.app: Application = make_application(config.app_id, settings=settings, state_dir=config.datadir,
                                                  commit_interval=config.commit_interval_s,
+                                                 session_timeout_s=config.session_timeout_s,
+                                                 transaction_timeout_s=config.transaction_timeout_s,
                                                  processing_guarantee=config.processing_guarantee,
                                                  rocksdb_options=STATE_OPTIONS)
         self.dead = DeadLetters(self.app)
@@ -127,7 +129,9 @@ class Member360Processor:
                                     register=config.register_schema)
         self.server = ViewServer(config.output_topic, settings=settings, host=config.web_host, port=config.web_port,
                                  path="/members", stats=self.stats, datadir=config.datadir / "served",
-                                 metrics=self.exposition)
+                                 metrics=self.exposition, guard=view_guard(settings))
+        if self.server.guard is None:
+            log.warning("the member-360 views are OPEN (no MESH_REGISTRY__USERS_FILE): anyone may read PHI")
         self._topology(settings)
 
     @classmethod

@@ -14,6 +14,10 @@ from pydantic import BaseModel, ConfigDict, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from domains.care.member360.identity import DEFAULT_MAX_PENDING
+from mesh.core.settings import MeshSettings
+from mesh.core.users import load_users
+from mesh.processing.view_access import ViewGuard, ViewPolicy
+from mesh.products.access import view_readers
 from mesh.products.loader import load_all
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -47,6 +51,10 @@ class Member360Config(BaseModel):
     replication_factor: int = Field(default=1, ge=1, description="of the dead-letter topics")
     commit_interval_s: float = Field(default=1.0, gt=0, description="checkpoint interval: outputs become "
                                      "visible to read-committed consumers at each checkpoint")
+    session_timeout_s: float = Field(default=45.0, gt=0, description="a worker that stopped or died hands "
+                                     "its partitions to the others after this long")
+    transaction_timeout_s: float = Field(default=60.0, gt=0, description="a crashed worker's open transaction "
+                                         "holds read-committed readers this long (unless it restarts)")
     processing_guarantee: Literal["exactly-once", "at-least-once"] = Field(
         default="exactly-once", description="at-least-once only to measure what transactions cost")
     source: str = SOURCE
@@ -69,6 +77,16 @@ class Member360Config(BaseModel):
         return cls.model_validate({**topics, **overrides})
 
 
+def view_guard(settings: MeshSettings, *, root: Path = ROOT) -> ViewGuard | None:
+    """Who may read the served views: care.member_360's readers (its descriptor) authenticated against
+    the mesh's users file (MESH_REGISTRY__USERS_FILE); None (open views) when no users file is set."""
+    if settings.registry.users_file is None:
+        return None
+    products = {p.id: p for p in load_all(root / "domains", project_root=root)}
+    descriptor = products[PRODUCTS["output"]].descriptor
+    return ViewGuard(ViewPolicy(descriptor.id, view_readers(descriptor)), load_users(settings.registry.users_file))
+
+
 class Member360Env(BaseSettings):
     """`MEMBER360_*` overrides read by the process entry point (every field optional)."""
 
@@ -87,6 +105,8 @@ class Member360Env(BaseSettings):
     register_schema: bool | None = None
     replication_factor: int | None = None
     commit_interval_s: float | None = None
+    session_timeout_s: float | None = None
+    transaction_timeout_s: float | None = None
     processing_guarantee: Literal["exactly-once", "at-least-once"] | None = None
 
     def config(self) -> Member360Config:

@@ -48,11 +48,16 @@ class ViewTimings:
 
 
 def view_timings(settings: MeshSettings, topic: str, *, idle_s: float = 5.0) -> ViewTimings:
-    """Read the whole member-360 topic (stops after `idle_s` without records)."""
+    """Read the whole member-360 topic (stops after `idle_s` without records).
+
+    Partitions are assigned, not subscribed: no consumer group, so the topic's READ grant is enough
+    (the care principal has no group outside its processor's).
+    """
     consumer = confluent_kafka.Consumer({**settings.kafka.client_config(), "group.id": f"m360-timings-{uuid.uuid4().hex}",
-                                         "auto.offset.reset": "earliest", "enable.auto.commit": False,
+                                         "enable.auto.commit": False,
                                          "isolation.level": "read_committed"})
-    consumer.subscribe([topic])
+    partitions = consumer.list_topics(topic, timeout=30).topics[topic].partitions
+    consumer.assign([confluent_kafka.TopicPartition(topic, p, confluent_kafka.OFFSET_BEGINNING) for p in partitions])
     found: list[tuple[int, int]] = []
     idle = time.monotonic()
     try:

@@ -13,6 +13,7 @@ two polls in a row; with exactly-once, outputs commit with the offsets, so the t
 
 from __future__ import annotations
 
+import base64
 import json
 import logging
 import os
@@ -145,9 +146,14 @@ class ProcessorProcess:
             time.sleep(0.2)
 
     def get_json(self, path: str) -> tuple[int, Any]:
-        """(status, parsed JSON) of a GET on the processor's web server."""
+        """(status, parsed JSON) of a GET on the processor's web server, as the settings' principal."""
+        request = urllib.request.Request(f"{self.base_url}{path}")
+        registry = self.settings.registry  # the processor's principal: the views authenticate it too
+        if registry.username is not None and registry.password is not None:
+            token = base64.b64encode(f"{registry.username}:{registry.password.get_secret_value()}".encode())
+            request.add_header("Authorization", f"Basic {token.decode()}")
         try:
-            with urllib.request.urlopen(f"{self.base_url}{path}", timeout=10) as response:
+            with urllib.request.urlopen(request, timeout=10) as response:
                 return response.status, json.loads(response.read())
         except urllib.error.HTTPError as exc:
             return exc.code, json.loads(exc.read() or b"null")

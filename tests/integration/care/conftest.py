@@ -7,6 +7,7 @@ a free web port, and everything deleted afterwards.
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import uuid
 from collections.abc import Iterator
@@ -63,11 +64,11 @@ class Mesh360:
         return ProcessorProcess(config, settings=self.settings, log_file=self.tmp / f"{name}.log")
 
 
-@pytest.fixture
-def mesh360(care_settings: MeshSettings, products: list[Product], kafka_settings: KafkaSettings,
-            tmp_path: Path) -> Iterator[Mesh360]:
+@contextlib.contextmanager
+def provisioned(settings: MeshSettings, products: list[Product], tmp_path: Path) -> Iterator[Mesh360]:
+    """Fresh product topics (descriptors' partitions and configs) on `settings`' cluster, deleted after."""
     token = uuid.uuid4().hex[:8]
-    admin = AdminClient(kafka_settings.client_config())
+    admin = AdminClient(settings.kafka.client_config())
     topics: dict[str, str] = {}
     new: list[NewTopic] = []
     for product in products:
@@ -82,10 +83,16 @@ def mesh360(care_settings: MeshSettings, products: list[Product], kafka_settings
         identity_topic=topics["membership.member_identity"], claims_topic=topics["claims.claims"],
         visits_topic=topics["clinical.visits"], output_topic=topics["care.member_360"],
         web_port=free_port(), datadir=tmp_path / "data")
-    yield Mesh360(care_settings, products, topics, config, tmp_path)
+    yield Mesh360(settings, products, topics, config, tmp_path)
     doomed = set(topics.values()) | {dlq_topic(t) for t in topics.values()}
-    existing = {t for t in admin.list_topics(timeout=10).topics if t in doomed or t.startswith(config.app_id)}
+    internal = (config.app_id, f"repartition__{config.app_id}--", f"changelog__{config.app_id}--")
+    existing = {t for t in admin.list_topics(timeout=10).topics if t in doomed or t.startswith(internal)}
     if existing:
         for future in admin.delete_topics(sorted(existing)).values():
             future.result(30)
 
+
+@pytest.fixture
+def mesh360(care_settings: MeshSettings, products: list[Product], tmp_path: Path) -> Iterator[Mesh360]:
+    with provisioned(care_settings, products, tmp_path) as mesh:
+        yield mesh

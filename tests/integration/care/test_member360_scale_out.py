@@ -13,6 +13,10 @@ from tests.integration.care.conftest import Mesh360, free_port
 from tests.integration.care.test_member360_processor import assert_exact, close, view_records
 
 MEMBERS = 1_000
+# The killed worker never comes back: the survivor gets its partitions when its session expires, and
+# reads past the transaction it left open when that times out (defaults 45 s and 60 s, see
+# mesh.processing.application). 10 s each: the same takeover, ~50 s sooner.
+FAILOVER = {"session_timeout_s": 10.0, "transaction_timeout_s": 10.0}
 
 
 def test_the_survivor_of_two_workers_finishes_exactly(mesh360: Mesh360) -> None:
@@ -20,8 +24,8 @@ def test_the_survivor_of_two_workers_finishes_exactly(mesh360: Mesh360) -> None:
     producers = mesh360.producers()
     half = len(feed.records) // 2
     publish_records(feed.records[:half], producers)
-    first = mesh360.processor("first", datadir=mesh360.tmp / "w1", web_port=free_port()).start()
-    with mesh360.processor("second", datadir=mesh360.tmp / "w2", web_port=free_port()) as second:
+    first = mesh360.processor("first", datadir=mesh360.tmp / "w1", web_port=free_port(), **FAILOVER).start()
+    with mesh360.processor("second", datadir=mesh360.tmp / "w2", web_port=free_port(), **FAILOVER) as second:
         first.wait_ready(timeout_s=180)
         second.wait_ready(timeout_s=180)
         deadline = time.monotonic() + 300

@@ -19,8 +19,8 @@ from pydantic import SecretStr
 from mesh.clients.registry import call_registry, close_client, registry_client
 from mesh.core.errors import RegistryError
 from mesh.core.settings import KafkaSettings, RegistrySettings
+from mesh.core.users import User, hash_password, save_users
 from mesh.registry.server import BackgroundRegistry, build_app
-from mesh.registry.users import User, hash_password, save_users
 from tests.support.registry import registry_settings
 
 ROOT = Path(__file__).resolve().parents[3]

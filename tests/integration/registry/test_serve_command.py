@@ -16,7 +16,7 @@ from pathlib import Path
 import httpx
 
 from mesh.core.settings import KafkaSettings, MeshSettings
-from mesh.registry.users import User, hash_password, save_users
+from mesh.core.users import User, hash_password, save_users
 
 ROOT = Path(__file__).resolve().parents[3]
 

@@ -13,11 +13,14 @@ from mesh.clients import (
     ErrorCode,
     RegistryUnavailableError,
     call_registry,
+    connection_refused,
     kafka_config,
     kafka_error,
     registry_client,
+    watched,
 )
 from mesh.clients.registry import client_url, public_url
+from mesh.core.errors import KafkaError as MeshKafkaError
 from mesh.core.errors import RegistryError
 from mesh.core.settings import KafkaSettings, MeshSettings, RegistrySettings
 
@@ -121,3 +124,39 @@ def test_credentials_in_the_url_never_reach_messages_and_explicit_ones_win() -> 
     assert client_url(registry_client(url)) == "http://r:1"
     explicit = registry_client(RegistrySettings(url=url, username="care", password=SecretStr("pw")))
     assert explicit._conf["basic.auth.user.info"] == "care:pw" and explicit._conf["url"] == "http://r:1"
+
+
+_VERIFY = ("sasl_ssl://127.0.0.1:9094/bootstrap: SSL handshake failed: error:0A000086:SSL routines::certificate "
+           "verify failed: broker certificate could not be verified, verify that ssl.ca.location is correctly "
+           "configured or root CA certificates are installed (after 5ms in state SSL_HANDSHAKE)")
+
+
+@pytest.mark.parametrize(("code", "text", "refused_as"), [
+    (confluent_kafka.KafkaError._SSL, _VERIFY, "_SSL"),
+    (confluent_kafka.KafkaError._TRANSPORT, "error:0A000086:SSL routines::certificate verify failed", "_SSL"),
+    (confluent_kafka.KafkaError.SASL_AUTHENTICATION_FAILED, "Authentication failed", "SASL_AUTHENTICATION_FAILED"),
+    (confluent_kafka.KafkaError._TRANSPORT, "Connection refused", None),  # a broker restarting: retry
+    (confluent_kafka.KafkaError._ALL_BROKERS_DOWN, "1/1 brokers are down", None),
+])
+def test_refusals_are_tls_and_login_failures_only(code: int, text: str, refused_as: str | None) -> None:
+    refused = connection_refused(confluent_kafka.KafkaError(code, text))
+    assert (refused.name() if refused is not None else None) == refused_as
+    if refused_as == "_SSL":  # one line with the reason, without the address and librdkafka's generic advice
+        assert refused is not None and "certificate verify failed" in refused.str()
+        assert not refused.str().startswith("sasl_ssl://") and "verify that" not in refused.str()
+
+
+def test_a_refusal_watch_chains_the_users_callback_and_raises_one_line() -> None:
+    seen: list[int] = []
+    config: dict[str, object] = {"error_cb": lambda e: seen.append(e.code())}
+    watch = watched(config)
+    assert config["error_cb"] is watch
+    watch.raise_if_refused("deliver to t")  # nothing refused yet
+    watch(confluent_kafka.KafkaError(confluent_kafka.KafkaError._ALL_BROKERS_DOWN, "down"))
+    watch(confluent_kafka.KafkaError(confluent_kafka.KafkaError._SSL, _VERIFY))
+    assert len(seen) == 2
+    with pytest.raises(MeshKafkaError) as caught:
+        watch.raise_if_refused("deliver 1 event(s) to t")
+    text = str(caught.value)
+    assert text.startswith("Cannot deliver 1 event(s) to t: _SSL: ") and "\n" not in text
+    assert "MESH_KAFKA__SSL_CA_LOCATION" in text

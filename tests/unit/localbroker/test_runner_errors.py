@@ -100,6 +100,13 @@ def test_busy_controller_port_is_refused(settings: LocalBrokerSettings, busy_por
         broker.ensure_running()
 
 
+def test_busy_tls_port_is_refused(settings: LocalBrokerSettings, busy_port: int, tmp_path: Path) -> None:
+    broker = LocalBroker(settings.model_copy(update={"tls_port": busy_port, "tls_certificate_location": tmp_path / "c",
+                                                     "tls_key_location": tmp_path / "k"}))
+    with pytest.raises(LocalBrokerError, match="TLS port .* MESH_LOCAL_BROKER__TLS_PORT"):
+        broker.ensure_running()
+
+
 @pytest.mark.parametrize("content", ["999999999\n", "garbage\n", f"{os.getpid()}\n"])
 def test_stale_pid_file_is_removed(settings: LocalBrokerSettings, content: str) -> None:
     broker = LocalBroker(settings)

@@ -35,6 +35,29 @@ def test_the_app_runs_exactly_once_in_its_own_group_by_default(tmp_path: Path) -
     assert app.config.producer_extra_config["partitioner"] == "consistent_random"
 
 
+def test_a_worker_keeps_its_identity_across_restarts_and_workers_differ(tmp_path: Path) -> None:
+    # the same transactional id after a restart fences the crashed predecessor and aborts its open
+    # transaction at once; the same group.instance.id takes its partitions back without a rebalance
+    def ids(state_dir: Path) -> tuple[str, str]:
+        config = make_application("t-app", settings=SETTINGS, state_dir=state_dir).config
+        return (str(config.producer_extra_config["transactional.id"]),
+                str(config.consumer_extra_config["group.instance.id"]))
+
+    assert ids(tmp_path / "w1") == ids(tmp_path / "w1")
+    assert ids(tmp_path / "w1")[0] != ids(tmp_path / "w2")[0]
+    assert ids(tmp_path / "w1")[1] != ids(tmp_path / "w2")[1]
+
+
+def test_session_and_transaction_timeouts_are_kafkas_defaults_unless_configured(tmp_path: Path) -> None:
+    config = make_application("t-app", settings=SETTINGS, state_dir=tmp_path).config
+    assert config.consumer_extra_config["session.timeout.ms"] == 45_000
+    assert config.producer_extra_config["transaction.timeout.ms"] == 60_000
+    config = make_application("t-app", settings=SETTINGS, state_dir=tmp_path, session_timeout_s=10,
+                              transaction_timeout_s=15).config
+    assert config.consumer_extra_config["session.timeout.ms"] == 10_000
+    assert config.producer_extra_config["transaction.timeout.ms"] == 15_000
+
+
 def test_at_least_once_has_no_transactional_id(tmp_path: Path) -> None:
     app = make_application("t-app", settings=SETTINGS, state_dir=tmp_path, processing_guarantee="at-least-once")
     assert "transactional.id" not in app.config.producer_extra_config

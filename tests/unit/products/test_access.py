@@ -11,7 +11,7 @@ import yaml
 from pydantic import ValidationError
 
 from mesh.clients.acl import Acl
-from mesh.products.access import desired_grants, grants_for, plan_access, principals
+from mesh.products.access import desired_grants, grants_for, plan_access, principals, view_readers
 from mesh.products.descriptor import ProductDescriptor
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -81,3 +81,8 @@ def test_apply_plans_additions_and_removes_only_managed_acls() -> None:
     assert plan_access([granted], desired, [g.acl for g in desired]).is_noop
     assert principals([granted]) == ["care", "claims"]
     assert all(g.source.startswith("claims.yaml") for g in desired)
+
+
+def test_view_readers_are_the_owner_and_every_consumer_with_its_expiry() -> None:
+    readers = view_readers(claims(consumers=[grant("care"), grant("audit", expires="2026-01-31")]))
+    assert readers == {"claims": None, "care": dt.date(2027, 6, 30), "audit": dt.date(2026, 1, 31)}

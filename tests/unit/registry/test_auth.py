@@ -13,12 +13,13 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
+from mesh.core import users
 from mesh.core.errors import ConfigurationError
 from mesh.core.settings import RegistrySettings
-from mesh.registry import InMemoryLog, auth, create_app
+from mesh.core.users import User, hash_password, load_users, save_users, updated_users, verify_password
+from mesh.registry import InMemoryLog, create_app
 from mesh.registry.auth import Authenticator, required_access
 from mesh.registry.errors import AuthenticationRequiredError
-from mesh.registry.users import User, hash_password, load_users, save_users, updated_users, verify_password
 from tests.unit.registry.conftest import V1, V2_COMPATIBLE
 
 CLAIMS, CLINICAL = "prod.claims.claims.v1", "prod.clinical.visits.v1"
@@ -150,7 +151,7 @@ def test_verified_credentials_are_hashed_once_per_distinct_header(monkeypatch: p
         calls.append(password)
         return verify_password(password, encoded)
 
-    monkeypatch.setattr(auth, "verify_password", counting)
+    monkeypatch.setattr(users, "verify_password", counting)  # BasicVerifier, under the Authenticator
     authenticator = Authenticator({"u": User("u", hash_password("pw", iterations=1000))})
     good, bad = b"Basic " + base64.b64encode(b"u:pw"), b"Basic " + base64.b64encode(b"u:no")
     for _ in range(5):

@@ -1,4 +1,8 @@
-"""The registry's users file: principals with salted PBKDF2-SHA256 password hashes and what they own.
+"""The mesh's users file: principals with salted PBKDF2-SHA256 password hashes and what they own.
+
+Shared by every HTTP service that authenticates principals: the schema registry and the queryable
+views (member-360's `GET /members/{id}`) read the same file and check `Authorization: Basic` headers
+with the same `BasicVerifier`.
 
 ```json
 {"users": {"claims": {"hash": "pbkdf2_sha256$200000$<salt b64>$<hash b64>",
@@ -7,12 +11,13 @@
 
 `topics` are the product topics the principal owns (from the descriptors): it may write the subjects
 `<topic>-...`. `admin` may do everything. `mesh access apply` writes the file (mode 0600); the registry
-reads it once at start-up (MESH_REGISTRY__USERS_FILE).
+and the view servers read it once at start-up (MESH_REGISTRY__USERS_FILE).
 """
 
 from __future__ import annotations
 
 import base64
+import binascii
 import hashlib
 import hmac
 import json
@@ -109,3 +114,42 @@ def updated_users(existing: dict[str, User], *, passwords: dict[str, str], owned
             users[name] = User(name, hash_password(password))
     return [User(u.name, u.hash, u.admin or u.name in admins, tuple(sorted(owned.get(u.name, ()))))
             for u in sorted(users.values(), key=lambda u: u.name)]
+
+
+CACHE_LIMIT = 4096
+
+
+class BasicVerifier:
+    """Checks `Authorization: Basic ...` header values against `users`, caching the verdict per value.
+
+    A password is hashed once per distinct header value, not once per request (bounded: the cache is
+    cleared when full). `user(header)` is the authenticated User, or None for a missing, malformed,
+    unknown-user or wrong-password header.
+    """
+
+    def __init__(self, users: dict[str, User]) -> None:
+        self.users = users
+        self._cache: dict[bytes, User | None] = {}
+
+    def user(self, header: bytes) -> User | None:
+        """The user these credentials authenticate, or None."""
+        if header in self._cache:
+            return self._cache[header]
+        found = self._verify(header)
+        if len(self._cache) >= CACHE_LIMIT:
+            self._cache.clear()
+        self._cache[header] = found
+        return found
+
+    def _verify(self, header: bytes) -> User | None:
+        scheme, _, token = header.partition(b" ")
+        if scheme.lower() != b"basic":
+            return None
+        try:
+            name, sep, password = base64.b64decode(token.strip(), validate=True).decode().partition(":")
+        except (binascii.Error, UnicodeDecodeError):
+            return None
+        user = self.users.get(name)
+        if not sep or user is None or not verify_password(password, user.hash):
+            return None
+        return user
