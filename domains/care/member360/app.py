@@ -33,7 +33,9 @@ Run: `python -m domains.care.member360.app worker [-l warn]`.
 from __future__ import annotations
 
 import argparse
+import faulthandler
 import logging
+import signal
 from collections import Counter
 from dataclasses import dataclass
 from typing import Any
@@ -397,8 +399,15 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     level = {"warn": "WARNING"}.get(args.loglevel.lower(), args.loglevel.upper())
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # its INFO lines show registry URLs with credentials
+    faulthandler.register(signal.SIGUSR1)  # `kill -USR1 <pid>`: every thread's stack to the log (a stall?)
     settings = MeshSettings.load()
-    Member360Processor.build(Member360Env().config(), settings=settings).run()
+    processor = Member360Processor.build(Member360Env().config(), settings=settings)
+    quix = logging.getLogger("quixstreams")  # Quix Streams configured its own logger (WARNING): follow -l
+    quix.setLevel(level)
+    for handler in quix.handlers:
+        handler.setLevel(level)
+    processor.run()
 
 
 if __name__ == "__main__":

@@ -171,6 +171,13 @@ class ProcessorProcess:
         status, body = self.get_json(f"/members/{member_id}")
         return body if status == 200 else None
 
+    def dump_stacks(self, *, wait_s: float = 1.0) -> None:
+        """SIGUSR1: a running worker writes every thread's Python stack to its log (where is it stuck?).
+        The worker registers the handler first thing in `main`; before that the signal would end it."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGUSR1)
+            time.sleep(wait_s)  # faulthandler writes from the signal handler: give it a moment
+
     def kill(self) -> None:
         """SIGKILL: no shutdown, no final commit (what a crash looks like)."""
         if self.process is not None and self.process.poll() is None:

@@ -60,8 +60,19 @@ class Mesh360:
         return source_producers(self.products, settings=self.settings, topics=topics, auto_register=True)
 
     def processor(self, name: str = "processor", **changes: Any) -> ProcessorProcess:
+        """The processor on this test's config with `changes`; `log_level="info"` for a chattier log."""
+        log_level = str(changes.pop("log_level", "warn"))
         config = self.config.model_copy(update=changes) if changes else self.config
-        return ProcessorProcess(config, settings=self.settings, log_file=self.tmp / f"{name}.log")
+        return ProcessorProcess(config, settings=self.settings, log_file=self.tmp / f"{name}.log",
+                                log_level=log_level)
+
+
+def log_tail(path: Path | None, lines: int = 200) -> str:
+    """The last `lines` lines of a worker's log, to print when a test of it fails."""
+    if path is None or not path.exists():
+        return f"(no worker log at {path})"
+    kept = path.read_text(errors="replace").splitlines()[-lines:]
+    return "\n".join([f"--- last {len(kept)} lines of {path} ---", *kept])
 
 
 @contextlib.contextmanager

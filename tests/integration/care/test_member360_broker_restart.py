@@ -18,12 +18,12 @@ from pathlib import Path
 import pytest
 
 from domains.care.member360.runner import ProcessorProcess
-from domains.feed import generate
+from domains.feed import Feed, generate
 from domains.wiring import publish_records
 from mesh.core.settings import MeshSettings, RegistrySettings
 from mesh.localbroker.runner import LocalBroker
 from mesh.products.loader import Product
-from tests.integration.care.conftest import Mesh360, free_port, provisioned
+from tests.integration.care.conftest import Mesh360, free_port, log_tail, provisioned
 from tests.integration.care.test_member360_processor import assert_exact, close, view_records
 from tests.support import access
 
@@ -51,9 +51,23 @@ def test_the_worker_rides_out_a_broker_restart(own_broker: LocalBroker, products
     feed = generate(MEMBERS, seed=364)
     third = len(feed.records) // 3
     with provisioned(settings, products, tmp_path) as mesh:
-        producers = mesh.producers()
-        publish_records(feed.records[:third], producers)
-        with mesh.processor() as worker:
+        worker = mesh.processor(log_level="info")
+        try:
+            ride_out_a_restart(mesh, worker, own_broker, feed, third)
+        except BaseException:
+            print(log_tail(worker.log_file))  # the worker's side of the story (pytest shows it on failure)
+            raise
+        repeated = [item for item, n in Counter(view_records(mesh)).items() if n > 1]
+        assert repeated == [], f"{len(repeated)} view records seen twice, e.g. {repeated[:1]}"
+
+
+def ride_out_a_restart(mesh: Mesh360, worker: ProcessorProcess, own_broker: LocalBroker, feed: Feed,
+                       third: int) -> None:
+    """Publish the feed in thirds around a broker restart; the same worker process catches up exactly."""
+    producers = mesh.producers()
+    publish_records(feed.records[:third], producers)
+    with worker:
+        try:
             wait_publishing(mesh, worker)
             pid = worker.process.pid if worker.process else None
             publish_records(feed.records[third:2 * third], producers)
@@ -67,8 +81,9 @@ def test_the_worker_rides_out_a_broker_restart(own_broker: LocalBroker, products
             assert worker.process is not None and worker.process.pid == pid  # the same process, never restarted
             assert worker.stats().get("dead_lettered", 0) == 0
             assert_exact(mesh, worker, dict(feed.expected))
-        repeated = [item for item, n in Counter(view_records(mesh)).items() if n > 1]
-        assert repeated == [], f"{len(repeated)} view records seen twice, e.g. {repeated[:1]}"
+        except BaseException:
+            worker.dump_stacks()  # every thread's stack to its log: where a stalled worker waits
+            raise
 
 
 def wait_publishing(mesh: Mesh360, worker: ProcessorProcess) -> None:
