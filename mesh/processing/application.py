@@ -24,6 +24,15 @@
     fails (UNKNOWN_MEMBER_ID) and stops the worker. `transaction_timeout_s` (60 s) bounds how long a
     crashed worker that does not come back holds read-committed readers of its partitions; a broker
     outage longer than it aborts the open transaction, which stops the worker too;
+- `connections.max.idle.ms` 30 s on the producer (librdkafka's default: never, the broker's: 10 min):
+  librdkafka 2.12 can wait forever in the checkpoint's `send_offsets_to_transaction` after a broker
+  restart: a broker missing from one metadata response (a restarted broker is fenced until it
+  re-registers) is decommissioned while still cached as the group coordinator, and the request
+  waiting for it is only looked at again when some broker connection changes state (librdkafka
+  issues 5511 and 5456: that request also ignores its timeout). The worker then lives, reads nothing
+  and commits nothing. Closing idle connections is such a change (a stuck producer is idle): the
+  request finds the coordinator again and the checkpoint commits (after ~30 s, not after the
+  broker's own 10 min idle close). A reconnect costs one SASL handshake when the worker is idle;
 - `commit_interval` 1 s (Quix's default is 5 s): with exactly-once, outputs become visible to
   read-committed consumers only when a checkpoint commits, so this is the floor of freshness;
 - `partitioner="consistent_random"` (librdkafka's default, CRC-32 of the key): Quix Streams defaults to
@@ -69,6 +78,8 @@ from mesh.sdk.dlq import dead_letter_headers
 log = logging.getLogger(__name__)
 
 ProcessingGuarantee = Literal["exactly-once", "at-least-once"]
+# the producer closes connections idle this long: unsticks a checkpoint after a broker restart (docstring)
+IDLE_CONNECTION_CLOSE_MS = 30_000
 
 
 def connection_config(settings: MeshSettings) -> ConnectionConfig:
@@ -102,7 +113,8 @@ def make_application(
     if not app_id or any(c.isspace() for c in app_id):
         raise ConfigurationError(f"Invalid processor app id {app_id!r}",
                                  hint="use a non-empty name without spaces, e.g. 'member360'")
-    producer: dict[str, Any] = {"linger.ms": 5, "partitioner": "consistent_random", **(producer_extra or {})}
+    producer: dict[str, Any] = {"linger.ms": 5, "partitioner": "consistent_random",
+                                "connections.max.idle.ms": IDLE_CONNECTION_CLOSE_MS, **(producer_extra or {})}
     if processing_guarantee == "exactly-once":
         producer.setdefault("transactional.id", worker_id(app_id, state_dir))
         producer.setdefault("transaction.timeout.ms", int(transaction_timeout_s * 1000))

@@ -58,6 +58,16 @@ def test_session_and_transaction_timeouts_are_kafkas_defaults_unless_configured(
     assert config.producer_extra_config["transaction.timeout.ms"] == 15_000
 
 
+def test_the_producer_closes_idle_connections_so_a_stuck_offsets_commit_looks_again(tmp_path: Path) -> None:
+    # librdkafka re-examines a coordinator request stuck on a decommissioned broker only when some
+    # connection changes state: an idle close is one (mesh.processing.application docstring)
+    config = make_application("t-app", settings=SETTINGS, state_dir=tmp_path).config
+    assert config.producer_extra_config["connections.max.idle.ms"] == 30_000
+    config = make_application("t-app", settings=SETTINGS, state_dir=tmp_path,
+                              producer_extra={"connections.max.idle.ms": 5_000}).config
+    assert config.producer_extra_config["connections.max.idle.ms"] == 5_000
+
+
 def test_at_least_once_has_no_transactional_id(tmp_path: Path) -> None:
     app = make_application("t-app", settings=SETTINGS, state_dir=tmp_path, processing_guarantee="at-least-once")
     assert "transactional.id" not in app.config.producer_extra_config
