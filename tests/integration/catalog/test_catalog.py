@@ -12,8 +12,9 @@ import decimal
 import re
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import confluent_kafka
 import httpx
@@ -152,24 +153,46 @@ def test_search_open_a_product_and_see_a_masked_sample_and_freshness(
     url = catalog.start()
     try:
         browser.get(url)
-        assert "of 6 products" in browser.find_element(By.ID, "count").text
+        assert "of 6 products" in page_text(browser, "count", lambda text: "of 6 products" in text)
         box = browser.find_element(By.ID, "q")
         box.send_keys(product.id.split(".")[1])
         browser.find_element(By.ID, "search").click()
-        assert browser.find_element(By.ID, "count").text == "1 of 6 products"
+        assert page_text(browser, "count", lambda text: text == "1 of 6 products") == "1 of 6 products"
         browser.save_screenshot(str(shots / "search.png"))
         browser.find_element(By.LINK_TEXT, product.id).click()
-        assert browser.find_element(By.ID, "product-id").text == product.id
+        assert page_text(browser, "product-id", lambda text: text == product.id) == product.id
         assert browser.find_element(By.ID, "freshness-state").text == "met"
         samples = browser.find_element(By.ID, "samples").text
         assert "••• (pii)" in samples and "••• (phi)" in samples and "CLM-" in samples
         assert "SECRET" not in browser.page_source  # neither the pii key nor the phi provider id
         browser.save_screenshot(str(shots / "product.png"))
         browser.find_element(By.ID, "lineage-link").click()
-        assert f"t.catalog-reader.{product.id[len('claims.cat'):]}" in browser.find_element(By.ID, "lineage").text
+        reader = f"t.catalog-reader.{product.id[len('claims.cat'):]}"
+        assert reader in page_text(browser, "lineage", lambda text: reader in text)
         browser.save_screenshot(str(shots / "lineage.png"))
         metrics = httpx.get(f"{url}/metrics", timeout=10).text
         assert re.search(r"^mesh_catalog_broker_requests_total [1-9]", metrics, re.MULTILINE), metrics
     finally:
         catalog.stop()
     assert sorted(p.name for p in shots.iterdir()) == ["lineage.png", "product.png", "search.png"]
+
+
+def page_text(browser: Any, element_id: str, done: Callable[[str], bool], timeout_s: float = 10.0) -> str:
+    """The element's text once `done(text)` holds, or its last text after `timeout_s`.
+
+    A click that loads a new page returns before the page is replaced: an element found right after it
+    can be the old page's, gone (stale) by the time its text is read. So look again until it holds.
+    """
+    from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
+    from selenium.webdriver.common.by import By
+
+    deadline = time.monotonic() + timeout_s
+    text = ""
+    while True:
+        try:
+            text = browser.find_element(By.ID, element_id).text
+        except (NoSuchElementException, StaleElementReferenceException):
+            text = ""
+        if done(text) or time.monotonic() > deadline:
+            return text
+        time.sleep(0.1)
