@@ -9,6 +9,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -41,6 +42,8 @@ def serving(kafka_settings: KafkaSettings, unique_name: Callable[[str], str], *,
         **MeshSettings(kafka=kafka_settings).client_env(),
         "MESH_REGISTRY__SCHEMAS_TOPIC": unique_name("_schemas"),
         "MESH_REGISTRY__GROUP_ID": unique_name("registry"),
+        # not the local broker's state dir: a users file `mesh access apply` left there would secure it
+        "MESH_LOCAL_BROKER__STATE_DIR": tempfile.mkdtemp(prefix="mesh-serve-test-"),
         **extra_env,
     }
     process = subprocess.Popen(
