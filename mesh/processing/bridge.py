@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import secrets
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -45,11 +45,7 @@ class RawMessage:
 
     def header(self, name: str) -> bytes | None:
         """The last value of header `name`, or None."""
-        found = None
-        for key, value in self.headers:
-            if key == name:
-                found = value
-        return found
+        return last_header(self.headers, name)
 
 
 def raw_message(message: Any) -> RawMessage:
@@ -147,3 +143,11 @@ class EventEncoder:
         """Release the registry client."""
         self._schemas.close()
 
+
+def last_header(headers: Iterable[tuple[str, bytes | None]], name: str) -> bytes | None:
+    """The last value of header `name` in `headers` (Kafka allows repeats: the last one wins), or None."""
+    found = None
+    for key, value in headers:
+        if key == name:
+            found = value
+    return found

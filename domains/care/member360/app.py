@@ -66,7 +66,7 @@ from mesh.core.metrics import ProcessorMetrics
 from mesh.core.naming import dlq_topic, event_type
 from mesh.core.settings import MeshSettings
 from mesh.processing.application import DeadLetters, make_application, read_in_arrival_order
-from mesh.processing.bridge import EventEncoder, RawMessage, event_time
+from mesh.processing.bridge import EventEncoder, RawMessage, event_time, last_header
 from mesh.processing.coalesce import Coalescer, Latest
 from mesh.processing.lag import group_lag
 from mesh.processing.serdes import EventDeserializer, FramedSerializer, Incoming, keep_headers
@@ -380,11 +380,7 @@ class Member360Processor:
 
 
 def _header(value: Incoming, name: str) -> bytes | None:
-    found = None
-    for header, data in value.headers:
-        if header == name:
-            found = data
-    return found
+    return last_header(value.headers, name)
 
 
 def _input_ts(raw: RawMessage) -> bytes:
