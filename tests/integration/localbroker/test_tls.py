@@ -8,6 +8,7 @@ and consumer, and the CLI. `mesh kafka status` names the TLS listener.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import socket
@@ -105,9 +106,13 @@ def test_a_client_trusting_another_ca_gets_one_line_naming_tls(
     distrustful = over_tls.model_copy(update={"ssl_ca_location": cas[1].ca_certificate, "log_level": 0})
     settings = mesh_settings.model_copy(update={"kafka": distrustful})
     producer = Producer(topic_name, SCHEMA, source="/tests/tls", settings=settings, auto_register=True)
-    producer.publish("com.healthco.test.Ping.v1", {"n": 1})
-    with pytest.raises(KafkaError) as produced:
-        producer.flush(60)  # stops at the refusal, long before this timeout
+    try:
+        producer.publish("com.healthco.test.Ping.v1", {"n": 1})
+        with pytest.raises(KafkaError) as produced:
+            producer.flush(60)  # stops at the refusal, long before this timeout
+    finally:  # close() flushes into the same refusal, and releases the registry client's socket all the same
+        with contextlib.suppress(KafkaError):
+            producer.close(timeout=1)
     consumer = Consumer(topic_name, group_id=group_id, settings=settings)
     with pytest.raises(KafkaError) as consumed:
         list(consumer.events(idle_timeout=60))

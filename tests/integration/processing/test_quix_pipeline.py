@@ -50,10 +50,15 @@ def test_events_flow_through_and_poison_is_dead_lettered(
                                         time=dt.datetime.now(dt.UTC))
         return Outgoing(value, headers)
 
-    sdf = app.dataframe(app.topic(source, value_deserializer=EventDeserializer(settings=sdk_settings)))
+    decoder = EventDeserializer(settings=sdk_settings)
+    sdf = app.dataframe(app.topic(source, value_deserializer=decoder))
     sdf = sdf.filter(dead.keep, metadata=True).apply(seen).set_headers(keep_headers)
     sdf.to_topic(app.topic(output, value_serializer=FramedSerializer()))
-    app.run(count=20, timeout=30)
+    try:
+        app.run(count=20, timeout=30)
+    finally:  # their registry clients' sockets, else a ResourceWarning lands in a later test
+        encoder.close()
+        decoder.close()
 
     with Consumer(output, group_id=f"{group_id}.check", settings=sdk_settings, from_beginning=True) as consumer:
         events = list(consumer.events(max_events=20, idle_timeout=15))

@@ -7,6 +7,7 @@ whole input path on the real broker: random keys, headers and values, sizes up t
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Callable
 
@@ -38,19 +39,30 @@ def _sentinel(settings: MeshSettings, topic: str, event_id: str) -> None:
 
 
 def _dead_offsets(settings: MeshSettings, topic: str, group: str) -> dict[int, dict[str, bytes | None]]:
-    """Offsets of the original messages found in the DLQ (via mesh_original_offset), with their headers."""
+    """Offsets of the original messages found in the DLQ (via mesh_original_offset), with their headers.
+
+    Called after the consumer closed (its dead letters are flushed by then): the DLQ is read from its
+    beginning to the end offsets it has now, by assignment (no group to join, no idle wait at the end)."""
+    dlq = dlq_topic(topic)
     consumer = confluent_kafka.Consumer({**settings.kafka.client_config(), "group.id": group,
-                                         "auto.offset.reset": "earliest", "enable.auto.commit": False})
-    consumer.subscribe([dlq_topic(topic)])
+                                         "enable.auto.commit": False})
     found: dict[int, dict[str, bytes | None]] = {}
-    idle = 0
     try:
-        while idle < 3:
-            batch = [m for m in consumer.consume(500, 1.0) if m.error() is None]
-            idle = 0 if batch else idle + 1
-            for message in batch:
+        partitions = consumer.list_topics(dlq, timeout=10).topics[dlq].partitions
+        ends = {p: consumer.get_watermark_offsets(confluent_kafka.TopicPartition(dlq, p), timeout=10)[1]
+                for p in partitions}
+        consumer.assign([confluent_kafka.TopicPartition(dlq, p, confluent_kafka.OFFSET_BEGINNING) for p in ends])
+        unread = {p for p, end in ends.items() if end > 0}
+        deadline = time.monotonic() + 60
+        while unread:
+            assert time.monotonic() < deadline, f"the DLQ was not read to its end offsets {ends}"
+            for message in consumer.consume(500, 1.0):
+                if message.error() is not None:
+                    continue
                 headers = dict(message.headers() or [])
                 found[int(headers["mesh_original_offset"] or b"-1")] = headers
+                if message.offset() + 1 >= ends[message.partition()]:
+                    unread.discard(message.partition())
     finally:
         consumer.close()
     return found
