@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import argparse
 import multiprocessing
+import os
 import signal
 import statistics
 import subprocess
@@ -217,6 +218,7 @@ def run_processor(settings: MeshSettings, config: Member360Config, n_inputs: int
     up, raw collapsed stacks written there (`python bench/profile_stacks.py FILE` sums them)."""
     with ProcessorProcess(config, settings=settings, log_file=tmp / f"{config.app_id}.log") as proc:
         proc.wait_ready(timeout_s=120)  # group joined, tables recovered: the feed's clock starts on a ready worker
+        cpu_start = cpu_s(proc.process.pid) if proc.process is not None else 0.0
         spy = None
         if profile is not None and proc.process is not None:
             spy = subprocess.Popen([str(Path(sys.executable).parent / "py-spy"), "record", "--pid",
@@ -229,6 +231,9 @@ def run_processor(settings: MeshSettings, config: Member360Config, n_inputs: int
             spy.send_signal(signal.SIGINT)
             spy.wait(30)
         if proc.process is not None:
+            cpu_us = (cpu_s(proc.process.pid) - cpu_start) * 1e6 / max(n_inputs, 1)
+            print(f"    worker CPU {cpu_us:,.0f} us per input event (user + system, ready to caught up)", flush=True)
+            CPU_US.append(cpu_us)
             peak_mb, disk_mb = peak_rss_mb(proc.process.pid), du_mb(config.datadir)
             print(f"    worker peak RSS {peak_mb:,.0f} MB, state on disk {disk_mb:,.1f} MB "
                   f"({config.datadir})", flush=True)
@@ -238,6 +243,16 @@ def run_processor(settings: MeshSettings, config: Member360Config, n_inputs: int
 
 MAX = float("inf")  # the feed as fast as the SDK producers publish it
 MEMORY: list[tuple[float, float]] = []  # (peak RSS, state on disk) of every worker run, MB
+CPU_US: list[float] = []  # the worker's CPU time per input event of every run, us (steadier than ev/s on a busy machine)
+
+
+def cpu_s(pid: int) -> float:
+    """User + system CPU seconds of the process (all its threads) so far; 0 where /proc is not there."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def peak_rss_mb(pid: int) -> float:
@@ -290,7 +305,6 @@ def main() -> None:
     with ExitStack() as stack:
         base = local_settings(MeshSettings.load())  # the local broker's admin when no cluster is set
         url = base.registry.url
-        import os
 
         if not os.environ.get("MESH_REGISTRY__URL"):
             from tests.support.registry import running_registry
@@ -342,6 +356,8 @@ def main() -> None:
                           flush=True)
         print(f"\nworker memory, {args.members:,} members: peak RSS MB {stats([m[0] for m in MEMORY], 0)}; "
               f"state on disk MB {stats([m[1] for m in MEMORY])}")
+        if CPU_US:
+            print(f"worker CPU per input event, us (max-rate and fixed-rate runs alike): {stats(CPU_US, 0)}")
         print(f"\nmax throughput, input events/s (checkpoint / publish interval {args.commit_interval} s)")
         names = {"proc": "Quix worker, exactly-once ", "alo": "Quix worker, at-least-once", "base": "plain loop                "}
         base_median = statistics.median(results["base@max"])

@@ -47,6 +47,7 @@ from domains.care.member360 import events as ev
 from domains.care.member360.config import SCHEMA, Member360Config, Member360Env, view_guard
 from domains.care.member360.fold import apply, handles, retract
 from domains.care.member360.held import (
+    EntryCache,
     HeldEntry,
     HeldStep,
     dump_held,
@@ -67,7 +68,7 @@ from mesh.core.naming import dlq_topic, event_type
 from mesh.core.settings import MeshSettings
 from mesh.processing.application import DeadLetters, make_application, read_in_arrival_order
 from mesh.processing.bridge import EventEncoder, RawMessage, event_time, last_header
-from mesh.processing.coalesce import Coalescer, Latest
+from mesh.processing.coalesce import Coalescer
 from mesh.processing.lag import group_lag
 from mesh.processing.serdes import EventDeserializer, FramedSerializer, Incoming, keep_headers
 from mesh.processing.topics import check_copartitioned, ensure_topics, partition_counts
@@ -130,6 +131,7 @@ class Member360Processor:
                                                  processing_guarantee=config.processing_guarantee,
                                                  rocksdb_options=STATE_OPTIONS)
         self.dead = DeadLetters(self.app)
+        self._entries = EntryCache()  # decoded identity entries by their bytes (held.EntryCache)
         self.views = Coalescer(self.app, config.output_topic, self._publish)
         self.encoder = EventEncoder(config.output_topic, SCHEMA, source=config.source, settings=settings,
                                     register=config.register_schema)
@@ -156,31 +158,40 @@ class Member360Processor:
         return self.app.topic(name, key_deserializer="bytes", value_deserializer=EventDeserializer(settings=settings),
                               key_serializer="bytes", value_serializer=FramedSerializer())
 
-    def _read(self, name: str, settings: MeshSettings) -> Any:
-        return self.app.dataframe(self._topic(name, settings)).update(self._count_in).filter(
-            self.dead.keep, metadata=True)
+    def _read(self, name: str, settings: MeshSettings, accept: Any) -> Any:
+        return self.app.dataframe(self._topic(name, settings)).filter(accept, metadata=True)
 
     def _regroup(self, sdf: Any, key: Any, name: str, settings: MeshSettings) -> Any:
-        return sdf.set_headers(keep_headers).group_by(
-            key, name=name, key_serializer="bytes", key_deserializer="bytes", value_serializer=FramedSerializer(),
-            value_deserializer=EventDeserializer(settings=settings)).filter(self.dead.keep, metadata=True)
+        return sdf.group_by(key, name=name, key_serializer="bytes", key_deserializer="bytes",
+                            value_serializer=FramedSerializer(), value_deserializer=EventDeserializer(settings=settings))
 
     def _topology(self, settings: MeshSettings) -> None:
+        # Each Quix step is a wrapper call per row (bench/README.md, seventh session): an input is counted,
+        # dead-lettered or filtered in one step, and the stateful steps check their re-keyed rows themselves.
         cfg = self.config
-        links = self._read(cfg.identity_topic, settings).filter(self._is_link)
+        links = self._read(cfg.identity_topic, settings, self._accept_link)
+        # a link's row headers are its own (read as they came): no set_headers step before its re-keying
         links = self._regroup(links, self._link_local_id, "links-by-local-id", settings)
-        local = links.concat(self._read(cfg.claims_topic, settings)).concat(self._read(cfg.visits_topic, settings))
-        resolved = local.apply(self._resolve, stateful=True, expand=True, metadata=True)
+        local = links.concat(self._read(cfg.claims_topic, settings, self._accept)).concat(
+            self._read(cfg.visits_topic, settings, self._accept))
+        resolved = local.apply(self._resolve, stateful=True, expand=True, metadata=True).set_headers(keep_headers)
         resolved = self._regroup(resolved, self._member_of, "resolved-by-member", settings)
-        members = self._read(cfg.members_topic, settings)
-        # one view per member per checkpoint: the fold marks members dirty, the coalescer publishes them
-        resolved.concat(members).apply(self._fold, stateful=True, metadata=True).sink(self.views)
+        members = self._read(cfg.members_topic, settings, self._accept)
+        # one view per member per checkpoint: the fold marks members dirty in the coalescer, which publishes
+        # them at each checkpoint; no row goes on from the fold (its filter is always False)
+        resolved.concat(members).filter(self._fold, stateful=True, metadata=True).sink(self.views)
         read_in_arrival_order(self.app)  # the views do not depend on arrival order (relinks included)
 
     # -- steps -----------------------------------------------------------------------------------------------
-    def _count_in(self, value: Any) -> None:
+    def _accept(self, value: Any, key: Any, timestamp: int, headers: Any) -> bool:
+        """An input row: count it; dead-letter it (False) when it is not an event."""
         self.counts["in"] += 1
         self.metrics.consumed(message_context().topic)
+        return self.dead.keep(value, key, timestamp, headers)
+
+    def _accept_link(self, value: Any, key: Any, timestamp: int, headers: Any) -> bool:
+        """An identity-topic row: counted, dead-lettered unless an event, kept only if it is a link."""
+        return self._accept(value, key, timestamp, headers) and self._is_link(value)
 
     @staticmethod
     def _is_link(value: Incoming) -> bool:
@@ -210,6 +221,9 @@ class Member360Processor:
 
     def _resolve(self, value: Incoming, key: bytes, timestamp: int, headers: Any, state: State[bytes, bytes]) -> list[Resolved]:
         """Resolve claims and visits to members; hold them until their link arrives (held.py decides)."""
+        if value.__class__ is not Incoming or value.event is None:  # a re-keyed link that is not an event
+            self.dead.keep(value, key, timestamp, headers)
+            return []
         event = self._domain_event(value)
         raw = self._raw(value, key, timestamp)
         if event.type not in ev.LOCAL_ID_FIELD and event.type != ev.MEMBER_IDENTITY_LINKED:
@@ -221,7 +235,7 @@ class Member360Processor:
             self._dead_letter(raw, f"Event {event.id!r} of type {event.type!r} lacks its local ID field {exc}")
             return []
         stored = state.get(entry_key)
-        entry: HeldEntry | None = None if stored is None else load_held(stored)
+        entry: HeldEntry | None = None if stored is None else self._entries.load(entry_key, stored)
         held = self._held_records(state, entry_key, entry)
         if event.type == ev.MEMBER_IDENTITY_LINKED:
             step = link(entry, event, held)
@@ -279,7 +293,7 @@ class Member360Processor:
         for n in step.forget:
             state.delete(held_key(entry_key, n))
         if step.changed:
-            state.set(entry_key, dump_held(step.entry))
+            state.set(entry_key, self._entries.dump(entry_key, step.entry))
         for raw in step.overflow:
             self._dead_letter(raw, (
                 f"No identity link for local ID {entry_key.decode()!r} arrived while {self.config.max_pending} "
@@ -299,18 +313,22 @@ class Member360Processor:
                        origin=(raw.topic, raw.partition, raw.offset))
         self.metrics.dead_letter(raw.topic)
 
-    def _fold(self, value: Incoming, key: bytes, timestamp: int, headers: Any,
-              state: State[bytes, bytes]) -> Latest[DirtyView] | None:
-        """Fold a membership or resolved event into the member's view; mark the member dirty when it changed."""
+    def _fold(self, value: Incoming, key: bytes, timestamp: int, headers: Any, state: State[bytes, bytes]) -> bool:
+        """Fold a membership or resolved event into the member's view; mark the member dirty in the
+        coalescer when its view changed. A filter that is always False: no row goes on from here."""
+        if value.__class__ is not Incoming or value.event is None:  # a re-keyed record that is not an event
+            self.dead.keep(value, key, timestamp, headers)
+            return False
         event = self._domain_event(value)
         if not handles(event.type):
-            return None
+            return False
         member_id = event.resolved_member_id
         if member_id is None:
             self._dead_letter(self._raw(value, key, timestamp), f"Event {event.id!r} names no member")
-            return None
+            return False
         # a member folded earlier in this checkpoint is dirty: its view is at hand, no state read and decode
-        dirty: DirtyView | None = self.views.dirty.peek(message_context().partition, key)
+        partition = message_context().partition
+        dirty: DirtyView | None = self.views.dirty.peek(partition, key)
         old: MemberView | None
         if dirty is not None:
             old = dirty.view
@@ -321,16 +339,15 @@ class Member360Processor:
             new = retract(old, event) if _header(value, RETRACT_HEADER) else apply(old, event)
         except (KeyError, TypeError, ValueError) as exc:
             self._dead_letter(self._raw(value, key, timestamp), f"Event {event.id!r} cannot be folded: {exc!r}")
-            return None
-        since = _header(value, INPUT_TS_HEADER)
-        input_ms = int(since) if since else timestamp
+            return False
         if new is None:  # a re-link took every fact of this member away: nothing to show (no tombstone yet)
             state.delete(VIEW_KEY)
             self.counts["emptied"] += 1 if old is not None else 0
-            return Latest(None, input_ms)
-        if new == old:
-            return None
-        return Latest(DirtyView(new, state), input_ms)
+            self.views.dirty.drop(partition, key)
+        elif new != old:
+            since = _header(value, INPUT_TS_HEADER)
+            self.views.dirty.mark(partition, key, DirtyView(new, state), int(since) if since else timestamp)
+        return False
 
     def _publish(self, key: bytes, dirty: DirtyView, since_ms: int) -> tuple[bytes, list[tuple[str, bytes]]]:
         """Store and encode one coalesced view; it carries the time of the oldest input folded in since the

@@ -132,6 +132,52 @@ def load_held(data: bytes) -> Any:
                      held_from=record["held_from"], held_to=record["held_to"])
 
 
+class EntryCache:
+    """The entries last read or written per local ID, with their bytes: an entry read back as the same
+    bytes is not decoded again.
+
+    A waiting event rewrites its local ID's entry with every inline event, and the next event of that
+    local ID reads it back: decoding the inline events each time was the resolve step's largest cost
+    (bench/README.md, seventh session). Decoding is a pure function of the bytes, so a hit needs only
+    bytes equal to the ones cached (whoever wrote them: a rebalance or a recovery cannot make it wrong).
+    Bounded: past `limit` local IDs or `max_bytes` of cached records it starts empty again (a waiting
+    entry is up to `INLINE_BYTES`, and its decoded events take about three times their bytes in memory).
+    """
+
+    def __init__(self, limit: int = 4096, max_bytes: int = 4 * 1024 * 1024) -> None:
+        self.limit = limit
+        self.max_bytes = max_bytes
+        self._entries: dict[bytes, tuple[bytes, Any]] = {}
+        self._bytes = 0
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def load(self, key: bytes, data: bytes) -> Any:
+        """`load_held(data)`, unless `data` is what this cache last saw for `key`."""
+        found = self._entries.get(key)
+        if found is not None and (found[0] is data or found[0] == data):
+            return found[1]
+        entry = load_held(data)
+        self._keep(key, data, entry)
+        return entry
+
+    def dump(self, key: bytes, entry: HeldEntry) -> bytes:
+        """`dump_held(entry)`, remembered as `key`'s current bytes."""
+        data = dump_held(entry)
+        self._keep(key, data, entry)
+        return data
+
+    def _keep(self, key: bytes, data: bytes, entry: Any) -> None:
+        old = self._entries.pop(key, None)
+        if old is not None:
+            self._bytes -= len(old[0])
+        if len(self._entries) >= self.limit or self._bytes + len(data) > self.max_bytes:
+            self._entries, self._bytes = {}, 0
+        self._entries[key] = (data, entry)
+        self._bytes += len(data)
+
+
 def dump_held_json(entry: HeldEntry) -> bytes:
     """The JSON changelog bytes earlier versions wrote (kept to prove they still load)."""
     return json.dumps({
