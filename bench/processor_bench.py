@@ -37,13 +37,14 @@ import signal
 import statistics
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 import confluent_kafka
 from confluent_kafka.admin import AdminClient, NewTopic  # type: ignore[attr-defined]
@@ -211,13 +212,21 @@ def topic_set(settings: MeshSettings, products: list[Product]) -> Iterator[dict[
 
 
 def run_processor(settings: MeshSettings, config: Member360Config, n_inputs: int, tmp: Path,
-                  feed_in: Callable[[], None] | None, profile: Path | None = None) -> ViewTimings:
+                  feed_in: Callable[[], None] | None, profile: Path | None = None,
+                  rss_trace: Path | None = None, heap_diff: bool = False) -> ViewTimings:
     """Run one worker until caught up (the feed starts once it is ready); its output records.
 
     `profile`: sample the worker with py-spy (installed separately, not a dependency) while it catches
-    up, raw collapsed stacks written there (`python bench/profile_stacks.py FILE` sums them)."""
-    with ProcessorProcess(config, settings=settings, log_file=tmp / f"{config.app_id}.log") as proc:
+    up, raw collapsed stacks written there (`python bench/profile_stacks.py FILE` sums them).
+    `rss_trace`: its resident set every second into that file (RssTrace). `heap_diff`: SIGUSR2 when
+    ready and when caught up (mesh/processing/heapdump.py): what grew on its Python heap, printed."""
+    log_file = tmp / f"{config.app_id}.log"
+    with ProcessorProcess(config, settings=settings, log_file=log_file) as proc, \
+            RssTrace(proc.process.pid if proc.process else 0, rss_trace) as trace:
         proc.wait_ready(timeout_s=120)  # group joined, tables recovered: the feed's clock starts on a ready worker
+        trace.mark("ready")
+        if heap_diff and proc.process is not None:
+            proc.process.send_signal(signal.SIGUSR2)
         cpu_start = cpu_s(proc.process.pid) if proc.process is not None else 0.0
         spy = None
         if profile is not None and proc.process is not None:
@@ -226,7 +235,14 @@ def run_processor(settings: MeshSettings, config: Member360Config, n_inputs: int
                                     str(profile)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         if feed_in is not None:
             feed_in()
+        trace.mark("fed")
         proc.wait_caught_up(timeout_s=3600, poll_s=0.5)
+        trace.mark("caught up")
+        if heap_diff and proc.process is not None:
+            proc.process.send_signal(signal.SIGUSR2)
+            deadline = time.monotonic() + 300  # the snapshot and its comparison take a while on a large heap
+            while "growth since baseline" not in log_file.read_text(errors="replace") and time.monotonic() < deadline:
+                time.sleep(1)
         if spy is not None:
             spy.send_signal(signal.SIGINT)
             spy.wait(30)
@@ -238,7 +254,69 @@ def run_processor(settings: MeshSettings, config: Member360Config, n_inputs: int
             print(f"    worker peak RSS {peak_mb:,.0f} MB, state on disk {disk_mb:,.1f} MB "
                   f"({config.datadir})", flush=True)
             MEMORY.append((peak_mb, disk_mb))
+            trace.report()
+    if heap_diff:
+        for line in log_file.read_text(errors="replace").splitlines():
+            if "heap diff" in line or " blocks (live " in line or " rocksdb " in line:
+                print("    " + line.split(" WARNING ", 1)[-1], flush=True)
     return view_timings(settings, config.output_topic)
+
+
+class RssTrace:
+    """Samples a process's VmRSS (and its anonymous / file-backed parts) every `interval_s` from
+    /proc/<pid>/status in a thread; `mark()` names a phase; lines `seconds rss anon file phase` (MB)
+    go to `path` when given. `report()` prints the RSS at each mark and per quarter of the run."""
+
+    def __init__(self, pid: int, path: Path | None, interval_s: float = 1.0) -> None:
+        self.pid, self.path, self.interval_s = pid, path, interval_s
+        self.samples: list[tuple[float, float, float, float, str]] = []
+        self.marks: list[tuple[str, float]] = []
+        self._phase = "start"
+        self._t0 = time.monotonic()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="rss-trace", daemon=True)
+
+    def __enter__(self) -> Self:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join(5)
+        if self.path is not None:
+            self.path.write_text("".join(f"{t:.1f} {r:.1f} {a:.1f} {f:.1f} {p}\n" for t, r, a, f, p in self.samples))
+
+    def mark(self, phase: str) -> None:
+        self._sample()
+        self._phase = phase
+        self.marks.append((phase, self.samples[-1][1] if self.samples else 0.0))
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval_s):
+            self._sample()
+
+    def _sample(self) -> None:
+        fields: dict[str, float] = {}
+        try:
+            for line in Path(f"/proc/{self.pid}/status").read_text().splitlines():
+                name, _, value = line.partition(":")
+                if name in ("VmRSS", "RssAnon", "RssFile"):
+                    fields[name] = int(value.split()[0]) / 1024
+        except (OSError, ValueError):
+            return
+        self.samples.append((time.monotonic() - self._t0, fields.get("VmRSS", 0.0), fields.get("RssAnon", 0.0),
+                             fields.get("RssFile", 0.0), self._phase))
+
+    def report(self) -> None:
+        self._sample()
+        marks = ", ".join(f"{phase} {mb:,.0f}" for phase, mb in self.marks)
+        busy = [s for s in self.samples if s[4] in ("ready", "fed")]  # feed published until caught up
+        quarters = [busy[len(busy) * q // 4: len(busy) * (q + 1) // 4] for q in range(4)]
+        medians = " / ".join(f"{statistics.median(s[1] for s in part):,.0f}" if part else "-" for part in quarters)
+        last = self.samples[-1] if self.samples else (0.0, 0.0, 0.0, 0.0, "")
+        print(f"    worker RSS MB at {marks}; median per quarter of the run {medians}; "
+              f"now anon {last[2]:,.0f} + file {last[3]:,.0f} ({len(self.samples)} samples"
+              f"{f', {self.path}' if self.path else ''})", flush=True)
 
 
 MAX = float("inf")  # the feed as fast as the SDK producers publish it
@@ -300,6 +378,10 @@ def main() -> None:
                         help="also run the worker without transactions at max rate (same feed, its own topics)")
     parser.add_argument("--profile", type=Path, help="py-spy the worker's max-rate runs into FILE.<run>")
     parser.add_argument("--web-port", type=int, default=16066, help="the worker's HTTP port (one at a time)")
+    parser.add_argument("--rss-trace", type=Path, help="the worker's RSS every second into FILE.<kind>.<run>")
+    parser.add_argument("--heap-diff", action="store_true",
+                        help="print what grew on the worker's Python heap from ready to caught up (tracemalloc: slower)")
+    parser.add_argument("--no-baseline", action="store_true", help="the worker alone (no plain loop, no ratios)")
     args = parser.parse_args()
 
     with ExitStack() as stack:
@@ -320,7 +402,7 @@ def main() -> None:
         rates = [float(r) for r in args.rates.split(",") if r]
         results: dict[str, list[float]] = defaultdict(list)
         port = args.web_port
-        kinds = ["proc", "base", *(["alo"] if args.at_least_once else [])]
+        kinds = ["proc", *([] if args.no_baseline else ["base"]), *(["alo"] if args.at_least_once else [])]
         for repeat in range(args.repeats):
             # max rate (the feed unpaced), then each fixed rate; the kinds alternate, each on fresh topics
             for rate_in, kind in [(r, k) for r in (MAX, *rates) for k in kinds]:
@@ -344,7 +426,9 @@ def main() -> None:
                     else:
                         if kind == "alo":  # the same worker without transactions: what exactly-once costs
                             config = config.model_copy(update={"processing_guarantee": "at-least-once"})
-                        records = run_processor(settings, config, count, tmp, feed_in, profile)
+                        trace = args.rss_trace.with_suffix(f".{kind}.{repeat}") if args.rss_trace and rate_in == MAX else None
+                        records = run_processor(settings, config, count, tmp, feed_in, profile, trace,
+                                                args.heap_diff and rate_in == MAX)
                     rate = records.throughput(count, start_ms=began[0])
                     p50, p99 = records.freshness(0.5), records.freshness(0.99)
                     label = "max" if rate_in == MAX else f"{rate_in:,.0f} ev/s"
@@ -360,6 +444,8 @@ def main() -> None:
             print(f"worker CPU per input event, us (max-rate and fixed-rate runs alike): {stats(CPU_US, 0)}")
         print(f"\nmax throughput, input events/s (checkpoint / publish interval {args.commit_interval} s)")
         names = {"proc": "Quix worker, exactly-once ", "alo": "Quix worker, at-least-once", "base": "plain loop                "}
+        if args.no_baseline:
+            results["base@max"] = results["proc@max"]
         base_median = statistics.median(results["base@max"])
         for kind in kinds:
             ratio = statistics.median(results[f"{kind}@max"]) / base_median

@@ -66,6 +66,7 @@ from mesh.core.errors import MeshError, ProcessingError
 from mesh.core.metrics import ProcessorMetrics
 from mesh.core.naming import dlq_topic, event_type
 from mesh.core.settings import MeshSettings
+from mesh.processing import heapdump
 from mesh.processing.application import DeadLetters, make_application, read_in_arrival_order
 from mesh.processing.bridge import EventEncoder, RawMessage, event_time, last_header
 from mesh.processing.coalesce import Coalescer
@@ -386,6 +387,17 @@ class Member360Processor:
             log.warning("lag not refreshed for /metrics: %s", exc)
         return self.metrics.exposition()
 
+    def rocksdb_memory(self) -> list[str]:
+        """RAM of every RocksDB database of this worker: the state stores' partitions, the view server's."""
+        dbs: dict[str, Any] = {}
+        for stream, stores in self.app._state_manager.stores.items():  # Quix Streams internals: diagnostic
+            step = (str(stream).split("--")[2:3] or [str(stream)])[0]  # repartition__<app>--<from>--<step>--...
+            for name, store in stores.items():
+                for number, partition in store.partitions.items():
+                    dbs[f"state {step}/{name}[{number}]"] = getattr(partition, "_db", None)
+        dbs["view server"] = self.server._db
+        return heapdump.rocksdb_lines({k: v for k, v in dbs.items() if v is not None})
+
     def run(self) -> None:
         """Serve the views and process until SIGTERM/SIGINT."""
         self.server.start()
@@ -416,6 +428,8 @@ def main(argv: list[str] | None = None) -> None:
     faulthandler.register(signal.SIGUSR1)  # `kill -USR1 <pid>`: every thread's stack to the log (a stall?)
     settings = MeshSettings.load()
     processor = Member360Processor.build(Member360Env().config(), settings=settings)
+    # `kill -USR2 <pid>` twice: what grew on the Python heap in between and what RocksDB holds, to the log
+    heapdump.install(log, extra=processor.rocksdb_memory)
     quix = logging.getLogger("quixstreams")  # Quix Streams configured its own logger (WARNING): follow -l
     quix.setLevel(level)
     for handler in quix.handlers:
