@@ -100,6 +100,11 @@ STATE_OPTIONS = RocksDBOptions(dumps=_state_bytes, loads=bytes, write_buffer_siz
                                max_write_buffer_number=2, block_cache_size=64 * 1024 * 1024)
 
 
+def consumer_extra(config: Member360Config) -> dict[str, Any]:
+    """librdkafka settings of the worker's consumer beyond make_application's: its prefetch capped."""
+    return {"queued.max.messages.kbytes": config.fetch_buffer_mb * 1024}
+
+
 @dataclass(slots=True)
 class Resolved:
     """A claim or visit resolved to its member (original bytes, headers naming it), to re-key by it."""
@@ -130,7 +135,7 @@ class Member360Processor:
                                                  session_timeout_s=config.session_timeout_s,
                                                  transaction_timeout_s=config.transaction_timeout_s,
                                                  processing_guarantee=config.processing_guarantee,
-                                                 rocksdb_options=STATE_OPTIONS)
+                                                 rocksdb_options=STATE_OPTIONS, consumer_extra=consumer_extra(config))
         self.dead = DeadLetters(self.app)
         self._entries = EntryCache()  # decoded identity entries by their bytes (held.EntryCache)
         self.views = Coalescer(self.app, config.output_topic, self._publish)
@@ -138,7 +143,8 @@ class Member360Processor:
                                     register=config.register_schema)
         self.server = ViewServer(config.output_topic, settings=settings, host=config.web_host, port=config.web_port,
                                  path="/members", stats=self.stats, datadir=config.datadir / "served",
-                                 metrics=self.exposition, guard=view_guard(settings))
+                                 metrics=self.exposition, guard=view_guard(settings),
+                                 fetch_buffer_mb=config.fetch_buffer_mb)
         if self.server.guard is None:
             log.warning("the member-360 views are OPEN (no MESH_REGISTRY__USERS_FILE): anyone may read PHI")
         self._topology(settings)

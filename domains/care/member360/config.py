@@ -55,6 +55,8 @@ class Member360Config(BaseModel):
                                      "its partitions to the others after this long")
     transaction_timeout_s: float = Field(default=60.0, gt=0, description="a crashed worker's open transaction "
                                          "holds read-committed readers this long (unless it restarts)")
+    fetch_buffer_mb: int = Field(default=16, ge=1, description="prefetched input per consumer (librdkafka's "
+                                 "queued.max.messages.kbytes; its default 64 MB): RAM against fetching ahead")
     processing_guarantee: Literal["exactly-once", "at-least-once"] = Field(
         default="exactly-once", description="at-least-once only to measure what transactions cost")
     source: str = SOURCE
@@ -108,6 +110,7 @@ class Member360Env(BaseSettings):
     session_timeout_s: float | None = None
     transaction_timeout_s: float | None = None
     processing_guarantee: Literal["exactly-once", "at-least-once"] | None = None
+    fetch_buffer_mb: int | None = None
 
     def config(self) -> Member360Config:
         """The descriptors' topics with every set variable applied."""

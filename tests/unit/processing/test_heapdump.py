@@ -72,3 +72,4 @@ def test_rocksdb_lines_sum_a_group_and_count_a_shared_cache_once(tmp_path: Path)
         for db in dbs.values():
             db.close()
     assert rocksdb_lines({"closed": dbs["served"]}) == []  # a closed database is skipped, no error
+
