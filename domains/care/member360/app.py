@@ -41,7 +41,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from quixstreams import Application, State, message_context
-from quixstreams.state.rocksdb import RocksDBOptions
 
 from domains.care.member360 import events as ev
 from domains.care.member360.config import SCHEMA, Member360Config, Member360Env, view_guard
@@ -72,6 +71,7 @@ from mesh.processing.bridge import EventEncoder, RawMessage, event_time, last_he
 from mesh.processing.coalesce import Coalescer
 from mesh.processing.lag import group_lag
 from mesh.processing.serdes import EventDeserializer, FramedSerializer, Incoming, keep_headers
+from mesh.processing.state_options import BoundedRocksDBOptions
 from mesh.processing.topics import check_copartitioned, ensure_topics, partition_counts
 from mesh.processing.views import ViewServer
 
@@ -95,9 +95,10 @@ def _state_bytes(value: Any) -> bytes:
 # State values are written by our own codecs (binary Avro, see changelog.py): RocksDB stores the bytes.
 # RocksDB's defaults allow 64 MB x 3 memtables per store partition (12 here) and a 1 GB block cache:
 # several GB before memory stops growing with the members. 8 MB x 2 and a 64 MB cache bound RocksDB's
-# share near 12 x 16 + 64 MB; the state itself lives on disk (bench/README.md has the measured RSS).
-STATE_OPTIONS = RocksDBOptions(dumps=_state_bytes, loads=bytes, write_buffer_size=8 * 1024 * 1024,
-                               max_write_buffer_number=2, block_cache_size=64 * 1024 * 1024)
+# share near 12 x 16 + 64 MB, index and filter blocks included (state_options.py); the state itself
+# lives on disk (bench/README.md, eighth session, has the measured RSS).
+STATE_OPTIONS = BoundedRocksDBOptions(dumps=_state_bytes, loads=bytes, write_buffer_size=8 * 1024 * 1024,
+                                      max_write_buffer_number=2, block_cache_size=64 * 1024 * 1024)
 
 
 def consumer_extra(config: Member360Config) -> dict[str, Any]:
