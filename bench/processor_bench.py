@@ -4,7 +4,8 @@ Run (from the repository root, against a real broker: MESH_KAFKA__* when set, el
 of `mesh kafka start` as its admin; the registry is MESH_REGISTRY__URL when set, else ours, in-process):
 
     python bench/processor_bench.py [--members 2000] [--repeats 3] [--rates 2000,400] [--seconds 20] \
-        [--commit-interval 1.0] [--at-least-once] [--web-port 16066] [--profile /tmp/worker.prof]
+        [--commit-interval 1.0] [--at-least-once] [--web-port 16066] [--profile /tmp/worker.prof] \
+        [--rss-trace /tmp/rss] [--heap-diff] [--no-baseline]
 
 Same run, fresh topics per measurement, the generator's feed published through the SDK producers;
 the worker and the loop alternate within each repeat, so machine noise hits both alike.
@@ -21,7 +22,11 @@ the worker and the loop alternate within each repeat, so machine noise hits both
   folded into that view since the member's previous view, or of its identity link when the event had
   to wait for it: waiting for data that has not arrived is not processing latency; carried in the
   `mesh_input_ts` header), p50/p99 over every output record.
-- Memory: the worker's peak RSS (VmHWM) and the size of its state directory after each max-rate run.
+- Memory: the worker's peak RSS (VmHWM) and the size of its state directory after each max-rate run;
+  its RSS at each phase and per quarter of the run (sampled every second; `--rss-trace FILE`: the
+  samples into FILE.<kind>.<repeat>). `--heap-diff`: SIGUSR2 to the worker when ready and when caught
+  up (mesh/processing/heapdump.py): what grew on its Python heap (tracemalloc: the run is ~4x slower)
+  and what each RocksDB store holds, printed. `--no-baseline`: the worker alone.
 - `--profile FILE`: py-spy (pip install py-spy; not a project dependency) samples the worker during
   each max-rate run into FILE.<repeat>; `python bench/profile_stacks.py FILE.0 --within _run_dataframe`
   sums the stacks.
