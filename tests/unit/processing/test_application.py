@@ -68,6 +68,18 @@ def test_the_producer_closes_idle_connections_so_a_stuck_offsets_commit_looks_ag
     assert config.producer_extra_config["connections.max.idle.ms"] == 5_000
 
 
+def test_the_consumer_long_polls_briefly_so_offset_queries_at_assignment_do_not_queue_behind_it(
+    tmp_path: Path,
+) -> None:
+    # Quix Streams queries each changelog partition's offsets when partitions are assigned, and each query
+    # waited behind a fetch long-poll of librdkafka's default 500 ms: 24 queries, ~12 s idle at every start
+    config = make_application("t-app", settings=SETTINGS, state_dir=tmp_path).config
+    assert config.consumer_extra_config["fetch.wait.max.ms"] == 100
+    config = make_application("t-app", settings=SETTINGS, state_dir=tmp_path,
+                              consumer_extra={"fetch.wait.max.ms": 500}).config
+    assert config.consumer_extra_config["fetch.wait.max.ms"] == 500
+
+
 def test_at_least_once_has_no_transactional_id(tmp_path: Path) -> None:
     app = make_application("t-app", settings=SETTINGS, state_dir=tmp_path, processing_guarantee="at-least-once")
     assert "transactional.id" not in app.config.producer_extra_config
