@@ -47,8 +47,12 @@ struct DNode {
     DNode *next_alloc;
 };
 
+/* Items that take no bytes (null, an empty record, fixed(0)) cannot be checked against the data left: a
+   hostile count of them would allocate gigabytes. One value may hold at most EMPTY_ITEMS_LIMIT of them. */
+#define EMPTY_ITEMS_LIMIT 4194304
 typedef struct {
     const unsigned char *p, *end;
+    int64_t empty_left;  /* how many more items that take no bytes this value may hold */
 } Reader;
 
 typedef struct {
@@ -69,6 +73,18 @@ static PyObject *decimal_type;  /* decimal.Decimal */
 static int truncated(void) {
     PyErr_SetString(PyExc_IndexError, "native decoder: truncated Avro data");
     return -1;
+}
+
+/* Counts `count` items of array node `n` against the value's budget of items that take no bytes. */
+static int take_empty_items(DNode *n, Reader *r, int64_t count) {
+    if (n->size > 0) return 0;
+    if (count > r->empty_left) {
+        PyErr_Format(PyExc_MemoryError, "an array holds over %d items that take no bytes (a block of %lld): "
+                     "refused, a corrupt or hostile count", EMPTY_ITEMS_LIMIT, (long long)count);
+        return -1;
+    }
+    r->empty_left -= count;
+    return 0;
 }
 
 static inline int read_long(Reader *r, int64_t *out) {
@@ -205,6 +221,7 @@ static PyObject *decode_array(DNode *n, Reader *r) {
     if (next_block(r, &count) < 0) goto fail;
     while (count) {
         if (n->size > 0 && count > (r->end - r->p) / n->size) { truncated(); goto fail; }  /* garbage counts */
+        if (take_empty_items(n, r, count) < 0) goto fail;
         for (int64_t i = 0; i < count; i++) {
             PyObject *item = decode(n->child, r);
             if (item == NULL) goto fail;
@@ -434,6 +451,7 @@ static int skip(DNode *n, Reader *r) {
         while (count) {
             if (n->op == D_MAP ? count > r->end - r->p : n->size > 0 && count > (r->end - r->p) / n->size)
                 return truncated();
+            if (n->op == D_ARRAY && take_empty_items(n, r, count) < 0) return -1;
             for (int64_t i = 0; i < count; i++) {
                 if (n->op == D_MAP && read_span(r, &start, &size) < 0) return -1;
                 if (skip(n->child, r) < 0) return -1;
@@ -656,7 +674,7 @@ static PyObject *decoder_vectorcall(PyObject *self, PyObject *const *args, size_
         return NULL;
     }
     Reader r = {(const unsigned char *)PyBytes_AS_STRING(buf) + d->offset,
-                (const unsigned char *)PyBytes_AS_STRING(buf) + size};
+                (const unsigned char *)PyBytes_AS_STRING(buf) + size, EMPTY_ITEMS_LIMIT};
     PyObject *value = decode(d->root, &r);
     if (value == NULL) return NULL;
     Py_ssize_t end = (const char *)r.p - PyBytes_AS_STRING(buf);

@@ -129,6 +129,18 @@ def bad_index(kind: str, index: int) -> NoReturn:
     raise ValueError(f"{kind} index {index} is outside the schema")
 
 
+# Items that take no bytes (null, an empty record, fixed(0)) cannot be checked against the data left: a
+# hostile count of them would allocate gigabytes. One value may hold at most this many (the C decoder's
+# EMPTY_ITEMS_LIMIT is the same number).
+EMPTY_ITEMS_LIMIT = 4_194_304
+
+
+def too_many_empty_items(count: int) -> NoReturn:
+    """Raise for an array whose items take no bytes beyond the value's limit (decoding.py refuses it)."""
+    raise MemoryError(f"an array holds over {EMPTY_ITEMS_LIMIT} items that take no bytes (a block of {count}): "
+                      "refused, a corrupt or hostile count")
+
+
 def fail(message: str) -> NoReturn:
     """Raise a resolution failure found at generation time when the data actually reaches it."""
     raise LookupError(message)

@@ -33,6 +33,7 @@ _RUNTIME = {
     "_ud": _wire.UNPACK_DOUBLE,
     "_bad": _wire.bad_index,
     "_fail": _wire.fail,
+    "_many": _wire.too_many_empty_items,
     "_copy": copy.deepcopy,
 }
 _KNOWN = PRIMITIVES | {"record", "error", "enum", "fixed", "array", "map", "union", "error_union"}
@@ -68,14 +69,19 @@ class _DecoderGenerator:
             src.line(f"{target} = {c} >> 1")
 
     @contextmanager
-    def blocks(self, count: str) -> Iterator[None]:
-        """`with self.blocks(n):` loops over the items of an array/map block sequence."""
+    def blocks(self, count: str, *, empty_items: bool = False) -> Iterator[None]:
+        """`with self.blocks(n):` loops over the items of an array/map block sequence; `empty_items`: the
+        items may take no bytes, so their count goes against the value's budget `lim` (_wire)."""
         src = self.src
         self.long(count)
         with src.block(f"while {count}:"):
             with src.block(f"if {count} < 0:"):  # a negative count is followed by the block's byte size
                 src.line(f"{count} = -{count}")
                 self.long(src.var("size"))
+            if empty_items:
+                src.line(f"lim[0] -= {count}")
+                with src.block("if lim[0] < 0:"):
+                    src.line(f"_many({count})")
             with src.block(f"for _ in range({count}):"):
                 yield
             self.long(count)
@@ -118,10 +124,10 @@ class _DecoderGenerator:
         function = self.readers.get(key)
         if function is None:
             function = self.readers[key] = f"_r{len(self.readers)}"
-            with self.src.function(f"def {function}(buf, p):"):
+            with self.src.function(f"def {function}(buf, p, lim):"):
                 self.read(w_def, r_def, "x")
                 self.src.line("return x, p")
-        self.src.line(f"{target}, p = {function}(buf, p)")
+        self.src.line(f"{target}, p = {function}(buf, p, lim)")
 
     def raw(self, w: Any, kind: str, r: Any, target: str) -> None:
         src = self.src
@@ -147,7 +153,7 @@ class _DecoderGenerator:
         elif kind == "array":
             items, n, x = src.var("a"), src.var("n"), src.var("x")
             src.line(f"{target} = {items} = []")
-            with self.blocks(n):
+            with self.blocks(n, empty_items=self.may_be_empty(w["items"])):
                 self.read(w["items"], None if r is None else r["items"], x)
                 src.line(f"{items}.append({x})")
         elif kind == "map":
@@ -228,6 +234,20 @@ class _DecoderGenerator:
                 entries.append(f"{name!r}: {'_copy(' + constant + ')' if mutable else constant}")
         src.line(f"{target} = {{{', '.join(entries)}}}")
 
+    def may_be_empty(self, w: Any, seen: frozenset[str] = frozenset()) -> bool:
+        """Whether a value of writer schema `w` can take no bytes (as the C decoder's `min_width` is 0);
+        a named type met again inside itself counts as possibly empty."""
+        kind = type_of(w)
+        if kind == "null":
+            return True
+        if kind == "fixed":
+            return int(w["size"]) == 0
+        if kind in ("record", "error"):
+            return all(self.may_be_empty(field["type"], seen) for field in w["fields"])
+        if kind not in _KNOWN:
+            return kind in seen or self.may_be_empty(self.named["writer"][kind], seen | {kind})
+        return False  # numbers, strings, bytes, enums, arrays, maps, unions: at least one byte
+
     # -- skipping ------------------------------------------------------------------------------------
     def skip(self, w: Any) -> None:
         """Emit code that moves `p` past a value of writer schema `w`."""
@@ -240,10 +260,10 @@ class _DecoderGenerator:
             function = self.skippers.get(kind)
             if function is None:
                 function = self.skippers[kind] = f"_s{len(self.skippers)}"
-                with src.function(f"def {function}(buf, p):"):
+                with src.function(f"def {function}(buf, p, lim):"):
                     self.skip(w_def)
                     src.line("return p")
-            src.line(f"p = {function}(buf, p)")
+            src.line(f"p = {function}(buf, p, lim)")
         elif kind in ("int", "long", "enum"):
             self.long(src.var("_"))
         elif kind == "boolean":
@@ -255,7 +275,7 @@ class _DecoderGenerator:
             self.length(n)
             src.line(f"p += {n}")
         elif kind in ("array", "map"):
-            with self.blocks(src.var("n")):
+            with self.blocks(src.var("n"), empty_items=kind == "array" and self.may_be_empty(w["items"])):
                 if kind == "map":
                     self.skip("string")
                 self.skip(w["items"] if kind == "array" else w["values"])
@@ -279,6 +299,7 @@ def generate_decoder(
     gen = _DecoderGenerator(named)
     with gen.src.function("def decode(buf):"):
         gen.src.line(f"p = {int(offset)}")
+        gen.src.line(f"lim = [{_wire.EMPTY_ITEMS_LIMIT}]")
         gen.read(writer, reader, "x")
         gen.src.line("return x, p")
     namespace = gen.src.build("<mesh-avro-decoder>")

@@ -99,6 +99,8 @@ def compile_decoder(
         buf = data if type(data) is bytes else bytes(data)
         try:
             value, end = fast(buf)
+        except MemoryError as exc:  # a count over the decoders' limit: fastavro would try to allocate it
+            raise _error(label, buf, str(exc), offset) from exc
         except Exception as exc:  # noqa: BLE001 - failure path: fastavro's verdict, never a bare IndexError
             log.debug("generated decoder for %s failed: %r; asking fastavro", label, exc)
             return with_fastavro(buf)

@@ -380,6 +380,8 @@ def test_mutated_bodies_never_crash_and_agree_with_fastavro_when_both_read_them(
         value, end = native_decoder_of(schema)(bytes(mutated))
     except (IndexError, ValueError, UnicodeDecodeError, OverflowError, LookupError, RecursionError):
         return
+    except MemoryError:  # a mutated count of items that take no bytes: over the limit, and fastavro would
+        return  # allocate all of them (test_empty_items_limit.py; it once took this process to 23 GB)
     assert end <= len(mutated)
     try:
         expected = fastavro.schemaless_reader(io.BytesIO(bytes(mutated)), fastavro.parse_schema(schema), None)
