@@ -5,7 +5,7 @@ of `mesh kafka start` as its admin; the registry is MESH_REGISTRY__URL when set,
 
     python bench/processor_bench.py [--members 2000] [--repeats 3] [--rates 2000,400] [--seconds 20] \
         [--commit-interval 1.0] [--at-least-once] [--web-port 16066] [--profile /tmp/worker.prof] \
-        [--rss-trace /tmp/rss] [--heap-diff] [--no-baseline]
+        [--rss-trace /tmp/rss] [--heap-diff] [--no-baseline] [--floor]
 
 Same run, fresh topics per measurement, the generator's feed published through the SDK producers;
 the worker and the loop alternate within each repeat, so machine noise hits both alike.
@@ -27,6 +27,9 @@ the worker and the loop alternate within each repeat, so machine noise hits both
   samples into FILE.<kind>.<repeat>). `--heap-diff`: SIGUSR2 to the worker when ready and when caught
   up (mesh/processing/heapdump.py): what grew on its Python heap (tracemalloc: the run is ~4x slower)
   and what each RocksDB store holds, printed. `--no-baseline`: the worker alone.
+- `--floor`: also run the engine's floor at max rate (bench/engine_floor.py): the worker's Quix Streams
+  topology and settings with none of its work (bytes through, one state read and write per stateful
+  step): an upper bound for any processor of that shape here, whatever its code.
 - `--profile FILE`: py-spy (pip install py-spy; not a project dependency) samples the worker during
   each max-rate run into FILE.<repeat>; `python bench/profile_stacks.py FILE.0 --within _run_dataframe`
   sums the stacks.
@@ -56,6 +59,7 @@ from confluent_kafka.admin import AdminClient, NewTopic  # type: ignore[attr-def
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.engine_floor import KafkaMessage, start_floor, work_alone
 from domains.care.member360.app import INPUT_TS_HEADER, MEMBER_360
 from domains.care.member360.config import ROOT, SCHEMA, Member360Config
 from domains.care.member360.events import DomainEvent
@@ -139,7 +143,7 @@ def baseline(settings: MeshSettings, config: Member360Config, expected_inputs: i
             if message.error():
                 continue
             seen += 1
-            raw = raw_message(_FaustLike(message))
+            raw = raw_message(KafkaMessage(message))
             event = decoder.decode(raw)
             domain_event = DomainEvent(event.id, event.type, event.source, event_time(event), event.data)
             for ready in resolver.submit(domain_event):
@@ -174,15 +178,6 @@ def _publish(producer: Any, encoder: EventEncoder, output: str, partitions: int,
                 producer.poll(0.05)
         producer.poll(0)
     dirty.clear()
-
-
-class _FaustLike:
-    """A confluent-kafka message with the attribute names of a faust message."""
-
-    def __init__(self, message: Any) -> None:
-        self.topic, self.partition, self.offset = message.topic(), message.partition(), message.offset()
-        self.key, self.value, self.headers = message.key(), message.value(), message.headers()
-        self.timestamp = message.timestamp()[1] / 1000
 
 
 # -- measuring ----------------------------------------------------------------------------------------------
@@ -326,6 +321,9 @@ class RssTrace:
 
 MAX = float("inf")  # the feed as fast as the SDK producers publish it
 MEMORY: list[tuple[float, float]] = []  # (peak RSS, state on disk) of every worker run, MB
+FLOOR_CPU_US: list[float] = []  # the engine floor's, likewise
+FLOOR_MAIN_US: list[float] = []  # the engine floor's main thread's (where a processor's own work adds up)
+WORK_US: list[float] = []  # member-360's work alone per input event, in process, no engine (engine_floor.py)
 CPU_US: list[float] = []  # the worker's CPU time per input event of every run, us (steadier than ev/s on a busy machine)
 
 
@@ -352,6 +350,55 @@ def peak_rss_mb(pid: int) -> float:
 def du_mb(path: Path) -> float:
     """Bytes of the files under `path`, in MB."""
     return sum(f.stat().st_size for f in path.rglob("*") if f.is_file()) / 1e6
+
+
+def run_floor(settings: MeshSettings, config: Member360Config, n_inputs: int, topics: dict[str, str],
+              feed_in: Callable[[], None]) -> ViewTimings:
+    """Run the engine's floor (bench/engine_floor.py) until every non-link input passed its last step."""
+    process, counters = start_floor(settings, config)
+    try:
+        deadline = time.monotonic() + 120
+        while not counters[0] and time.monotonic() < deadline:
+            time.sleep(0.1)
+        time.sleep(1)  # as the worker's readiness: assigned and settled
+        cpu_start = cpu_s(process.pid or 0)
+        feed_in()
+        expected = end_offsets(settings, [topics[p] for p in ("claims.claims", "clinical.visits", "membership.members")])
+        deadline = time.monotonic() + 3600
+        while counters[1] < expected and process.is_alive() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        if counters[1] < expected:
+            raise RuntimeError(f"the engine floor saw {counters[1]:,.0f} of {expected:,} rows")
+        cpu_us = (cpu_s(process.pid or 0) - cpu_start) * 1e6 / max(n_inputs, 1)
+        print(f"    floor CPU {cpu_us:,.0f} us per input event (user + system, ready to caught up)", flush=True)
+        FLOOR_CPU_US.append(cpu_us)
+        main_us = (counters[4] - counters[3]) * 1e6 / max(n_inputs, 1)
+        print(f"    floor main thread CPU {main_us:,.1f} us per input event (every Quix step runs on it)", flush=True)
+        FLOOR_MAIN_US.append(main_us)
+        inputs = [topics[p] for p in ("membership.member_identity", "claims.claims", "clinical.visits",
+                                      "membership.members")]
+        work = work_alone(settings, inputs, topics["care.member_360"])
+        print(f"    the work alone (decode, resolve, fold, a view per member; no Kafka), us per input event: "
+              f"{stats(work)}", flush=True)
+        WORK_US.extend(work)
+        done_ms = int(counters[2] * 1000)
+        return ViewTimings(((done_ms, done_ms),))
+    finally:
+        process.kill()
+        process.join(30)
+
+
+def end_offsets(settings: MeshSettings, topics: list[str]) -> int:
+    """Messages on these topics (sum of their partitions' high watermarks; written without transactions)."""
+    consumer = confluent_kafka.Consumer({**settings.kafka.client_config(), "group.id": "bench-watermarks"})
+    try:
+        total = 0
+        for topic in topics:
+            for partition in consumer.list_topics(topic, timeout=30).topics[topic].partitions:
+                total += consumer.get_watermark_offsets(confluent_kafka.TopicPartition(topic, partition), timeout=30)[1]
+        return total
+    finally:
+        consumer.close()
 
 
 def run_baseline(settings: MeshSettings, config: Member360Config, n_inputs: int, output: str,
@@ -387,6 +434,8 @@ def main() -> None:
     parser.add_argument("--heap-diff", action="store_true",
                         help="print what grew on the worker's Python heap from ready to caught up (tracemalloc: slower)")
     parser.add_argument("--no-baseline", action="store_true", help="the worker alone (no plain loop, no ratios)")
+    parser.add_argument("--floor", action="store_true",
+                        help="also run the engine's floor at max rate: the topology without the work (engine_floor.py)")
     args = parser.parse_args()
 
     with ExitStack() as stack:
@@ -407,10 +456,11 @@ def main() -> None:
         rates = [float(r) for r in args.rates.split(",") if r]
         results: dict[str, list[float]] = defaultdict(list)
         port = args.web_port
-        kinds = ["proc", *([] if args.no_baseline else ["base"]), *(["alo"] if args.at_least_once else [])]
+        kinds = ["proc", *([] if args.no_baseline else ["base"]), *(["alo"] if args.at_least_once else []),
+                 *(["floor"] if args.floor else [])]
         for repeat in range(args.repeats):
             # max rate (the feed unpaced), then each fixed rate; the kinds alternate, each on fresh topics
-            for rate_in, kind in [(r, k) for r in (MAX, *rates) for k in kinds]:
+            for rate_in, kind in [(r, k) for r in (MAX, *rates) for k in kinds if r == MAX or k != "floor"]:
                 count = n if rate_in == MAX else min(n, int(rate_in * args.seconds))
                 with topic_set(settings, products) as topics:
                     producers = producers_for(settings, products, topics)
@@ -421,6 +471,8 @@ def main() -> None:
                                 rate_in: float = rate_in, began: list[int] = began) -> None:
                         began.append(time.time_ns() // 1_000_000)
                         publish_paced(producers, paced, rate_in)
+                        fed_s = time.time() - began[0] / 1000  # the unpaced feed's own rate caps every kind's
+                        print(f"    feed published in {fed_s:.1f} s ({len(paced) / fed_s:,.0f} ev/s)", flush=True)
 
                     profile = args.profile.with_suffix(f".{repeat}") if args.profile and rate_in == MAX else None
                     if kind == "base":
@@ -428,6 +480,8 @@ def main() -> None:
                         create_topic(settings, out)
                         topics["_baseline_out"] = out
                         records = run_baseline(settings, config, count, out, feed_in)
+                    elif kind == "floor":
+                        records = run_floor(settings, config, count, topics, feed_in)
                     else:
                         if kind == "alo":  # the same worker without transactions: what exactly-once costs
                             config = config.model_copy(update={"processing_guarantee": "at-least-once"})
@@ -440,27 +494,33 @@ def main() -> None:
                     results[f"{kind}@{label}"].append(rate)
                     results[f"{kind}_p50@{label}"].append(p50)
                     results[f"{kind}_p99@{label}"].append(p99)
-                    print(f"[{repeat}] {kind} at {label}: throughput {rate:,.0f} ev/s, freshness p50 {p50:.3f} s "
-                          f"p99 {p99:.3f} s ({len(records.records):,} view records for {count:,} inputs)",
-                          flush=True)
+                    shown = ("(publishes no views)" if kind == "floor" else f"freshness p50 {p50:.3f} s p99 {p99:.3f} s "
+                             f"({len(records.records):,} view records for {count:,} inputs)")
+                    print(f"[{repeat}] {kind} at {label}: throughput {rate:,.0f} ev/s, {shown}", flush=True)
         print(f"\nworker memory, {args.members:,} members: peak RSS MB {stats([m[0] for m in MEMORY], 0)}; "
               f"state on disk MB {stats([m[1] for m in MEMORY])}")
         if CPU_US:
             print(f"worker CPU per input event, us (max-rate and fixed-rate runs alike): {stats(CPU_US, 0)}")
+        if FLOOR_CPU_US:
+            print(f"engine floor CPU per input event, us (max-rate runs): {stats(FLOOR_CPU_US, 0)}")
+            print(f"engine floor main thread CPU per input event, us: {stats(FLOOR_MAIN_US)}")
+            print(f"member-360's work alone per input event, us: {stats(WORK_US)}")
+            bound = 1e6 / (min(FLOOR_MAIN_US) + min(WORK_US))
+            print(f"bound on a worker of this topology doing this work on its one main thread: 1e6 / (floor main "
+                  f"thread + work, minima) = {bound:,.0f} input ev/s")
         print(f"\nmax throughput, input events/s (checkpoint / publish interval {args.commit_interval} s)")
-        names = {"proc": "Quix worker, exactly-once ", "alo": "Quix worker, at-least-once", "base": "plain loop                "}
-        if args.no_baseline:
-            results["base@max"] = results["proc@max"]
-        base_median = statistics.median(results["base@max"])
+        names = {"proc": "Quix worker, exactly-once ", "alo": "Quix worker, at-least-once", "base": "plain loop                ",
+                 "floor": "engine floor, no work     "}
+        base_median = None if args.no_baseline else statistics.median(results["base@max"])
         for kind in kinds:
-            ratio = statistics.median(results[f"{kind}@max"]) / base_median
-            print(f"  {names[kind]} {stats(results[f'{kind}@max'], 0)}   median / loop's {ratio:.3f}")
+            ratio = "" if base_median is None else \
+                f"   median / loop's {statistics.median(results[f'{kind}@max']) / base_median:.3f}"
+            print(f"  {names[kind]} {stats(results[f'{kind}@max'], 0)}{ratio}")
         for label in ["max", *(f"{r:,.0f} ev/s" for r in rates)]:
             print(f"\nfreshness at {label}, seconds")
-            for kind in kinds:
+            for kind in (k for k in kinds if k != "floor"):  # the floor publishes no views
                 print(f"  {names[kind]} p50 {stats(results[f'{kind}_p50@{label}'], 3)}")
                 print(f"  {names[kind]} p99 {stats(results[f'{kind}_p99@{label}'], 3)}")
-
 
 if __name__ == "__main__":
     main()

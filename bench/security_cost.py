@@ -3,7 +3,7 @@
 Runs the same pytest subset against two brokers on this machine, interleaved, `--rounds` times each:
 
 - secured: the local broker (`mesh kafka start`'s: SASL/SCRAM-SHA-512, StandardAuthorizer), started if
-  needed; the session creates its test principal (SCRAM user + prefixed ACLs) with the admin's
+  needed (and then stopped at the end); the session creates its test principal (SCRAM user + prefixed ACLs) with the admin's
   credentials and every client logs in with SCRAM;
 - open: the same Kafka version and single-node properties with a PLAINTEXT listener and no
   authorizer, started here in a temporary directory (the session then runs as the anonymous user).
@@ -89,10 +89,11 @@ def main() -> None:
         open_broker = OpenBroker(local.model_copy(update={
             "port": args.open_port, "controller_port": args.open_port + 1, "state_dir": Path(state)}))
         open_broker.start()
+        secured = LocalBroker(local)
+        started = False
         try:
             # both as "an existing cluster" (MESH_KAFKA__*): the same discovery path, only security differs
-            secured = LocalBroker(local)
-            secured.ensure_running()
+            started = secured.ensure_running()
             admin_env = MeshSettings(kafka=secured.client_settings()).client_env()
             envs = {"secured": {**base_env, **{k: v for k, v in admin_env.items() if k.startswith("MESH_KAFKA__")}},
                     "open": {**base_env, "MESH_KAFKA__BOOTSTRAP_SERVERS": open_broker.settings.bootstrap}}
@@ -108,6 +109,8 @@ def main() -> None:
                     print(f"round {n + 1} {mode:8} {took:6.1f} s  {last}", flush=True)
         finally:
             open_broker.stop()
+            if started:  # left as found: a broker that was running before stays up
+                secured.stop()
     for mode, runs in times.items():
         print(_line(mode, runs))
     ratio = statistics.median(times["secured"]) / statistics.median(times["open"])
