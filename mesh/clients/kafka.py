@@ -25,6 +25,16 @@ def kafka_config(source: ConfigSource, overrides: Mapping[str, Any] | None = Non
     return {**base, **dict(overrides or {})}
 
 
+FETCH_BUFFER_MB = 16
+"""Prefetch per consumer that mesh's long-running readers allow (librdkafka's default: 64 MB)."""
+
+
+def prefetch_limit(mb: int = FETCH_BUFFER_MB) -> dict[str, int]:
+    """librdkafka settings capping a consumer's queue of prefetched messages at `mb` MB: its RAM against
+    fetching ahead (the processor and view server set it; 16 MB kept their throughput, bench/README.md)."""
+    return {"queued.max.messages.kbytes": mb * 1024}
+
+
 def producer(source: ConfigSource, config: Mapping[str, Any] | None = None) -> confluent_kafka.Producer:
     """A producer; `config` adds or overrides librdkafka settings (acks, idempotence, ...)."""
     return confluent_kafka.Producer(kafka_config(source, config))

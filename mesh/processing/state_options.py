@@ -32,16 +32,24 @@ def shared_cache(capacity: int) -> rocksdict.Cache:
         return cache
 
 
+def bounded_table(cache: rocksdict.Cache, bloom_filter_bits_per_key: float | None = None) -> rocksdict.BlockBasedOptions:
+    """Block-based table options whose index and filter blocks live in `cache` (level 0's pinned there):
+    with them, RAM is the memtables plus the cache, whatever the data on disk."""
+    table = rocksdict.BlockBasedOptions()
+    table.set_block_cache(cache)
+    if bloom_filter_bits_per_key is not None:
+        table.set_bloom_filter(bloom_filter_bits_per_key, True)
+    table.set_cache_index_and_filter_blocks(True)
+    table.set_pin_l0_filter_and_index_blocks_in_cache(True)
+    return table
+
+
 @dataclasses.dataclass(frozen=True)
 class BoundedRocksDBOptions(RocksDBOptions):
     """`RocksDBOptions` with index and filter blocks charged to the shared block cache (module docstring)."""
 
     def to_options(self) -> rocksdict.Options:
         options = super().to_options()
-        table = rocksdict.BlockBasedOptions()
-        table.set_block_cache(shared_cache(self.block_cache_size))
-        table.set_bloom_filter(self.bloom_filter_bits_per_key, True)
-        table.set_cache_index_and_filter_blocks(True)
-        table.set_pin_l0_filter_and_index_blocks_in_cache(True)
-        options.set_block_based_table_factory(table)
+        options.set_block_based_table_factory(bounded_table(shared_cache(self.block_cache_size),
+                                                            self.bloom_filter_bits_per_key))
         return options

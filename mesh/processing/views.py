@@ -34,11 +34,13 @@ from typing import Any
 from urllib.parse import unquote
 
 import confluent_kafka
-from rocksdict import BlockBasedOptions, Cache, Options, Rdict
+from rocksdict import Cache, Options, Rdict
 
 from mesh.clients import consumer as new_consumer
+from mesh.clients.kafka import FETCH_BUFFER_MB, prefetch_limit
 from mesh.core.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
 from mesh.core.settings import MeshSettings
+from mesh.processing.state_options import bounded_table
 from mesh.processing.view_access import REALM, Resource, ViewGuard
 from mesh.processing.web import json_body
 from mesh.sdk.reader import POISON, EventReader
@@ -49,9 +51,6 @@ log = logging.getLogger(__name__)
 
 Stats = Callable[[], dict[str, int]]
 
-FETCH_BUFFER_MB = 16  # librdkafka's queue of prefetched messages per consumer (its default: 64 MB)
-
-
 def store_options(write_buffer_mb: int = 8, block_cache_mb: int = 8) -> Options:
     """RocksDB options of a served store: at most 2 memtables of `write_buffer_mb` and a block cache
     of `block_cache_mb` (one per store) hold RAM; the index and filter blocks (about 1% of the data on
@@ -60,10 +59,7 @@ def store_options(write_buffer_mb: int = 8, block_cache_mb: int = 8) -> Options:
     options.create_if_missing(True)
     options.set_write_buffer_size(write_buffer_mb * 1024 * 1024)
     options.set_max_write_buffer_number(2)
-    table = BlockBasedOptions()
-    table.set_block_cache(Cache(block_cache_mb * 1024 * 1024))
-    table.set_cache_index_and_filter_blocks(True)
-    options.set_block_based_table_factory(table)
+    options.set_block_based_table_factory(bounded_table(Cache(block_cache_mb * 1024 * 1024)))
     return options
 
 
@@ -144,7 +140,7 @@ class ViewServer:
         reader = EventReader(ValueDeserializer(schemas.by_id))
         consumer = new_consumer(self._settings, group_id=f"{self.topic}.views-{uuid.uuid4().hex[:8]}", config={
             "enable.auto.commit": False, "enable.partition.eof": True, "isolation.level": "read_committed",
-            "queued.max.messages.kbytes": self.fetch_buffer_mb * 1024})
+            **prefetch_limit(self.fetch_buffer_mb)})
         try:
             partitions = consumer.list_topics(self.topic, timeout=30).topics[self.topic].partitions
             self._at_end = dict.fromkeys(partitions, False)

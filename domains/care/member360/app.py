@@ -45,22 +45,11 @@ from quixstreams import Application, State, message_context
 from domains.care.member360 import events as ev
 from domains.care.member360.config import SCHEMA, Member360Config, Member360Env, view_guard
 from domains.care.member360.fold import apply, handles, retract
-from domains.care.member360.held import (
-    EntryCache,
-    HeldEntry,
-    HeldStep,
-    dump_held,
-    dump_view,
-    forwarded_key,
-    held_key,
-    hold,
-    link,
-    load_held,
-    load_raw,
-    load_view,
-)
+from domains.care.member360.held import EntryCache, HeldEntry, HeldStep, dump_view, hold, link, load_view
 from domains.care.member360.identity import local_key
+from domains.care.member360.stores import STATE_OPTIONS, apply_step, held_records, moved, remember
 from domains.care.member360.view import MemberView, render
+from mesh.clients.kafka import prefetch_limit
 from mesh.core.errors import MeshError, ProcessingError
 from mesh.core.metrics import ProcessorMetrics
 from mesh.core.naming import dlq_topic, event_type
@@ -71,7 +60,6 @@ from mesh.processing.bridge import EventEncoder, RawMessage, event_time, last_he
 from mesh.processing.coalesce import Coalescer
 from mesh.processing.lag import group_lag
 from mesh.processing.serdes import EventDeserializer, FramedSerializer, Incoming, keep_headers
-from mesh.processing.state_options import BoundedRocksDBOptions
 from mesh.processing.topics import check_copartitioned, ensure_topics, partition_counts
 from mesh.processing.views import ViewServer
 
@@ -86,24 +74,9 @@ RETRACT_HEADER = "mesh_retract"
 VIEW_KEY = b"view"
 
 
-def _state_bytes(value: Any) -> bytes:
-    if isinstance(value, bytes):
-        return value
-    raise TypeError(f"member-360 state values are bytes from our codecs, not {type(value).__name__}")
-
-
-# State values are written by our own codecs (binary Avro, see changelog.py): RocksDB stores the bytes.
-# RocksDB's defaults allow 64 MB x 3 memtables per store partition (12 here) and a 1 GB block cache:
-# several GB before memory stops growing with the members. 8 MB x 2 and a 64 MB cache bound RocksDB's
-# share near 12 x 16 + 64 MB, index and filter blocks included (state_options.py); the state itself
-# lives on disk (bench/README.md, eighth session, has the measured RSS).
-STATE_OPTIONS = BoundedRocksDBOptions(dumps=_state_bytes, loads=bytes, write_buffer_size=8 * 1024 * 1024,
-                                      max_write_buffer_number=2, block_cache_size=64 * 1024 * 1024)
-
-
 def consumer_extra(config: Member360Config) -> dict[str, Any]:
     """librdkafka settings of the worker's consumer beyond make_application's: its prefetch capped."""
-    return {"queued.max.messages.kbytes": config.fetch_buffer_mb * 1024}
+    return prefetch_limit(config.fetch_buffer_mb)
 
 
 @dataclass(slots=True)
@@ -244,7 +217,7 @@ class Member360Processor:
             return []
         stored = state.get(entry_key)
         entry: HeldEntry | None = None if stored is None else self._entries.load(entry_key, stored)
-        held = self._held_records(state, entry_key, entry)
+        held = held_records(state, entry_key, entry)
         if event.type == ev.MEMBER_IDENTITY_LINKED:
             step = link(entry, event, held)
             since = _input_ts(raw)
@@ -255,53 +228,18 @@ class Member360Processor:
             self.counts["held"] += 1 if step.changed and not step.forward else 0
         self._apply(state, entry_key, step)
         member = (step.entry.member_id or "").encode()
-        moved = self._moved(state, entry_key, entry, step)
-        self.counts["moved"] += len(moved)
-        self._remember(state, entry_key, step.forward)
+        moved_away = moved(state, entry_key, entry, step)
+        self.counts["moved"] += len(moved_away)
+        remember(state, entry_key, step.forward)
+        self.counts["remembered"] += len(step.forward)
         self.counts["resolved"] += len(step.forward)
         out = [self._resolved(r, (entry.member_id or "").encode() if entry else b"", since, retract=True)
-               for r in moved]
-        out += [self._resolved(r, member, since) for r in (*moved, *step.forward)]
+               for r in moved_away]
+        out += [self._resolved(r, member, since) for r in (*moved_away, *step.forward)]
         return out
 
-    @staticmethod
-    def _moved(state: State[bytes, bytes], entry_key: bytes, entry: HeldEntry | None, step: HeldStep) -> list[RawMessage]:
-        """The local ID's forwarded events when a winning link moves it to another member, else none."""
-        if entry is None or entry.member_id is None or step.entry.member_id == entry.member_id or not step.changed:
-            return []
-        count = int.from_bytes(state.get(forwarded_key(entry_key), b"") or b"", "big")
-        found = (state.get(forwarded_key(entry_key, n)) for n in range(count))
-        return [load_raw(data) for data in found if data is not None]
-
-    def _remember(self, state: State[bytes, bytes], entry_key: bytes, forwarded: tuple[RawMessage, ...]) -> None:
-        """Keep the events forwarded for a local ID, to move them if a later link wins."""
-        if not forwarded:
-            return
-        count = int.from_bytes(state.get(forwarded_key(entry_key), b"") or b"", "big")
-        for raw in forwarded:
-            state.set(forwarded_key(entry_key, count), dump_held(raw))
-            count += 1
-        state.set(forwarded_key(entry_key), count.to_bytes(8, "big"))
-        self.counts["remembered"] += len(forwarded)
-
-    @staticmethod
-    def _held_records(state: State[bytes, bytes], entry_key: bytes, entry: HeldEntry | None) -> dict[int, RawMessage]:
-        if entry is None or entry.held_from == entry.held_to:
-            return {}
-        found: dict[int, RawMessage] = {}
-        for n in range(entry.held_from, entry.held_to):
-            data = state.get(held_key(entry_key, n))
-            if data is not None:
-                found[n] = load_held(data)
-        return found
-
     def _apply(self, state: State[bytes, bytes], entry_key: bytes, step: HeldStep) -> None:
-        for n, raw in step.store:
-            state.set(held_key(entry_key, n), dump_held(raw))
-        for n in step.forget:
-            state.delete(held_key(entry_key, n))
-        if step.changed:
-            state.set(entry_key, self._entries.dump(entry_key, step.entry))
+        apply_step(state, entry_key, step, self._entries.dump(entry_key, step.entry) if step.changed else None)
         for raw in step.overflow:
             self._dead_letter(raw, (
                 f"No identity link for local ID {entry_key.decode()!r} arrived while {self.config.max_pending} "

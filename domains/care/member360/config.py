@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from domains.care.member360.identity import DEFAULT_MAX_PENDING
+from mesh.clients.kafka import FETCH_BUFFER_MB
 from mesh.core.settings import MeshSettings
 from mesh.core.users import load_users
 from mesh.processing.view_access import ViewGuard, ViewPolicy
@@ -55,7 +56,7 @@ class Member360Config(BaseModel):
                                      "its partitions to the others after this long")
     transaction_timeout_s: float = Field(default=60.0, gt=0, description="a crashed worker's open transaction "
                                          "holds read-committed readers this long (unless it restarts)")
-    fetch_buffer_mb: int = Field(default=16, ge=1, description="prefetched input per consumer (librdkafka's "
+    fetch_buffer_mb: int = Field(default=FETCH_BUFFER_MB, ge=1, description="prefetched input per consumer (librdkafka's "
                                  "queued.max.messages.kbytes; its default 64 MB): RAM against fetching ahead")
     processing_guarantee: Literal["exactly-once", "at-least-once"] = Field(
         default="exactly-once", description="at-least-once only to measure what transactions cost")
