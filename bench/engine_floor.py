@@ -29,11 +29,12 @@ from typing import Any
 import confluent_kafka
 from quixstreams.state import State
 
-from domains.care.member360.app import MEMBER_360, STATE_OPTIONS, consumer_extra
+from domains.care.member360.app import MEMBER_360, consumer_extra
 from domains.care.member360.config import SCHEMA, Member360Config
 from domains.care.member360.events import DomainEvent
 from domains.care.member360.fold import apply, handles
 from domains.care.member360.identity import IdentityResolver
+from domains.care.member360.stores import STATE_OPTIONS
 from domains.care.member360.view import render
 from mesh.core.settings import MeshSettings
 from mesh.processing.application import make_application, read_in_arrival_order
