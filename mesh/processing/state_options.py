@@ -32,7 +32,7 @@ def shared_cache(capacity: int) -> rocksdict.Cache:
         return cache
 
 
-def bounded_table(cache: rocksdict.Cache, bloom_filter_bits_per_key: float | None = None) -> rocksdict.BlockBasedOptions:
+def bounded_table(cache: rocksdict.Cache, bloom_filter_bits_per_key: int | None = None) -> rocksdict.BlockBasedOptions:
     """Block-based table options whose index and filter blocks live in `cache` (level 0's pinned there):
     with them, RAM is the memtables plus the cache, whatever the data on disk."""
     table = rocksdict.BlockBasedOptions()
