@@ -1,8 +1,8 @@
 """Binary changelog records of the processor's two tables: a member's fold state and a local ID's entry.
 
 Every folded event rewrites its member's state to the `views` changelog, and every held claim or visit
-rewrites its local ID's entry (the link and the first waiting events; a backlog's further events are
-records of their own, see `held.py`) to the `identities` changelog: these records are on the
+is a record of its own and rewrites its local ID's entry (the link, the range of the waiting records and
+an id of each, see `held.py`) in the `identities` changelog: these records are on the
 processor's hot path. They are Avro bodies written by the SDK's codec (the C encoder where built) after
 a one-byte format marker, instead of JSON (a typical state: ~25 us instead of ~350 us, and raw events
 are kept as bytes instead of base64). Records written as JSON by earlier versions still load: their
@@ -23,7 +23,8 @@ from mesh.sdk.codec import compile_decoder, compile_encoder
 
 STATE_FORMAT = b"\x01"
 """First byte of a binary state record (a JSON record starts with `{`)."""
-HELD_FORMAT = b"\x02"
+HELD_FORMAT = b"\x04"
+HELD_FORMAT_V2 = b"\x02"
 HELD_FORMAT_V1 = b"\x01"
 RAW_FORMAT = b"\x03"
 """First byte of a waiting event of its own (it shares the identities table with the entries)."""
@@ -81,19 +82,29 @@ HELD_SCHEMA_V1: dict[str, Any] = {**_record(
 ), "namespace": "mesh.care.internal"}
 """The first binary held entry (format 1): every waiting raw event inside the entry. Still loads."""
 
-HELD_SCHEMA: dict[str, Any] = {**HELD_SCHEMA_V1, "fields": [
+HELD_SCHEMA_V2: dict[str, Any] = {**HELD_SCHEMA_V1, "fields": [
     *HELD_SCHEMA_V1["fields"],
     {"name": "held_from", "type": "long"},
     {"name": "held_to", "type": "long"},
 ]}
-"""One local ID's link and its waiting events: the first inline (`pending`), the rest records of their
-own numbered [held_from, held_to) (see `held.py`)."""
+"""Format 2: the first waiting events inline (`pending`), the rest records of their own numbered
+[held_from, held_to). Still loads (its records' ids unknown: `waiting_ids` None)."""
+
+HELD_SCHEMA: dict[str, Any] = {**HELD_SCHEMA_V2, "fields": [
+    *HELD_SCHEMA_V2["fields"],
+    {"name": "waiting_ids", "type": "bytes"},
+]}
+"""One local ID's link and where its waiting events are: records of their own numbered [held_from,
+held_to), and an 8-byte digest of each one's CloudEvent source and id, in order (`waiting_ids`), so a
+redelivery is recognised without reading them (see `held.py`); `pending`: inline events of entries
+written by format 2, until released."""
 
 # compile_encoder's encoder tries the C (or generated) fast path first and diagnoses only when it refuses
 _encode_state = compile_encoder(STATE_SCHEMA, prefix=STATE_FORMAT)
 _decode_state = compile_decoder(STATE_SCHEMA, offset=1)
 _encode_held = compile_encoder(HELD_SCHEMA, prefix=HELD_FORMAT)
 _decode_held = compile_decoder(HELD_SCHEMA, offset=1)
+_decode_held_v2 = compile_decoder(HELD_SCHEMA_V2, offset=1)
 _decode_held_v1 = compile_decoder(HELD_SCHEMA_V1, offset=1)
 _encode_raw = compile_encoder(RAW_SCHEMA, prefix=RAW_FORMAT)
 _decode_raw = compile_decoder(RAW_SCHEMA, offset=1)
@@ -196,15 +207,22 @@ def load_raw(data: bytes) -> dict[str, Any]:
 
 
 def held_record(member_id: str | None, linked_at: Any, link_event_id: str, pending: tuple[Any, ...],
-                held_from: int = 0, held_to: int = 0) -> dict[str, Any]:
+                held_from: int = 0, held_to: int = 0, waiting_ids: bytes = b"") -> dict[str, Any]:
     """The Avro datum of a held entry's fields (`pending`: the inline RawMessages)."""
     return {"member_id": member_id, "linked_at": linked_at, "link_event_id": link_event_id,
-            "pending": [raw_record(r) for r in pending], "held_from": held_from, "held_to": held_to}
+            "pending": [raw_record(r) for r in pending], "held_from": held_from, "held_to": held_to,
+            "waiting_ids": waiting_ids}
 
 
 def dump_held_record(record: dict[str, Any]) -> bytes:
     """The changelog bytes of a `held_record`."""
     return _encode_held(record)
+
+
+def dump_held_record_v2(record: dict[str, Any]) -> bytes:
+    """Format-2 bytes of a `held_record` (what earlier versions wrote; kept to prove they still load)."""
+    return compile_encoder(HELD_SCHEMA_V2, prefix=HELD_FORMAT_V2)(
+        {name: record[name] for name in ("member_id", "linked_at", "link_event_id", "pending", "held_from", "held_to")})
 
 
 def dump_held_record_v1(record: dict[str, Any]) -> bytes:
@@ -214,11 +232,15 @@ def dump_held_record_v1(record: dict[str, Any]) -> bytes:
 
 
 def load_held_record(data: bytes) -> dict[str, Any]:
-    """The `held_record` that `dump_held_record` (or a format-1 writer) wrote (headers as (str, bytes) tuples)."""
+    """The `held_record` that `dump_held_record` (or a format-1 or -2 writer) wrote (headers as (str, bytes)
+    tuples). Format 2 kept no ids of its waiting records: `waiting_ids` None when it has any."""
     if data[:1] == HELD_FORMAT:
         record: dict[str, Any] = _decode_held(data)
+    elif data[:1] == HELD_FORMAT_V2:
+        record = _decode_held_v2(data)
+        record["waiting_ids"] = b"" if record["held_from"] == record["held_to"] else None
     elif data[:1] == HELD_FORMAT_V1:
-        record = {**_decode_held_v1(data), "held_from": 0, "held_to": 0}
+        record = {**_decode_held_v1(data), "held_from": 0, "held_to": 0, "waiting_ids": b""}
     else:
         raise ValueError(f"Not a binary member-360 held entry (first byte {data[:1]!r})")
     for raw in record["pending"]:

@@ -2,14 +2,15 @@
 
 Held events are kept as the raw Kafka messages (bytes, headers, where they were read), not decoded:
 they are decoded again when their link arrives, and a buffer overflow dead-letters them byte for byte.
-The first waiting events of a local ID travel inline in its `HeldEntry` (`pending`, rewritten with
-each one) up to `INLINE_BYTES`; the rest are records of their own in the same table, under
-`held_key(local ID, sequence number)` (a local ID never holds a NUL), the entry keeping their range.
-A short wait (the common case: a link a moment behind its first claims) costs one changelog record
-per held event, as inline only did; a backlog costs two small records per event instead of an entry
-that grows with each one (quadratic changelog bytes, and past Kafka's 1 MB record limit after some
-hundreds of events, which crashed the worker's producer). Entries of earlier versions (inline only)
-load and release the same way.
+Each waiting event is a record of its own in the same table, under `held_key(local ID, sequence
+number)` (a local ID never holds a NUL); the local ID's `HeldEntry` keeps their range and an 8-byte
+digest of each one's CloudEvent source and id (`waiting_ids`), so a waiting event costs two small
+records (its own, the entry's) and a redelivery is recognised without reading the others. (Entries of
+format 2 kept the first waiting events inline, `pending`, rewritten with each one: a local ID's Nth
+waiting event cost O(N) to decode, scan and encode again, the resolve step's largest cost at 10,000+
+members. They still load; their inline events stay there until released, and their records' digests
+are computed once, on their next waiting event.) A digest collision (2**-64 per pair of events of one
+local ID) would take an event for a redelivery.
 Values are written to the processor's state (RocksDB, and its changelog topic) by these functions as
 binary Avro records (`changelog`; JSON records of earlier versions still load). What an event does to
 an entry is decided by the pure `hold` and `link` steps at the end of this module: the processor only
@@ -19,9 +20,10 @@ applies the step they return.
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -36,9 +38,10 @@ from mesh.processing.bridge import RawMessage
 class HeldEntry:
     """What is known about one local ID: its member (once linked) and where its waiting events are.
 
-    Waiting events, oldest first: `pending` (inline, up to `INLINE_BYTES`), then the same table's
+    Waiting events, oldest first: `pending` (inline: entries of format 2 only), then the same table's
     records `held_key(local ID, n)` for n in [held_from, held_to) (one may be missing after a crash
-    between two writes: it is skipped).
+    between two writes: it is skipped), whose `waiting_id`s are `waiting_ids` in that order (None: an
+    entry of format 2 with records, their ids not known without reading them).
     """
 
     member_id: str | None = None
@@ -47,6 +50,7 @@ class HeldEntry:
     pending: tuple[RawMessage, ...] = ()
     held_from: int = 0
     held_to: int = 0
+    waiting_ids: bytes | None = b""
 
     @property
     def waiting(self) -> int:
@@ -54,14 +58,22 @@ class HeldEntry:
         return len(self.pending) + self.held_to - self.held_from
 
 
-INLINE_BYTES = 32 * 1024
-"""Waiting events kept inline in their entry up to about this many bytes (then one record each)."""
+ID_BYTES = 8
+"""Bytes of a waiting event's digest in `HeldEntry.waiting_ids`."""
 
 
-def raw_size(raw: RawMessage) -> int:
-    """About the bytes `raw` adds to a changelog record."""
-    return (len(raw.value or b"") + len(raw.key or b"") + len(raw.topic) + 24
-            + sum(len(name) + len(value) + 2 for name, value in raw.headers))
+def waiting_id(raw: RawMessage) -> bytes:
+    """The digest of a message's CloudEvent source and id: the same for every delivery of one event."""
+    return hashlib.blake2b((raw.header("ce_source") or b"") + b"\x00" + (raw.header("ce_id") or b""),
+                           digest_size=ID_BYTES).digest()
+
+
+def has_id(ids: bytes, wanted: bytes) -> bool:
+    """Whether `wanted` is one of the ID_BYTES-long digests that make up `ids`."""
+    at = ids.find(wanted)
+    while at >= 0 and at % ID_BYTES:  # a match across two digests: look on
+        at = ids.find(wanted, at + 1)
+    return at >= 0
 
 
 def held_key(local_key: bytes, sequence: int) -> bytes:
@@ -74,12 +86,6 @@ def forwarded_key(local_key: bytes, sequence: int | None = None) -> bytes:
     (`sequence` None, 8 bytes big-endian) and event number `sequence` (a `dump_held` record)."""
     suffix = b"" if sequence is None else sequence.to_bytes(8, "big")
     return local_key + b"\x01" + suffix
-
-
-def is_waiting(raws: Iterable[RawMessage], event_id: str, source: str) -> bool:
-    """Whether an event with this CloudEvent id and source is among `raws` (a redelivery)."""
-    want_id, want_source = event_id.encode(), source.encode()
-    return any(r.header("ce_id") == want_id and r.header("ce_source") == want_source for r in raws)
 
 
 def dump_raw(raw: RawMessage) -> bytes:
@@ -115,8 +121,11 @@ def dump_held(entry: HeldEntry | RawMessage) -> bytes:
     """The changelog bytes of an entry (binary: `changelog.HELD_SCHEMA`) or of a waiting event of its own."""
     if isinstance(entry, RawMessage):
         return dump_raw(entry)
+    if entry.waiting_ids is None:
+        raise ValueError("A format-2 entry's waiting ids are unknown: `hold` computes them before writing it")
     return changelog.dump_held_record(changelog.held_record(
-        entry.member_id, entry.linked_at, entry.link_event_id, entry.pending, entry.held_from, entry.held_to))
+        entry.member_id, entry.linked_at, entry.link_event_id, entry.pending, entry.held_from, entry.held_to,
+        entry.waiting_ids))
 
 
 def load_held(data: bytes) -> Any:
@@ -129,19 +138,19 @@ def load_held(data: bytes) -> Any:
     return HeldEntry(member_id=record["member_id"], linked_at=record["linked_at"],
                      link_event_id=record["link_event_id"],
                      pending=tuple(RawMessage(**raw) for raw in record["pending"]),
-                     held_from=record["held_from"], held_to=record["held_to"])
+                     held_from=record["held_from"], held_to=record["held_to"], waiting_ids=record["waiting_ids"])
 
 
 class EntryCache:
     """The entries last read or written per local ID, with their bytes: an entry read back as the same
     bytes is not decoded again.
 
-    A waiting event rewrites its local ID's entry with every inline event, and the next event of that
-    local ID reads it back: decoding the inline events each time was the resolve step's largest cost
-    (bench/README.md, seventh session). Decoding is a pure function of the bytes, so a hit needs only
+    A waiting event rewrites its local ID's entry, and the next event of that local ID reads it back
+    (decoding format-2 entries' inline events each time was the resolve step's largest cost,
+    bench/README.md, seventh session). Decoding is a pure function of the bytes, so a hit needs only
     bytes equal to the ones cached (whoever wrote them: a rebalance or a recovery cannot make it wrong).
-    Bounded: past `limit` local IDs or `max_bytes` of cached records it starts empty again (a waiting
-    entry is up to `INLINE_BYTES`, and its decoded events take about three times their bytes in memory).
+    Bounded: past `limit` local IDs or `max_bytes` of cached records it starts empty again (an entry of
+    format 2 may hold 32 KB of inline events, taking about three times that decoded).
     """
 
     def __init__(self, limit: int = 4096, max_bytes: int = 4 * 1024 * 1024) -> None:
@@ -234,21 +243,24 @@ def waiting_events(entry: HeldEntry, held: Mapping[int, RawMessage]) -> list[Raw
 def hold(entry: HeldEntry | None, raw: RawMessage, held: Mapping[int, RawMessage], *, max_pending: int) -> HeldStep:
     """A claim or visit of a local ID: forward it once linked, else hold it (deduplicated, bounded).
 
-    `raw.header("ce_id")`/`ce_source` identify a redelivery of an event already waiting.
+    `raw.header("ce_id")`/`ce_source` identify a redelivery of an event already waiting. `held`: the
+    local ID's waiting records by number; read only for the ones that overflow (and, once, all of them
+    for an entry of format 2), so the caller may pass a mapping that reads them on demand.
     """
     entry = entry or HeldEntry()
     if entry.member_id is not None:
         return HeldStep(entry, forward=(raw,), changed=False)
-    event_id, source = (raw.header("ce_id") or b"").decode(), (raw.header("ce_source") or b"").decode()
-    if is_waiting(waiting_events(entry, held), event_id, source):
+    wanted = waiting_id(raw)
+    ids = entry.waiting_ids
+    if ids is None:  # format 2: its records' ids, once
+        ids = b"".join(waiting_id(held[n]) if n in held else bytes(ID_BYTES)
+                       for n in range(entry.held_from, entry.held_to))
+    if has_id(ids, wanted) or (entry.pending and any(waiting_id(r) == wanted for r in entry.pending)):
+        if entry.waiting_ids is None:  # keep the ids just computed: the next event reads no record
+            return HeldStep(replace(entry, waiting_ids=ids))
         return HeldStep(entry, changed=False)
-    store: list[tuple[int, RawMessage]] = []
-    if entry.held_from == entry.held_to and sum(map(raw_size, entry.pending)) + raw_size(raw) <= INLINE_BYTES:
-        pending, held_from, held_to = (*entry.pending, raw), entry.held_from, entry.held_to
-    else:
-        store.append((entry.held_to, raw))
-        pending, held_from, held_to = entry.pending, entry.held_from, entry.held_to + 1
-    records = {**held, entry.held_to: raw}
+    store = [(entry.held_to, raw)]
+    pending, held_from, held_to, ids = entry.pending, entry.held_from, entry.held_to + 1, ids + wanted
     overflow: list[RawMessage] = []
     forget: list[int] = []
     while len(pending) + held_to - held_from > max_pending:  # the oldest go first
@@ -256,13 +268,15 @@ def hold(entry: HeldEntry | None, raw: RawMessage, held: Mapping[int, RawMessage
             overflow.append(pending[0])
             pending = pending[1:]
             continue
-        dropped = records.get(held_from)
-        forget.append(held_from)
+        dropped = raw if held_from == entry.held_to else held.get(held_from)
+        if held_from < entry.held_to:
+            forget.append(held_from)
         held_from += 1
+        ids = ids[ID_BYTES:]
         if dropped is not None:
             overflow.append(dropped)
     stored = tuple((n, r) for n, r in store if n >= held_from)
-    return HeldStep(HeldEntry(pending=pending, held_from=held_from, held_to=held_to), store=stored,
+    return HeldStep(HeldEntry(pending=pending, held_from=held_from, held_to=held_to, waiting_ids=ids), store=stored,
                     forget=tuple(n for n in forget if n in held), overflow=tuple(overflow))
 
 

@@ -2,13 +2,14 @@
 
 `STATE_OPTIONS`: RocksDB's share of RAM bounded. The rest is the resolve step's layout for one local ID
 (state is per message key, so these keys live under that local ID): its `HeldEntry` at `entry_key`,
-the events waiting for its link at `held_key(entry_key, n)`, and a copy of every event forwarded for
+the events waiting for its link at `held_key(entry_key, n)` (read on demand: `HeldRecords`), and a copy of every event forwarded for
 it at `forwarded_key(entry_key, n)` (their count at `forwarded_key(entry_key)`), kept to move them when
 a later link wins (identity.py). The decisions are the pure `held.hold` / `held.link`; this applies them.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from quixstreams import State
@@ -41,16 +42,34 @@ STATE_OPTIONS = BoundedRocksDBOptions(dumps=_state_bytes, loads=bytes, write_buf
                                       max_write_buffer_number=2, block_cache_size=64 * 1024 * 1024)
 
 
-def held_records(state: State[bytes, bytes], entry_key: bytes, entry: HeldEntry | None) -> dict[int, RawMessage]:
-    """The events of this local ID waiting for its link, by sequence number."""
-    if entry is None or entry.held_from == entry.held_to:
-        return {}
-    found: dict[int, RawMessage] = {}
-    for n in range(entry.held_from, entry.held_to):
-        data = state.get(held_key(entry_key, n))
-        if data is not None:
-            found[n] = load_held(data)
-    return found
+class HeldRecords(Mapping[int, RawMessage]):
+    """A local ID's waiting records by number, read from the state on demand (each once): `held.hold`
+    reads only the ones that overflow, `held.link` all of them, once, when it releases them."""
+
+    def __init__(self, state: State[bytes, bytes], entry_key: bytes, entry: HeldEntry | None) -> None:
+        self._state, self._key = state, entry_key
+        self._range = range(0) if entry is None else range(entry.held_from, entry.held_to)
+        self._read: dict[int, RawMessage | None] = {}
+
+    def __getitem__(self, number: int) -> RawMessage:
+        if number not in self._read:
+            data = self._state.get(held_key(self._key, number)) if number in self._range else None
+            self._read[number] = None if data is None else load_held(data)
+        found = self._read[number]
+        if found is None:
+            raise KeyError(number)
+        return found
+
+    def __iter__(self) -> Iterator[int]:
+        return (n for n in self._range if n in self)
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+
+def held_records(state: State[bytes, bytes], entry_key: bytes, entry: HeldEntry | None) -> Mapping[int, RawMessage]:
+    """The events of this local ID waiting for its link, by sequence number (read when asked for)."""
+    return HeldRecords(state, entry_key, entry)
 
 
 def apply_step(state: State[bytes, bytes], entry_key: bytes, step: HeldStep, entry_bytes: bytes | None) -> None:
