@@ -228,6 +228,7 @@ def run_processor(settings: MeshSettings, config: Member360Config, n_inputs: int
         if heap_diff and proc.process is not None:
             proc.process.send_signal(signal.SIGUSR2)
         cpu_start = cpu_s(proc.process.pid) if proc.process is not None else 0.0
+        main_start = cpu_s(proc.process.pid, main_thread=True) if proc.process is not None else 0.0
         spy = None
         if profile is not None and proc.process is not None:
             spy = subprocess.Popen([str(Path(sys.executable).parent / "py-spy"), "record", "--pid",
@@ -248,8 +249,11 @@ def run_processor(settings: MeshSettings, config: Member360Config, n_inputs: int
             spy.wait(30)
         if proc.process is not None:
             cpu_us = (cpu_s(proc.process.pid) - cpu_start) * 1e6 / max(n_inputs, 1)
-            print(f"    worker CPU {cpu_us:,.0f} us per input event (user + system, ready to caught up)", flush=True)
+            main_us = (cpu_s(proc.process.pid, main_thread=True) - main_start) * 1e6 / max(n_inputs, 1)
+            print(f"    worker CPU {cpu_us:,.0f} us per input event (user + system, ready to caught up; "
+                  f"main thread {main_us:,.0f})", flush=True)
             CPU_US.append(cpu_us)
+            MAIN_US.append(main_us)
             peak_mb, disk_mb = peak_rss_mb(proc.process.pid), du_mb(config.datadir)
             print(f"    worker peak RSS {peak_mb:,.0f} MB, state on disk {disk_mb:,.1f} MB "
                   f"({config.datadir})", flush=True)
@@ -324,13 +328,16 @@ MEMORY: list[tuple[float, float]] = []  # (peak RSS, state on disk) of every wor
 FLOOR_CPU_US: list[float] = []  # the engine floor's, likewise
 FLOOR_MAIN_US: list[float] = []  # the engine floor's main thread's (where a processor's own work adds up)
 WORK_US: list[float] = []  # member-360's work alone per input event, in process, no engine (engine_floor.py)
+MAIN_US: list[float] = []  # the worker's main thread's (every Quix step runs there), likewise
 CPU_US: list[float] = []  # the worker's CPU time per input event of every run, us (steadier than ev/s on a busy machine)
 
 
-def cpu_s(pid: int) -> float:
-    """User + system CPU seconds of the process (all its threads) so far; 0 where /proc is not there."""
+def cpu_s(pid: int, main_thread: bool = False) -> float:
+    """User + system CPU seconds of the process (all its threads; `main_thread`: that one only) so far;
+    0 where /proc is not there."""
     try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        stat = f"/proc/{pid}/task/{pid}/stat" if main_thread else f"/proc/{pid}/stat"
+        fields = Path(stat).read_text().rsplit(")", 1)[1].split()
     except OSError:
         return 0.0
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
@@ -501,6 +508,7 @@ def main() -> None:
               f"state on disk MB {stats([m[1] for m in MEMORY])}")
         if CPU_US:
             print(f"worker CPU per input event, us (max-rate and fixed-rate runs alike): {stats(CPU_US, 0)}")
+            print(f"worker main thread CPU per input event, us: {stats(MAIN_US, 0)}")
         if FLOOR_CPU_US:
             print(f"engine floor CPU per input event, us (max-rate runs): {stats(FLOOR_CPU_US, 0)}")
             print(f"engine floor main thread CPU per input event, us: {stats(FLOOR_MAIN_US)}")
