@@ -225,7 +225,7 @@ class Member360Processor:
         else:
             step = hold(entry, raw, held, max_pending=self.config.max_pending)
             since = None
-            self.counts["held"] += 1 if step.changed and not step.forward else 0
+            self.counts["held"] += len(step.store)  # newly waiting (not a redelivery, not overflowed at once)
         self._apply(state, entry_key, step)
         member = (step.entry.member_id or "").encode()
         moved_away = moved(state, entry_key, entry, step)
@@ -240,6 +240,7 @@ class Member360Processor:
 
     def _apply(self, state: State[bytes, bytes], entry_key: bytes, step: HeldStep) -> None:
         apply_step(state, entry_key, step, self._entries.dump(entry_key, step.entry) if step.changed else None)
+        self.counts["overflowed"] += len(step.overflow)
         for raw in step.overflow:
             self._dead_letter(raw, (
                 f"No identity link for local ID {entry_key.decode()!r} arrived while {self.config.max_pending} "
@@ -324,7 +325,7 @@ class Member360Processor:
 
     def exposition(self) -> bytes:
         """GET /metrics: events in/out, dead-lettered, freshness, held now, and the inputs' lag (read now)."""
-        self.metrics.set_held(self.counts["held"] - self.counts["released"])
+        self.metrics.set_held(self.counts["held"] - self.counts["released"] - self.counts["overflowed"])
         try:
             self.metrics.set_lag(group_lag(self._settings, self.config.app_id, self.config.input_topics,
                                            timeout_s=5.0))
