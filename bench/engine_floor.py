@@ -26,7 +26,6 @@ import multiprocessing
 import time
 from typing import Any
 
-import confluent_kafka
 from quixstreams.state import State
 
 from domains.care.member360.app import MEMBER_360, consumer_extra
@@ -39,6 +38,7 @@ from domains.care.member360.view import render
 from mesh.core.settings import MeshSettings
 from mesh.processing.application import make_application, read_in_arrival_order
 from mesh.processing.bridge import EventDecoder, EventEncoder, event_time, raw_message
+from tests.support.readback import records_to_end
 
 
 def _rekey(value: bytes) -> bytes:
@@ -106,7 +106,7 @@ def work_alone(settings: MeshSettings, topics: list[str], output: str, repeats: 
     decoder = EventDecoder(settings=settings)
     encoder = EventEncoder(output, SCHEMA, source="/bench/work-alone", settings=settings, register=True)
     encoder.start()
-    messages = [raw_message(KafkaMessage(m)) for m in read_all(settings, topics)]
+    messages = [raw_message(KafkaMessage(m)) for topic in topics for m in records_to_end(settings, topic)]
     per_event: list[float] = []
     try:
         for _ in range(repeats):
@@ -126,30 +126,6 @@ def work_alone(settings: MeshSettings, topics: list[str], output: str, repeats: 
         decoder.close()
         encoder.close()
     return per_event
-
-
-def read_all(settings: MeshSettings, topics: list[str]) -> list[Any]:
-    """Every message of these topics, read by assignment from the start to the end offsets."""
-    consumer = confluent_kafka.Consumer({**settings.kafka.client_config(), "group.id": "bench-work-alone",
-                                         "enable.auto.commit": False})
-    try:
-        ends: dict[tuple[str, int], int] = {}
-        for topic in topics:
-            for p in consumer.list_topics(topic, timeout=30).topics[topic].partitions:
-                ends[(topic, p)] = consumer.get_watermark_offsets(confluent_kafka.TopicPartition(topic, p), timeout=30)[1]
-        consumer.assign([confluent_kafka.TopicPartition(t, p, confluent_kafka.OFFSET_BEGINNING) for t, p in ends])
-        out: list[Any] = []
-        left = {tp for tp, end in ends.items() if end > 0}
-        while left:
-            for message in consumer.consume(1000, 1.0):
-                if message.error():
-                    continue
-                out.append(message)
-                if message.offset() + 1 >= ends[(message.topic(), message.partition())]:
-                    left.discard((message.topic(), message.partition()))
-        return out
-    finally:
-        consumer.close()
 
 
 class KafkaMessage:

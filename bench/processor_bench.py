@@ -75,6 +75,7 @@ from mesh.core.naming import dlq_topic, product_topic
 from mesh.core.settings import MeshSettings, RegistrySettings
 from mesh.localbroker.credentials import local_settings
 from mesh.processing.bridge import EventDecoder, EventEncoder, event_time, raw_message
+from mesh.processing.lag import end_offsets
 from mesh.processing.partitioning import consistent_partition
 from mesh.products.loader import Product, load_all
 
@@ -370,7 +371,8 @@ def run_floor(settings: MeshSettings, config: Member360Config, n_inputs: int, to
         time.sleep(1)  # as the worker's readiness: assigned and settled
         cpu_start = cpu_s(process.pid or 0)
         feed_in()
-        expected = end_offsets(settings, [topics[p] for p in ("claims.claims", "clinical.visits", "membership.members")])
+        expected = sum(end_offsets(settings, [topics[p] for p in ("claims.claims", "clinical.visits",
+                                                              "membership.members")]).values())
         deadline = time.monotonic() + 3600
         while counters[1] < expected and process.is_alive() and time.monotonic() < deadline:
             time.sleep(0.05)
@@ -393,19 +395,6 @@ def run_floor(settings: MeshSettings, config: Member360Config, n_inputs: int, to
     finally:
         process.kill()
         process.join(30)
-
-
-def end_offsets(settings: MeshSettings, topics: list[str]) -> int:
-    """Messages on these topics (sum of their partitions' high watermarks; written without transactions)."""
-    consumer = confluent_kafka.Consumer({**settings.kafka.client_config(), "group.id": "bench-watermarks"})
-    try:
-        total = 0
-        for topic in topics:
-            for partition in consumer.list_topics(topic, timeout=30).topics[topic].partitions:
-                total += consumer.get_watermark_offsets(confluent_kafka.TopicPartition(topic, partition), timeout=30)[1]
-        return total
-    finally:
-        consumer.close()
 
 
 def run_baseline(settings: MeshSettings, config: Member360Config, n_inputs: int, output: str,

@@ -47,7 +47,7 @@ from domains.care.member360.config import SCHEMA, Member360Config, Member360Env,
 from domains.care.member360.fold import apply, handles, retract
 from domains.care.member360.held import EntryCache, HeldEntry, HeldStep, dump_view, hold, link, load_view
 from domains.care.member360.identity import local_key
-from domains.care.member360.stores import STATE_OPTIONS, apply_step, held_records, moved, remember
+from domains.care.member360.stores import STATE_OPTIONS, HeldRecords, apply_step, moved, remember
 from domains.care.member360.view import MemberView, render
 from mesh.clients.kafka import prefetch_limit
 from mesh.core.errors import MeshError, ProcessingError
@@ -217,7 +217,7 @@ class Member360Processor:
             return []
         stored = state.get(entry_key)
         entry: HeldEntry | None = None if stored is None else self._entries.load(entry_key, stored)
-        held = held_records(state, entry_key, entry)
+        held = HeldRecords(state, entry_key, entry)
         if event.type == ev.MEMBER_IDENTITY_LINKED:
             step = link(entry, event, held)
             since = _input_ts(raw)

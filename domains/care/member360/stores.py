@@ -2,9 +2,9 @@
 
 `STATE_OPTIONS`: RocksDB's share of RAM bounded. The rest is the resolve step's layout for one local ID
 (state is per message key, so these keys live under that local ID): its `HeldEntry` at `entry_key`,
-the events waiting for its link at `held_key(entry_key, n)` (read on demand: `HeldRecords`), and a copy of every event forwarded for
-it at `forwarded_key(entry_key, n)` (their count at `forwarded_key(entry_key)`), kept to move them when
-a later link wins (identity.py). The decisions are the pure `held.hold` / `held.link`; this applies them.
+the events waiting for its link at `held_key(entry_key, n)` (read on demand: `HeldRecords`), and a
+copy of every event forwarded for it at `forwarded_key(entry_key, n)` (their count at
+`forwarded_key(entry_key)`), kept to move them when a later link wins (identity.py). The decisions are the pure `held.hold` / `held.link`; this applies them.
 """
 
 from __future__ import annotations
@@ -67,18 +67,14 @@ class HeldRecords(Mapping[int, RawMessage]):
         return sum(1 for _ in self)
 
 
-def held_records(state: State[bytes, bytes], entry_key: bytes, entry: HeldEntry | None) -> Mapping[int, RawMessage]:
-    """The events of this local ID waiting for its link, by sequence number (read when asked for)."""
-    return HeldRecords(state, entry_key, entry)
-
-
 def apply_step(state: State[bytes, bytes], entry_key: bytes, step: HeldStep, entry_bytes: bytes | None) -> None:
-    """Write a step's waiting events, forget the released ones, store the entry (`entry_bytes`) if changed."""
+    """Write a step's waiting events, forget the released ones, store the entry (`entry_bytes`, None
+    when the step left it unchanged)."""
     for n, raw in step.store:
         state.set(held_key(entry_key, n), dump_held(raw))
     for n in step.forget:
         state.delete(held_key(entry_key, n))
-    if step.changed and entry_bytes is not None:
+    if entry_bytes is not None:
         state.set(entry_key, entry_bytes)
 
 
