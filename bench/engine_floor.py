@@ -9,7 +9,14 @@ Each step does no more than the worker's does for every row (it writes no state,
 whatever this reaches bounds any processor of that topology on this machine from above; the
 member-360 worker does all of this and its own work on top. Used by processor_bench.py (--floor).
 
-The re-keying keys are cut from the value's bytes (spread like real keys; nothing depends on them).
+`with_state=True` adds the least state member-360's semantics need with exactly-once (its changelogs
+included): the resolve step writes one value per row (an event's copy, kept so that a later winning
+link can move it: identity.py; a link's entry), and the fold step reads a member's view once and
+writes it once per checkpoint interval (the coalesced view; a member folded again within it reads
+none). The worker does at least this: it also counts, keeps waiting events apart and decodes.
+
+Links are re-keyed by bytes cut from their value (spread like real keys), events by their own key (a
+local ID, one or two per member: like the worker's member IDs, per member, clustered as the feed is).
 The run counts rows reaching the last step; done when every claim, visit and membership event has.
 It also reads its main thread's CPU time (Quix Streams runs every step on it, librdkafka's I/O aside),
 the part a processor's own work adds to serially.
@@ -26,6 +33,7 @@ import multiprocessing
 import time
 from typing import Any
 
+from quixstreams import message_context
 from quixstreams.state import State
 
 from domains.care.member360.app import MEMBER_360, consumer_extra
@@ -45,9 +53,18 @@ def _rekey(value: bytes) -> bytes:
     return value[-12:]
 
 
-def floor_worker(settings: MeshSettings, config: Member360Config, counters: Any) -> None:
+def _keyed(key: bytes, value: bytes) -> bytes:
+    return len(key).to_bytes(1, "big") + key + value
+
+
+def _key_of(value: bytes) -> bytes:
+    return value[1:1 + value[0]]
+
+
+def floor_worker(settings: MeshSettings, config: Member360Config, counters: Any, with_state: bool = False) -> None:
     """Run the floor app until killed; `counters` (shared doubles): ready, rows at the last step,
-    time of the last, main-thread CPU time at the first row of the resolve step and at the last row."""
+    time of the last, main-thread CPU time at the first row of the resolve step and at the last row,
+    views written. `with_state`: the least state the semantics need (module docstring)."""
     app = make_application(config.app_id, settings=settings, state_dir=config.datadir,
                            commit_interval=config.commit_interval_s, session_timeout_s=config.session_timeout_s,
                            transaction_timeout_s=config.transaction_timeout_s,
@@ -58,27 +75,35 @@ def floor_worker(settings: MeshSettings, config: Member360Config, counters: Any)
         return app.topic(name, key_deserializer="bytes", value_deserializer="bytes",
                          key_serializer="bytes", value_serializer="bytes")
 
-    def regroup(sdf: Any, name: str) -> Any:
-        return sdf.group_by(_rekey, name=name, key_serializer="bytes", key_deserializer="bytes",
+    def regroup(sdf: Any, name: str, key: Any) -> Any:
+        return sdf.group_by(key, name=name, key_serializer="bytes", key_deserializer="bytes",
                             value_serializer="bytes", value_deserializer="bytes")
 
-    def resolve(value: bytes, state: State[bytes, bytes]) -> list[bytes]:
+    def resolve(value: bytes, key: bytes, timestamp: int, headers: Any, state: State[bytes, bytes]) -> list[bytes]:
         if not counters[3]:
             counters[3] = time.thread_time()
         state.get(b"entry")  # the worker reads the local ID's entry for every row (and writes more)
-        return [] if value[:1] == b"L" else [value]  # links stop here, as in the worker (events start with 0)
+        if with_state:  # a link's entry, or the copy of an event kept for re-links
+            state.set(b"entry" if value[:1] == b"L" else value[-8:], value)
+        return [] if value[:1] == b"L" else [_keyed(key, value)]  # links stop here, as in the worker
 
-    def fold(value: bytes, state: State[bytes, bytes]) -> bool:
-        # no state read: the worker's fold reads none for a member already folded in this checkpoint
+    window = CheckpointWindow(config.commit_interval_s)
+
+    def fold(value: bytes, key: bytes, timestamp: int, headers: Any, state: State[bytes, bytes]) -> bool:
+        # with_state: a member's view read and written once per checkpoint interval (the worker's fold
+        # reads none for a member already folded in the checkpoint; its coalescer writes each once)
+        if with_state and window.first((message_context().partition, key)):
+            state.set(b"view", state.get(b"view", b"") or value)
+            counters[5] += 1
         counters[1] += 1
         counters[2] = time.time()
         counters[4] = time.thread_time()
         return False
 
-    links = regroup(app.dataframe(topic(config.identity_topic)).apply(lambda v: b"L" + v), "floor-links")
+    links = regroup(app.dataframe(topic(config.identity_topic)).apply(lambda v: b"L" + v), "floor-links", _rekey)
     local = links.concat(app.dataframe(topic(config.claims_topic))).concat(app.dataframe(topic(config.visits_topic)))
-    resolved = regroup(local.apply(resolve, stateful=True, expand=True), "floor-resolved")
-    resolved.concat(app.dataframe(topic(config.members_topic))).filter(fold, stateful=True)
+    resolved = regroup(local.apply(resolve, stateful=True, expand=True, metadata=True), "floor-resolved", _key_of)
+    resolved.concat(app.dataframe(topic(config.members_topic))).filter(fold, stateful=True, metadata=True)
     read_in_arrival_order(app)
 
     assign = app._on_assign  # the bench's only way to see assignment (no public hook in 3.28)
@@ -91,10 +116,27 @@ def floor_worker(settings: MeshSettings, config: Member360Config, counters: Any)
     app.run()
 
 
-def start_floor(settings: MeshSettings, config: Member360Config) -> tuple[multiprocessing.Process, Any]:
+class CheckpointWindow:
+    """Which members were folded in the current checkpoint interval (the worker's coalescer's view)."""
+
+    def __init__(self, interval_s: float) -> None:
+        self.interval_s, self.began, self.folded = interval_s, time.monotonic(), set[tuple[int, bytes]]()
+
+    def first(self, member: tuple[int, bytes]) -> bool:
+        """True the first time `member` is folded in this interval."""
+        if time.monotonic() - self.began >= self.interval_s:
+            self.began, self.folded = time.monotonic(), set()
+        if member in self.folded:
+            return False
+        self.folded.add(member)
+        return True
+
+
+def start_floor(settings: MeshSettings, config: Member360Config,
+                with_state: bool = False) -> tuple[multiprocessing.Process, Any]:
     """The floor worker in a subprocess, and its shared counters (see floor_worker)."""
-    counters = multiprocessing.Array("d", 5, lock=False)
-    process = multiprocessing.Process(target=floor_worker, args=(settings, config, counters),
+    counters = multiprocessing.Array("d", 6, lock=False)
+    process = multiprocessing.Process(target=floor_worker, args=(settings, config, counters, with_state),
                                       daemon=True)
     process.start()
     return process, counters

@@ -28,8 +28,10 @@ the worker and the loop alternate within each repeat, so machine noise hits both
   up (mesh/processing/heapdump.py): what grew on its Python heap (tracemalloc: the run is ~4x slower)
   and what each RocksDB store holds, printed. `--no-baseline`: the worker alone.
 - `--floor`: also run the engine's floor at max rate (bench/engine_floor.py): the worker's Quix Streams
-  topology and settings with none of its work (bytes through, one state read and write per stateful
-  step): an upper bound for any processor of that shape here, whatever its code.
+  topology and settings with none of its work (bytes through, one state read per row in the first
+  stateful step): an upper bound for any processor of that shape here, whatever its code; and the
+  floor with the least state member-360's semantics need (a write per row in the first step, a view
+  read and written once per member per checkpoint in the second), the bound for member-360.
 - `--profile FILE`: py-spy (pip install py-spy; not a project dependency) samples the worker during
   each max-rate run into FILE.<repeat>; `python bench/profile_stacks.py FILE.0 --within _run_dataframe`
   sums the stacks.
@@ -326,8 +328,8 @@ class RssTrace:
 
 MAX = float("inf")  # the feed as fast as the SDK producers publish it
 MEMORY: list[tuple[float, float]] = []  # (peak RSS, state on disk) of every worker run, MB
-FLOOR_CPU_US: list[float] = []  # the engine floor's, likewise
-FLOOR_MAIN_US: list[float] = []  # the engine floor's main thread's (where a processor's own work adds up)
+FLOOR_CPU_US: dict[str, list[float]] = defaultdict(list)  # the engine floors', likewise, by kind
+FLOOR_MAIN_US: dict[str, list[float]] = defaultdict(list)  # their main thread's (where a processor's work adds up)
 WORK_US: list[float] = []  # member-360's work alone per input event, in process, no engine (engine_floor.py)
 MAIN_US: list[float] = []  # the worker's main thread's (every Quix step runs there), likewise
 CPU_US: list[float] = []  # the worker's CPU time per input event of every run, us (steadier than ev/s on a busy machine)
@@ -361,9 +363,10 @@ def du_mb(path: Path) -> float:
 
 
 def run_floor(settings: MeshSettings, config: Member360Config, n_inputs: int, topics: dict[str, str],
-              feed_in: Callable[[], None]) -> ViewTimings:
-    """Run the engine's floor (bench/engine_floor.py) until every non-link input passed its last step."""
-    process, counters = start_floor(settings, config)
+              feed_in: Callable[[], None], kind: str) -> ViewTimings:
+    """Run the engine's floor (bench/engine_floor.py; kind "floor+state": with the least state the
+    semantics need) until every non-link input passed its last step."""
+    process, counters = start_floor(settings, config, with_state=kind == "floor+state")
     try:
         deadline = time.monotonic() + 120
         while not counters[0] and time.monotonic() < deadline:
@@ -380,10 +383,14 @@ def run_floor(settings: MeshSettings, config: Member360Config, n_inputs: int, to
             raise RuntimeError(f"the engine floor saw {counters[1]:,.0f} of {expected:,} rows")
         cpu_us = (cpu_s(process.pid or 0) - cpu_start) * 1e6 / max(n_inputs, 1)
         print(f"    floor CPU {cpu_us:,.0f} us per input event (user + system, ready to caught up)", flush=True)
-        FLOOR_CPU_US.append(cpu_us)
+        FLOOR_CPU_US[kind].append(cpu_us)
         main_us = (counters[4] - counters[3]) * 1e6 / max(n_inputs, 1)
         print(f"    floor main thread CPU {main_us:,.1f} us per input event (every Quix step runs on it)", flush=True)
-        FLOOR_MAIN_US.append(main_us)
+        FLOOR_MAIN_US[kind].append(main_us)
+        if kind == "floor+state":
+            print(f"    views read and written {counters[5]:,.0f} (once per member per checkpoint interval)", flush=True)
+            done_ms = int(counters[2] * 1000)
+            return ViewTimings(((done_ms, done_ms),))
         inputs = [topics[p] for p in ("membership.member_identity", "claims.claims", "clinical.visits",
                                       "membership.members")]
         work = work_alone(settings, inputs, topics["care.member_360"])
@@ -431,7 +438,8 @@ def main() -> None:
                         help="print what grew on the worker's Python heap from ready to caught up (tracemalloc: slower)")
     parser.add_argument("--no-baseline", action="store_true", help="the worker alone (no plain loop, no ratios)")
     parser.add_argument("--floor", action="store_true",
-                        help="also run the engine's floor at max rate: the topology without the work (engine_floor.py)")
+                        help="also run the engine's floor at max rate: the topology without the work, and with the "
+                             "least state the semantics need (engine_floor.py)")
     args = parser.parse_args()
 
     with ExitStack() as stack:
@@ -453,10 +461,10 @@ def main() -> None:
         results: dict[str, list[float]] = defaultdict(list)
         port = args.web_port
         kinds = ["proc", *([] if args.no_baseline else ["base"]), *(["alo"] if args.at_least_once else []),
-                 *(["floor"] if args.floor else [])]
+                 *(["floor", "floor+state"] if args.floor else [])]
         for repeat in range(args.repeats):
             # max rate (the feed unpaced), then each fixed rate; the kinds alternate, each on fresh topics
-            for rate_in, kind in [(r, k) for r in (MAX, *rates) for k in kinds if r == MAX or k != "floor"]:
+            for rate_in, kind in [(r, k) for r in (MAX, *rates) for k in kinds if r == MAX or not k.startswith("floor")]:
                 count = n if rate_in == MAX else min(n, int(rate_in * args.seconds))
                 with topic_set(settings, products) as topics:
                     producers = producers_for(settings, products, topics)
@@ -476,8 +484,8 @@ def main() -> None:
                         create_topic(settings, out)
                         topics["_baseline_out"] = out
                         records = run_baseline(settings, config, count, out, feed_in)
-                    elif kind == "floor":
-                        records = run_floor(settings, config, count, topics, feed_in)
+                    elif kind.startswith("floor"):
+                        records = run_floor(settings, config, count, topics, feed_in, kind)
                     else:
                         if kind == "alo":  # the same worker without transactions: what exactly-once costs
                             config = config.model_copy(update={"processing_guarantee": "at-least-once"})
@@ -490,7 +498,7 @@ def main() -> None:
                     results[f"{kind}@{label}"].append(rate)
                     results[f"{kind}_p50@{label}"].append(p50)
                     results[f"{kind}_p99@{label}"].append(p99)
-                    shown = ("(publishes no views)" if kind == "floor" else f"freshness p50 {p50:.3f} s p99 {p99:.3f} s "
+                    shown = ("(publishes no views)" if kind.startswith("floor") else f"freshness p50 {p50:.3f} s p99 {p99:.3f} s "
                              f"({len(records.records):,} view records for {count:,} inputs)")
                     print(f"[{repeat}] {kind} at {label}: throughput {rate:,.0f} ev/s, {shown}", flush=True)
         print(f"\nworker memory, {args.members:,} members: peak RSS MB {stats([m[0] for m in MEMORY], 0)}; "
@@ -498,16 +506,20 @@ def main() -> None:
         if CPU_US:
             print(f"worker CPU per input event, us (max-rate and fixed-rate runs alike): {stats(CPU_US, 0)}")
             print(f"worker main thread CPU per input event, us: {stats(MAIN_US, 0)}")
-        if FLOOR_CPU_US:
-            print(f"engine floor CPU per input event, us (max-rate runs): {stats(FLOOR_CPU_US, 0)}")
-            print(f"engine floor main thread CPU per input event, us: {stats(FLOOR_MAIN_US)}")
+        for floor, main_us in FLOOR_MAIN_US.items():
+            what = "with the least state" if floor == "floor+state" else "no work"
+            print(f"engine floor ({what}) CPU per input event, us (max-rate runs): {stats(FLOOR_CPU_US[floor], 0)}")
+            print(f"engine floor ({what}) main thread CPU per input event, us: {stats(main_us)}")
+        if WORK_US:
             print(f"member-360's work alone per input event, us: {stats(WORK_US)}")
-            bound = 1e6 / (min(FLOOR_MAIN_US) + min(WORK_US))
-            print(f"bound on a worker of this topology doing this work on its one main thread: 1e6 / (floor main "
-                  f"thread + work, minima) = {bound:,.0f} input ev/s")
+            for floor, main_us in FLOOR_MAIN_US.items():
+                bound = 1e6 / (min(main_us) + min(WORK_US))
+                median = 1e6 / (statistics.median(main_us) + statistics.median(WORK_US))
+                print(f"bound on a worker doing this work on its one main thread: 1e6 / ({floor} main thread + work) "
+                      f"= {bound:,.0f} input ev/s (minima), {median:,.0f} (medians)")
         print(f"\nmax throughput, input events/s (checkpoint / publish interval {args.commit_interval} s)")
         names = {"proc": "Quix worker, exactly-once ", "alo": "Quix worker, at-least-once", "base": "plain loop                ",
-                 "floor": "engine floor, no work     "}
+                 "floor": "engine floor, no work     ", "floor+state": "engine floor, least state "}
         base_median = None if args.no_baseline else statistics.median(results["base@max"])
         for kind in kinds:
             ratio = "" if base_median is None else \
@@ -515,7 +527,7 @@ def main() -> None:
             print(f"  {names[kind]} {stats(results[f'{kind}@max'], 0)}{ratio}")
         for label in ["max", *(f"{r:,.0f} ev/s" for r in rates)]:
             print(f"\nfreshness at {label}, seconds")
-            for kind in (k for k in kinds if k != "floor"):  # the floor publishes no views
+            for kind in (k for k in kinds if not k.startswith("floor")):  # the floors publish no views
                 print(f"  {names[kind]} p50 {stats(results[f'{kind}_p50@{label}'], 3)}")
                 print(f"  {names[kind]} p99 {stats(results[f'{kind}_p99@{label}'], 3)}")
 
